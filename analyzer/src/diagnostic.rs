@@ -1,0 +1,104 @@
+//! Diagnostics are plain data. A rule fills in what it found (rule id, spans, labels, message,
+//! help, an optional fix); the engine stamps severity; formatters render.
+
+use serde::Serialize;
+
+/// Byte range `[start, end)` in the file's source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ByteSpan {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl ByteSpan {
+    pub fn new(start: u32, end: u32) -> Self {
+        ByteSpan { start, end: end.max(start) }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A secondary location with a short text ("read here", "await here").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub span: ByteSpan,
+    pub text: String,
+}
+
+/// One replacement of a byte range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    pub span: ByteSpan,
+    pub replacement: String,
+}
+
+/// A suggested fix: never applied silently.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub description: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    /// Stamped by the engine from the rule's default or the configuration.
+    pub severity: Severity,
+    pub span: ByteSpan,
+    /// Text of the primary label, shown under the primary span.
+    pub label: String,
+    pub labels: Vec<Label>,
+    pub message: String,
+    pub help: String,
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    /// Start a diagnostic; the engine overwrites `severity`.
+    pub fn new(rule: &'static str, span: ByteSpan, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: Severity::Warning,
+            span,
+            label: String::new(),
+            labels: Vec::new(),
+            message: message.into(),
+            help: String::new(),
+            fix: None,
+        }
+    }
+
+    pub fn with_label(mut self, text: impl Into<String>) -> Self {
+        self.label = text.into();
+        self
+    }
+
+    pub fn with_secondary(mut self, span: ByteSpan, text: impl Into<String>) -> Self {
+        self.labels.push(Label { span, text: text.into() });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+}

@@ -1,0 +1,76 @@
+//! Finding the files to check: directories are walked with the `ignore` crate (honours
+//! `.gitignore`, skips `node_modules` and declaration files); files named explicitly are always
+//! checked.
+
+use crate::parse::EXTENSIONS;
+use std::path::{Path, PathBuf};
+
+/// A file to check: the path shown to users, and where to read it.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub display: String,
+    pub path: PathBuf,
+    /// Source given in memory (stdin, an editor buffer) instead of read from disk.
+    pub text: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum DiscoverError {
+    /// A path given on the command line does not exist.
+    NotFound(String),
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+pub fn has_checked_extension(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if is_declaration_file(&name) {
+        return false;
+    }
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e))
+}
+
+fn is_declaration_file(name: &str) -> bool {
+    name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts")
+}
+
+/// Expand the given paths into files, sorted and without duplicates.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::symlink_metadata(p).or_else(|_| std::fs::metadata(p));
+        let Ok(meta) = meta else {
+            return Err(DiscoverError::NotFound(p.display().to_string()));
+        };
+        let is_dir = std::fs::metadata(p).map(|m| m.is_dir()).unwrap_or(meta.is_dir());
+        if !is_dir {
+            // named explicitly: always checked (read errors are reported per file)
+            out.push(Input { display: display_path(p), path: p.clone(), text: None });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(p)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != "node_modules")
+            .build();
+        for entry in walker {
+            let Ok(entry) = entry else { continue };
+            let path = entry.path();
+            let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+            if is_file && has_checked_extension(path) {
+                if entry.file_type().is_some_and(|t| t.is_symlink())
+                    && std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false)
+                {
+                    continue;
+                }
+                out.push(Input { display: display_path(path), path: path.to_path_buf(), text: None });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.display.cmp(&b.display));
+    out.dedup_by(|a, b| a.display == b.display);
+    Ok(out)
+}

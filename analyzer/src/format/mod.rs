@@ -1,0 +1,5 @@
+//! Output formats. Each renders a finished [`Report`](crate::engine::Report); nothing else in the
+//! analyzer knows about presentation.
+
+pub mod json;
+pub mod pretty;

@@ -1,0 +1,998 @@
+//! One walk over the resolved tree that fills the [`FileModel`]; then targets are resolved,
+//! callbacks classified and contexts computed.
+
+use super::Function;
+use super::*;
+use crate::knowledge::{self, CallbackKind};
+use crate::parse::Parsed;
+use rustc_hash::FxHashSet;
+use swc_common::Spanned;
+use swc_ecma_ast::Function as AstFunction;
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitWith};
+
+/// Build the model of one parsed file.
+pub fn build(path: &str, parsed: &Parsed) -> FileModel {
+    let mut model = FileModel {
+        path: path.to_string(),
+        base: parsed.base,
+        functions: Vec::new(),
+        bindings: Vec::new(),
+        calls: Vec::new(),
+        comments: parsed.comments.clone(),
+        binding_ids: Default::default(),
+        fn_by_span: Default::default(),
+        unresolved: parsed.unresolved,
+    };
+    model.functions.push(new_function(FnId::MODULE, ByteSpan::new(0, 0), None, FnKind::Module, None));
+    let mut b = Builder {
+        model,
+        fn_stack: vec![FnId::MODULE],
+        pending: None,
+        binding_uses: Vec::new(),
+        awaited: FxHashSet::default(),
+        classes: Vec::new(),
+        this_stack: vec![None],
+        this_calls: Vec::new(),
+        decl_kind: BindingKind::Var,
+    };
+    parsed.program.visit_with(&mut b);
+    b.finish()
+}
+
+fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, parent: Option<FnId>) -> Function {
+    Function {
+        id,
+        span,
+        name,
+        kind,
+        is_async: false,
+        is_generator: false,
+        parent,
+        params: Vec::new(),
+        param_names: Vec::new(),
+        awaits: Vec::new(),
+        uses: Vec::new(),
+        calls: Vec::new(),
+        busy_waits: Vec::new(),
+        decorated_entry: false,
+        context: Context::Unknown,
+        entry: None,
+    }
+}
+
+/// What the parent of a function node knows about it, taken by the next function entered.
+#[derive(Default)]
+struct Pending {
+    name: Option<Atom>,
+    binding: Option<BindingId>,
+    use_: Option<FnUse>,
+    kind: Option<FnKind>,
+    decorated_entry: bool,
+}
+
+struct ClassInfo {
+    methods: FxHashMap<Atom, Option<FnId>>,
+    entry: bool,
+}
+
+struct Builder {
+    model: FileModel,
+    fn_stack: Vec<FnId>,
+    pending: Option<Pending>,
+    /// References to bindings that may hold functions, resolved after the walk.
+    binding_uses: Vec<(BindingId, FnUse)>,
+    awaited: FxHashSet<(u32, u32)>,
+    classes: Vec<ClassInfo>,
+    /// The class `this` refers to in the current function, if any.
+    this_stack: Vec<Option<usize>>,
+    this_calls: Vec<(CallId, usize, Atom)>,
+    decl_kind: BindingKind,
+}
+
+/// Strip parentheses and TypeScript-only wrappers.
+pub fn unwrap_expr(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Paren(p) => &p.expr,
+            Expr::TsAs(x) => &x.expr,
+            Expr::TsNonNull(x) => &x.expr,
+            Expr::TsTypeAssertion(x) => &x.expr,
+            Expr::TsConstAssertion(x) => &x.expr,
+            Expr::TsSatisfies(x) => &x.expr,
+            Expr::TsInstantiation(x) => &x.expr,
+            _ => return e,
+        }
+    }
+}
+
+pub(crate) fn prop_name(p: &MemberProp) -> Option<Atom> {
+    match p {
+        MemberProp::Ident(i) => Some(i.sym.clone()),
+        MemberProp::Computed(c) => match unwrap_expr(&c.expr) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_str().map(Atom::from),
+            _ => None,
+        },
+        MemberProp::PrivateName(_) => None,
+    }
+}
+
+fn prop_key(p: &PropName) -> Option<Atom> {
+    match p {
+        PropName::Ident(i) => Some(i.sym.clone()),
+        PropName::Str(s) => s.value.as_str().map(Atom::from),
+        _ => None,
+    }
+}
+
+fn string_lit(e: &Expr) -> Option<Atom> {
+    match unwrap_expr(e) {
+        Expr::Lit(Lit::Str(s)) => s.value.as_str().map(Atom::from),
+        Expr::Tpl(t) if t.exprs.is_empty() && t.quasis.len() == 1 => {
+            t.quasis[0].cooked.as_ref().and_then(|c| c.as_str()).map(Atom::from)
+        }
+        _ => None,
+    }
+}
+
+/// `require('x')` with the global `require`, or `import('x')`.
+fn module_of_call(call: &CallExpr, is_global: &dyn Fn(&Ident) -> bool) -> Option<Atom> {
+    let arg = call.args.first()?;
+    let spec = string_lit(&arg.expr)?;
+    match &call.callee {
+        Callee::Import(_) => Some(spec),
+        Callee::Expr(e) => match unwrap_expr(e) {
+            Expr::Ident(i) if i.sym.as_str() == "require" && is_global(i) => Some(spec),
+            _ => None,
+        },
+        Callee::Super(_) => None,
+    }
+}
+
+/// The symbolic path an expression names, if it is one. `lookup` maps a non-global identifier to
+/// its binding.
+fn value_ref_with(
+    expr: &Expr,
+    is_global: &dyn Fn(&Ident) -> bool,
+    lookup: &mut dyn FnMut(&Ident) -> Option<BindingId>,
+) -> Option<ValueRef> {
+    let mut props: Vec<Atom> = Vec::new();
+    let mut e = unwrap_expr(expr);
+    let root = loop {
+        match e {
+            Expr::Ident(i) => {
+                break if is_global(i) { Root::Global(i.sym.clone()) } else { Root::Binding(lookup(i)?) };
+            }
+            Expr::Member(m) => {
+                props.push(prop_name(&m.prop)?);
+                e = unwrap_expr(&m.obj);
+            }
+            Expr::OptChain(o) => match &*o.base {
+                OptChainBase::Member(m) => {
+                    props.push(prop_name(&m.prop)?);
+                    e = unwrap_expr(&m.obj);
+                }
+                OptChainBase::Call(_) => return None,
+            },
+            Expr::Call(c) => break Root::Module(module_of_call(c, is_global)?),
+            Expr::Await(a) => match unwrap_expr(&a.arg) {
+                Expr::Call(c) if matches!(c.callee, Callee::Import(_)) => {
+                    break Root::Module(module_of_call(c, is_global)?)
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    };
+    props.reverse();
+    Some(ValueRef { root, props })
+}
+
+/// [`value_ref_with`] against a finished model.
+pub(crate) fn value_ref(model: &FileModel, expr: &Expr) -> Option<ValueRef> {
+    let unresolved = model.unresolved;
+    value_ref_with(expr, &|i: &Ident| i.ctxt == unresolved, &mut |i: &Ident| model.binding_of(i))
+}
+
+impl Builder {
+    fn cur(&self) -> FnId {
+        *self.fn_stack.last().unwrap()
+    }
+
+    fn cur_fn(&mut self) -> &mut Function {
+        let id = self.cur();
+        &mut self.model.functions[id.0 as usize]
+    }
+
+    fn is_global(&self, i: &Ident) -> bool {
+        i.ctxt == self.model.unresolved
+    }
+
+    fn intern(&mut self, i: &Ident) -> BindingId {
+        let key = (i.sym.clone(), i.ctxt);
+        if let Some(&id) = self.model.binding_ids.get(&key) {
+            return id;
+        }
+        let id = BindingId(self.model.bindings.len() as u32);
+        let span = self.model.span(i.span);
+        self.model.bindings.push(Binding {
+            name: i.sym.clone(),
+            kind: BindingKind::Unknown,
+            scope: self.cur(),
+            span,
+            origin: Origin::Unknown,
+            reassigned: false,
+        });
+        self.model.binding_ids.insert(key, id);
+        id
+    }
+
+    fn declare(&mut self, i: &Ident, kind: BindingKind) -> BindingId {
+        let id = self.intern(i);
+        let scope = self.cur();
+        let span = self.model.span(i.span);
+        let b = &mut self.model.bindings[id.0 as usize];
+        if b.kind != BindingKind::Unknown && kind != BindingKind::Function {
+            // a second declaration (`var x` twice) is a reassignment in effect
+            b.reassigned = true;
+        }
+        b.kind = kind;
+        b.scope = scope;
+        b.span = span;
+        id
+    }
+
+    fn value_ref(&mut self, e: &Expr) -> Option<ValueRef> {
+        let unresolved = self.model.unresolved;
+        let mut lookup = |i: &Ident| Some(self.intern(i));
+        value_ref_with(e, &|i: &Ident| i.ctxt == unresolved, &mut lookup)
+    }
+
+    /// Declare every identifier bound by a pattern; destructuring from a known path records each
+    /// binding's origin (`const { execSync: run } = require('child_process')`).
+    fn declare_pat(&mut self, pat: &Pat, kind: BindingKind, from: Option<ValueRef>) {
+        match pat {
+            Pat::Ident(b) => {
+                let id = self.declare(&b.id, kind);
+                if let Some(v) = from {
+                    self.model.bindings[id.0 as usize].origin = Origin::Value(v);
+                }
+            }
+            Pat::Object(o) => {
+                for p in &o.props {
+                    match p {
+                        ObjectPatProp::KeyValue(kv) => {
+                            let sub = prop_key(&kv.key).and_then(|k| {
+                                from.as_ref().map(|v| {
+                                    let mut v = v.clone();
+                                    v.props.push(k);
+                                    v
+                                })
+                            });
+                            self.declare_pat(&kv.value, kind, sub);
+                        }
+                        ObjectPatProp::Assign(a) => {
+                            let id = self.declare(&a.key.id, kind);
+                            if let Some(v) = &from {
+                                let mut v = v.clone();
+                                v.props.push(a.key.id.sym.clone());
+                                self.model.bindings[id.0 as usize].origin = Origin::Value(v);
+                            }
+                        }
+                        ObjectPatProp::Rest(r) => self.declare_pat(&r.arg, kind, None),
+                    }
+                }
+            }
+            Pat::Array(a) => {
+                for p in a.elems.iter().flatten() {
+                    self.declare_pat(p, kind, None);
+                }
+            }
+            Pat::Rest(r) => self.declare_pat(&r.arg, kind, None),
+            Pat::Assign(a) => self.declare_pat(&a.left, kind, from),
+            Pat::Expr(_) | Pat::Invalid(_) => {}
+        }
+    }
+
+    /// Enter a function node: allocate its id, apply what the parent said about it.
+    fn enter_fn(&mut self, span: Span, kind: FnKind, is_async: bool, is_generator: bool, params: &[&Pat]) -> FnId {
+        let pending = self.pending.take().unwrap_or_default();
+        let id = FnId(self.model.functions.len() as u32);
+        let bspan = self.model.span(span);
+        let mut f = new_function(id, bspan, pending.name, pending.kind.unwrap_or(kind), Some(self.cur()));
+        f.is_async = is_async;
+        f.is_generator = is_generator;
+        f.decorated_entry = pending.decorated_entry;
+        if let Some(u) = pending.use_ {
+            f.uses.push(u);
+        }
+        self.model.functions.push(f);
+        self.model.fn_by_span.insert((span.lo.0, span.hi.0), id);
+        if let Some(b) = pending.binding {
+            self.model.bindings[b.0 as usize].origin = Origin::Function(id);
+        }
+        self.fn_stack.push(id);
+        for p in params {
+            let before = self.model.bindings.len();
+            self.declare_pat(p, BindingKind::Param, None);
+            let name = match p {
+                Pat::Ident(b) => b.id.sym.clone(),
+                Pat::Assign(a) => match &*a.left {
+                    Pat::Ident(b) => b.id.sym.clone(),
+                    _ => Atom::default(),
+                },
+                _ => Atom::default(),
+            };
+            let f = self.cur_fn();
+            f.param_names.push(name);
+            // every binding the pattern declared is a parameter of this function
+            let ids: Vec<BindingId> = (before..self.model.bindings.len()).map(|i| BindingId(i as u32)).collect();
+            let f = &mut self.model.functions[id.0 as usize];
+            f.params.extend(ids);
+        }
+        id
+    }
+
+    fn exit_fn(&mut self) {
+        self.fn_stack.pop();
+    }
+
+    fn with_this<R>(&mut self, this: Option<usize>, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.this_stack.push(this);
+        let r = f(self);
+        self.this_stack.pop();
+        r
+    }
+
+    fn visit_fn_like(&mut self, f: &AstFunction, kind: FnKind) {
+        // decorators belong to the enclosing scope and must not take this function's pending facts
+        let pending = self.pending.take();
+        f.decorators.visit_with(self);
+        self.pending = pending;
+        let params: Vec<&Pat> = f.params.iter().map(|p| &p.pat).collect();
+        self.enter_fn(f.span, kind, f.is_async, f.is_generator, &params);
+        for p in &f.params {
+            p.decorators.visit_with(self);
+            p.pat.visit_with(self);
+        }
+        if let Some(body) = &f.body {
+            body.visit_with(self);
+        }
+        self.exit_fn();
+    }
+
+    /// Visit an expression in a position where a function value is used but not called: if it is
+    /// a function expression, it is entered with `use_`; a reference to a binding records the use.
+    fn visit_used_value(&mut self, e: &Expr, use_: FnUse, name: Option<Atom>) -> Option<FnId> {
+        match unwrap_expr(e) {
+            inner @ (Expr::Fn(_) | Expr::Arrow(_)) => {
+                self.pending = Some(Pending { name, use_: Some(use_), ..Default::default() });
+                let next = self.model.functions.len();
+                inner.visit_with(self);
+                Some(FnId(next as u32))
+            }
+            Expr::Ident(i) if !self.is_global(i) => {
+                let b = self.intern(i);
+                self.binding_uses.push((b, use_));
+                None
+            }
+            _ => {
+                e.visit_with(self);
+                None
+            }
+        }
+    }
+
+    fn record_call(&mut self, span: Span, callee: Option<&Expr>, args: &[ExprOrSpread], is_new: bool) {
+        let id = CallId(self.model.calls.len() as u32);
+        let caller = self.cur();
+        let (callee_ref, method, callee_span) = match callee {
+            Some(c) => {
+                let c = unwrap_expr(c);
+                let method = match c {
+                    Expr::Ident(i) => Some(i.sym.clone()),
+                    Expr::Member(m) => prop_name(&m.prop),
+                    Expr::OptChain(o) => match &*o.base {
+                        OptChainBase::Member(m) => prop_name(&m.prop),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                (self.value_ref(c), method, self.model.span(c.span()))
+            }
+            None => (None, None, self.model.span(span)),
+        };
+        let first_string_arg = args.first().and_then(|a| string_lit(&a.expr));
+        self.model.calls.push(CallSite {
+            id,
+            span: self.model.span(span),
+            callee_span,
+            caller,
+            target: Target::Unknown,
+            method,
+            is_new,
+            awaited: self.awaited.contains(&(span.lo.0, span.hi.0)),
+            callbacks: Vec::new(),
+            first_string_arg,
+            callee_ref,
+        });
+        self.cur_fn().calls.push(id);
+
+        // the callee: `this.method()` resolves to a method of the current class
+        if let Some(c) = callee {
+            match unwrap_expr(c) {
+                Expr::Member(m) if matches!(&*m.obj, Expr::This(_)) => {
+                    if let (Some(Some(class)), Some(name)) = (self.this_stack.last(), prop_name(&m.prop)) {
+                        self.this_calls.push((id, *class, name));
+                    }
+                }
+                Expr::Ident(_) => {}
+                other => other.visit_with(self),
+            }
+        }
+        for (i, a) in args.iter().enumerate() {
+            let use_ = FnUse::Callback { call: id, arg: i as u32, kind: CallbackKind::Unknown };
+            if let Some(f) = self.visit_used_value(&a.expr, use_, None) {
+                self.model.calls[id.0 as usize].callbacks.push((i as u32, f));
+            }
+        }
+    }
+
+    fn check_busy_wait(&mut self, span: Span, test: Option<&Expr>, body: &Stmt) {
+        let Some(test) = test else { return };
+        if !is_empty_body(body) || !reads_clock(test, self.model.unresolved) {
+            return;
+        }
+        let s = self.model.span(span);
+        self.cur_fn().busy_waits.push(s);
+    }
+
+    fn finish(mut self) -> FileModel {
+        let m = &mut self.model;
+        // resolve call targets
+        for i in 0..m.calls.len() {
+            let target = match m.calls[i].callee_ref.clone() {
+                Some(v) => m.resolve(&v),
+                None => Target::Unknown,
+            };
+            m.calls[i].target = target;
+        }
+        for (call, class, name) in std::mem::take(&mut self.this_calls) {
+            if let Some(Some(f)) = self.classes[class].methods.get(&name) {
+                m.calls[call.0 as usize].target = Target::Local(*f);
+            }
+        }
+        // direct calls of local functions
+        for i in 0..m.calls.len() {
+            if let Target::Local(f) = m.calls[i].target {
+                m.functions[f.0 as usize].uses.push(FnUse::Called(CallId(i as u32)));
+            }
+        }
+        // references to named functions
+        for (b, use_) in std::mem::take(&mut self.binding_uses) {
+            let binding = &m.bindings[b.0 as usize];
+            if binding.reassigned {
+                continue;
+            }
+            if let Origin::Function(f) = binding.origin {
+                if let FnUse::Callback { call, arg, .. } = use_ {
+                    m.calls[call.0 as usize].callbacks.push((arg, f));
+                }
+                m.functions[f.0 as usize].uses.push(use_);
+            }
+        }
+        // classify how each callee treats the functions handed to it
+        let kinds: Vec<CallbackKind> = m.calls.iter().map(|c| classify_callee(c)).collect();
+        for f in &mut m.functions {
+            for u in &mut f.uses {
+                if let FnUse::Callback { call, kind, .. } = u {
+                    *kind = kinds[call.0 as usize];
+                }
+            }
+        }
+        context::compute(m);
+        self.model
+    }
+}
+
+/// How a callee treats a function argument, from the callee's resolved name and method name.
+fn classify_callee(call: &CallSite) -> CallbackKind {
+    use knowledge::*;
+    if let Target::Api(q) = &call.target {
+        let module = q.module.as_str();
+        let first = q.path.first().map(|a| a.as_str()).unwrap_or("");
+        let last = q.last().unwrap_or("");
+        if module == "global" {
+            if q.path.len() == 1 {
+                if REPEATED_GLOBALS.contains(&first) {
+                    return CallbackKind::Repeated;
+                }
+                if ONCE_GLOBALS.contains(&first) {
+                    return CallbackKind::Once;
+                }
+                if first == "Promise" && call.is_new {
+                    return CallbackKind::Sync;
+                }
+            }
+            if first == PROCESS_GLOBAL {
+                // process.nextTick, process.on('exit' | 'SIGTERM' ...): once, at most
+                return CallbackKind::Once;
+            }
+        } else if module == "timers" && REPEATED_GLOBALS.contains(&last) {
+            return CallbackKind::Repeated;
+        } else if is_node_builtin(module) {
+            if SERVER_FACTORIES.iter().any(|(m, f)| *m == module && *f == last) {
+                return CallbackKind::Repeated;
+            }
+            if last.ends_with("Sync") {
+                return CallbackKind::Sync;
+            }
+            if q.path.len() == 1 {
+                // Node's callback-style APIs: `fs.readFile(p, cb)`, `crypto.pbkdf2(.., cb)`
+                return CallbackKind::Once;
+            }
+        } else if SYNC_CALLBACK_MODULES.contains(&module) {
+            return CallbackKind::Sync;
+        }
+    }
+    let Some(method) = call.method.as_deref() else { return CallbackKind::Unknown };
+    if call.is_new {
+        return CallbackKind::Unknown;
+    }
+    let is_member = !matches!(call.callee_ref.as_ref(), Some(ValueRef { props, .. }) if props.is_empty());
+    if !is_member {
+        return CallbackKind::Unknown;
+    }
+    if SYNC_CALLBACK_METHODS.contains(&method) {
+        CallbackKind::Sync
+    } else if LISTENER_METHODS.contains(&method) || ROUTE_METHODS.contains(&method) {
+        CallbackKind::Repeated
+    } else if ONCE_METHODS.contains(&method) {
+        CallbackKind::Once
+    } else {
+        CallbackKind::Unknown
+    }
+}
+
+fn is_empty_body(s: &Stmt) -> bool {
+    match s {
+        Stmt::Empty(_) => true,
+        Stmt::Block(b) => b.stmts.iter().all(is_empty_body),
+        _ => false,
+    }
+}
+
+/// Whether a loop condition reads the clock (`Date.now()`, `new Date()`, `performance.now()`,
+/// `process.hrtime`), the shape of a busy-wait.
+fn reads_clock(e: &Expr, unresolved: SyntaxContext) -> bool {
+    struct Finder {
+        unresolved: SyntaxContext,
+        found: bool,
+    }
+    impl Visit for Finder {
+        fn visit_member_expr(&mut self, m: &MemberExpr) {
+            if let (Expr::Ident(o), Some(p)) = (&*m.obj, prop_name(&m.prop)) {
+                if o.ctxt == self.unresolved
+                    && matches!(
+                        (o.sym.as_str(), p.as_str()),
+                        ("Date", "now") | ("performance", "now") | ("process", "hrtime")
+                    )
+                {
+                    self.found = true;
+                }
+            }
+            m.visit_children_with(self);
+        }
+        fn visit_new_expr(&mut self, n: &NewExpr) {
+            if let Expr::Ident(i) = &*n.callee {
+                if i.ctxt == self.unresolved && i.sym.as_str() == "Date" {
+                    self.found = true;
+                }
+            }
+            n.visit_children_with(self);
+        }
+        fn visit_function(&mut self, _: &AstFunction) {}
+        fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+    }
+    let mut f = Finder { unresolved, found: false };
+    e.visit_with(&mut f);
+    f.found
+}
+
+fn decorator_name(d: &Decorator) -> Option<&str> {
+    match unwrap_expr(&d.expr) {
+        Expr::Call(c) => match &c.callee {
+            Callee::Expr(e) => match unwrap_expr(e) {
+                Expr::Ident(i) => Some(i.sym.as_str()),
+                Expr::Member(m) => match &m.prop {
+                    MemberProp::Ident(i) => Some(i.sym.as_str()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        },
+        Expr::Ident(i) => Some(i.sym.as_str()),
+        _ => None,
+    }
+}
+
+fn has_decorator(ds: &[Decorator], names: &[&str]) -> bool {
+    ds.iter().any(|d| decorator_name(d).is_some_and(|n| names.contains(&n)))
+}
+
+impl Visit for Builder {
+    fn visit_fn_decl(&mut self, n: &FnDecl) {
+        let b = self.declare(&n.ident, BindingKind::Function);
+        self.pending = Some(Pending {
+            name: Some(n.ident.sym.clone()),
+            binding: Some(b),
+            kind: Some(FnKind::Declaration),
+            ..Default::default()
+        });
+        self.with_this(None, |s| s.visit_fn_like(&n.function, FnKind::Declaration));
+    }
+
+    fn visit_fn_expr(&mut self, n: &FnExpr) {
+        let p = self.pending.get_or_insert_with(Default::default);
+        if let Some(i) = &n.ident {
+            p.name = Some(i.sym.clone());
+        }
+        if let Some(i) = &n.ident {
+            // a named function expression binds its own name inside itself
+            let pending = self.pending.take();
+            let b = self.declare(i, BindingKind::Function);
+            self.pending = pending;
+            if self.pending.as_ref().is_some_and(|p| p.binding.is_none()) {
+                self.pending.as_mut().unwrap().binding = Some(b);
+            }
+        }
+        self.with_this(None, |s| s.visit_fn_like(&n.function, FnKind::Expression));
+    }
+
+    fn visit_function(&mut self, n: &AstFunction) {
+        // reached only for functions without a dedicated parent hook (getters, setters)
+        self.with_this(None, |s| s.visit_fn_like(n, FnKind::Expression));
+    }
+
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        let params: Vec<&Pat> = n.params.iter().collect();
+        let this = self.this_stack.last().copied().flatten();
+        self.enter_fn(n.span, FnKind::Arrow, n.is_async, n.is_generator, &params);
+        self.with_this(this, |s| {
+            for p in &n.params {
+                p.visit_with(s);
+            }
+            n.body.visit_with(s);
+        });
+        self.exit_fn();
+    }
+
+    fn visit_class(&mut self, n: &Class) {
+        n.decorators.visit_with(self);
+        if let Some(s) = &n.super_class {
+            s.visit_with(self);
+        }
+        let mut methods = FxHashMap::default();
+        for m in &n.body {
+            if let ClassMember::Method(m) = m {
+                if let Some(k) = prop_key(&m.key) {
+                    methods.insert(k, None);
+                }
+            }
+        }
+        let entry = has_decorator(&n.decorators, knowledge::ENTRY_CLASS_DECORATORS);
+        let idx = self.classes.len();
+        self.classes.push(ClassInfo { methods, entry });
+        self.with_this(Some(idx), |s| {
+            for m in &n.body {
+                m.visit_with(s);
+            }
+        });
+    }
+
+    fn visit_class_method(&mut self, n: &ClassMethod) {
+        let class = self.this_stack.last().copied().flatten();
+        let name = prop_key(&n.key);
+        let class_entry = class.is_some_and(|c| self.classes[c].entry);
+        let decorated = has_decorator(&n.function.decorators, knowledge::ENTRY_METHOD_DECORATORS);
+        self.pending = Some(Pending {
+            name: name.clone(),
+            kind: Some(FnKind::Method),
+            decorated_entry: decorated || (class_entry && n.kind == MethodKind::Method && !n.is_static),
+            use_: Some(FnUse::Escapes),
+            ..Default::default()
+        });
+        let next = FnId(self.model.functions.len() as u32);
+        self.with_this(class, |s| s.visit_fn_like(&n.function, FnKind::Method));
+        if let (Some(c), Some(name)) = (class, name) {
+            if let Some(slot) = self.classes[c].methods.get_mut(&name) {
+                slot.get_or_insert(next);
+            }
+        }
+    }
+
+    fn visit_private_method(&mut self, n: &PrivateMethod) {
+        let class = self.this_stack.last().copied().flatten();
+        self.pending = Some(Pending {
+            name: Some(n.key.name.clone()),
+            kind: Some(FnKind::Method),
+            use_: Some(FnUse::Escapes),
+            ..Default::default()
+        });
+        self.with_this(class, |s| s.visit_fn_like(&n.function, FnKind::Method));
+    }
+
+    fn visit_constructor(&mut self, n: &Constructor) {
+        let class = self.this_stack.last().copied().flatten();
+        let pats: Vec<&Pat> = n
+            .params
+            .iter()
+            .filter_map(|p| match p {
+                ParamOrTsParamProp::Param(p) => Some(&p.pat),
+                ParamOrTsParamProp::TsParamProp(_) => None,
+            })
+            .collect();
+        self.pending =
+            Some(Pending { name: Some(Atom::from("constructor")), use_: Some(FnUse::Escapes), ..Default::default() });
+        self.enter_fn(n.span, FnKind::Constructor, false, false, &pats);
+        self.with_this(class, |s| {
+            n.params.visit_with(s);
+            n.body.visit_with(s);
+        });
+        self.exit_fn();
+    }
+
+    fn visit_class_prop(&mut self, n: &ClassProp) {
+        n.decorators.visit_with(self);
+        if let Some(v) = &n.value {
+            let class = self.this_stack.last().copied().flatten();
+            let class_entry = class.is_some_and(|c| self.classes[c].entry);
+            if matches!(unwrap_expr(v), Expr::Arrow(_) | Expr::Fn(_)) {
+                self.pending = Some(Pending {
+                    name: prop_key(&n.key),
+                    kind: Some(FnKind::Method),
+                    use_: Some(FnUse::Escapes),
+                    decorated_entry: class_entry && !n.is_static,
+                    ..Default::default()
+                });
+            }
+            v.visit_with(self);
+        }
+    }
+
+    fn visit_method_prop(&mut self, n: &MethodProp) {
+        self.pending = Some(Pending {
+            name: prop_key(&n.key),
+            kind: Some(FnKind::Method),
+            use_: Some(FnUse::Escapes),
+            ..Default::default()
+        });
+        self.with_this(None, |s| s.visit_fn_like(&n.function, FnKind::Method));
+    }
+
+    fn visit_key_value_prop(&mut self, n: &KeyValueProp) {
+        n.key.visit_with(self);
+        self.visit_used_value(&n.value, FnUse::Escapes, prop_key(&n.key));
+    }
+
+    fn visit_prop(&mut self, n: &Prop) {
+        if let Prop::Shorthand(i) = n {
+            if !self.is_global(i) {
+                let b = self.intern(i);
+                self.binding_uses.push((b, FnUse::Escapes));
+            }
+            return;
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_var_decl(&mut self, n: &VarDecl) {
+        let saved = self.decl_kind;
+        self.decl_kind = match n.kind {
+            VarDeclKind::Var => BindingKind::Var,
+            VarDeclKind::Let => BindingKind::Let,
+            VarDeclKind::Const => BindingKind::Const,
+        };
+        n.visit_children_with(self);
+        self.decl_kind = saved;
+    }
+
+    fn visit_var_declarator(&mut self, n: &VarDeclarator) {
+        let kind = self.decl_kind;
+        let from = n.init.as_deref().and_then(|e| self.value_ref(e));
+        self.declare_pat(&n.name, kind, from);
+        if let Some(init) = &n.init {
+            if let Pat::Ident(b) = &n.name {
+                if matches!(unwrap_expr(init), Expr::Arrow(_) | Expr::Fn(_)) {
+                    let id = self.intern(&b.id);
+                    self.pending =
+                        Some(Pending { name: Some(b.id.sym.clone()), binding: Some(id), ..Default::default() });
+                    unwrap_expr(init).visit_with(self);
+                    return;
+                }
+            }
+            init.visit_with(self);
+        }
+    }
+
+    fn visit_using_decl(&mut self, n: &UsingDecl) {
+        let saved = self.decl_kind;
+        self.decl_kind = BindingKind::Const;
+        n.visit_children_with(self);
+        self.decl_kind = saved;
+    }
+
+    fn visit_class_decl(&mut self, n: &ClassDecl) {
+        self.declare(&n.ident, BindingKind::Class);
+        n.class.visit_with(self);
+    }
+
+    fn visit_catch_clause(&mut self, n: &CatchClause) {
+        if let Some(p) = &n.param {
+            self.declare_pat(p, BindingKind::CatchParam, None);
+        }
+        n.body.visit_with(self);
+    }
+
+    fn visit_import_decl(&mut self, n: &ImportDecl) {
+        if n.type_only {
+            return;
+        }
+        let Some(src) = n.src.value.as_str().map(Atom::from) else { return };
+        for s in &n.specifiers {
+            let (local, props) = match s {
+                ImportSpecifier::Named(named) => {
+                    let imported = match &named.imported {
+                        Some(ModuleExportName::Ident(i)) => i.sym.clone(),
+                        Some(ModuleExportName::Str(s)) => match s.value.as_str() {
+                            Some(v) => Atom::from(v),
+                            None => continue,
+                        },
+                        None => named.local.sym.clone(),
+                    };
+                    (&named.local, vec![imported])
+                }
+                ImportSpecifier::Default(d) => (&d.local, vec![Atom::from("default")]),
+                ImportSpecifier::Namespace(ns) => (&ns.local, vec![]),
+            };
+            let id = self.declare(local, BindingKind::Import);
+            self.model.bindings[id.0 as usize].origin =
+                Origin::Value(ValueRef { root: Root::Module(src.clone()), props });
+        }
+    }
+
+    fn visit_ts_import_equals_decl(&mut self, n: &TsImportEqualsDecl) {
+        if let TsModuleRef::TsExternalModuleRef(r) = &n.module_ref {
+            let id = self.declare(&n.id, BindingKind::Import);
+            if let Some(v) = r.expr.value.as_str() {
+                self.model.bindings[id.0 as usize].origin =
+                    Origin::Value(ValueRef { root: Root::Module(Atom::from(v)), props: vec![] });
+            }
+        }
+    }
+
+    fn visit_export_named_specifier(&mut self, n: &ExportNamedSpecifier) {
+        if let ModuleExportName::Ident(i) = &n.orig {
+            if !self.is_global(i) {
+                let b = self.intern(i);
+                self.binding_uses.push((b, FnUse::Escapes));
+            }
+        }
+    }
+
+    fn visit_assign_expr(&mut self, n: &AssignExpr) {
+        match &n.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
+                let id = self.intern(&b.id);
+                self.model.bindings[id.0 as usize].reassigned = true;
+            }
+            AssignTarget::Pat(p) => {
+                struct Marker<'a>(&'a mut Builder);
+                impl Visit for Marker<'_> {
+                    fn visit_binding_ident(&mut self, b: &BindingIdent) {
+                        let id = self.0.intern(&b.id);
+                        self.0.model.bindings[id.0 as usize].reassigned = true;
+                    }
+                    fn visit_expr(&mut self, _: &Expr) {}
+                }
+                p.visit_with(&mut Marker(self));
+            }
+            _ => {}
+        }
+        n.left.visit_with(self);
+        let name = match &n.left {
+            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => prop_name(&m.prop),
+            AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => Some(b.id.sym.clone()),
+            _ => None,
+        };
+        self.visit_used_value(&n.right, FnUse::Escapes, name);
+    }
+
+    fn visit_update_expr(&mut self, n: &UpdateExpr) {
+        if let Expr::Ident(i) = unwrap_expr(&n.arg) {
+            if !self.is_global(i) {
+                let id = self.intern(i);
+                self.model.bindings[id.0 as usize].reassigned = true;
+            }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_expr(&mut self, n: &Expr) {
+        match n {
+            Expr::Ident(i) if !self.is_global(i) => {
+                let b = self.intern(i);
+                self.binding_uses.push((b, FnUse::Escapes));
+            }
+            _ => n.visit_children_with(self),
+        }
+    }
+
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        let callee = match &n.callee {
+            Callee::Expr(e) => Some(&**e),
+            _ => None,
+        };
+        self.record_call(n.span, callee, &n.args, false);
+    }
+
+    fn visit_new_expr(&mut self, n: &NewExpr) {
+        let args = n.args.as_deref().unwrap_or(&[]);
+        self.record_call(n.span, Some(&n.callee), args, true);
+    }
+
+    fn visit_opt_chain_expr(&mut self, n: &OptChainExpr) {
+        match &*n.base {
+            OptChainBase::Call(c) => self.record_call(n.span, Some(&c.callee), &c.args, false),
+            OptChainBase::Member(m) => m.visit_with(self),
+        }
+    }
+
+    fn visit_await_expr(&mut self, n: &AwaitExpr) {
+        let s = self.model.span(n.span);
+        self.cur_fn().awaits.push(s);
+        match unwrap_expr(&n.arg) {
+            Expr::Call(c) => {
+                self.awaited.insert((c.span.lo.0, c.span.hi.0));
+            }
+            Expr::New(c) => {
+                self.awaited.insert((c.span.lo.0, c.span.hi.0));
+            }
+            Expr::OptChain(c) => {
+                self.awaited.insert((c.span.lo.0, c.span.hi.0));
+            }
+            _ => {}
+        }
+        n.arg.visit_with(self);
+    }
+
+    fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
+        if n.is_await {
+            let s = self.model.span(n.span);
+            self.cur_fn().awaits.push(s);
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_while_stmt(&mut self, n: &WhileStmt) {
+        self.check_busy_wait(n.span, Some(&n.test), &n.body);
+        n.visit_children_with(self);
+    }
+
+    fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
+        self.check_busy_wait(n.span, Some(&n.test), &n.body);
+        n.visit_children_with(self);
+    }
+
+    fn visit_for_stmt(&mut self, n: &ForStmt) {
+        self.check_busy_wait(n.span, n.test.as_deref(), &n.body);
+        n.visit_children_with(self);
+    }
+
+    // type-level syntax names nothing at run time
+    fn visit_ts_type(&mut self, _: &TsType) {}
+    fn visit_ts_type_ann(&mut self, _: &TsTypeAnn) {}
+    fn visit_ts_interface_decl(&mut self, _: &TsInterfaceDecl) {}
+    fn visit_ts_type_alias_decl(&mut self, _: &TsTypeAliasDecl) {}
+}

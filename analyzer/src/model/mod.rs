@@ -1,0 +1,400 @@
+//! The per-file model: built once from the resolved syntax tree, read by every rule.
+//!
+//! It answers the semantic questions rules ask:
+//! - which binding an identifier refers to, where it was declared (module, function, parameter),
+//!   and what it holds when it is an import, a `require`, a destructured member or an alias
+//!   ([`FileModel::resolve_expr`] gives `fs.readFileSync` for any spelling of it);
+//! - the function table: async-ness, await points, how each function is used, and its execution
+//!   context (start-up, event loop, or unknown) — see [`context`] for the rules;
+//! - the local call graph: every call site with its resolved target and the functions handed to it.
+
+mod build;
+pub mod context;
+
+use crate::diagnostic::ByteSpan;
+use crate::knowledge::CallbackKind;
+use crate::parse::Comment;
+use rustc_hash::FxHashMap;
+use std::fmt;
+use swc_atoms::Atom;
+use swc_common::{Span, SyntaxContext};
+use swc_ecma_ast::{Expr, Id};
+
+pub use build::build;
+
+/// Index into [`FileModel::functions`]. `FnId(0)` is the module's top level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnId(pub u32);
+
+impl FnId {
+    pub const MODULE: FnId = FnId(0);
+}
+
+/// Index into [`FileModel::bindings`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BindingId(pub u32);
+
+/// Index into [`FileModel::calls`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CallId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnKind {
+    Module,
+    Declaration,
+    Expression,
+    Arrow,
+    Method,
+    Constructor,
+}
+
+/// Where a function runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Module top level, or reached only synchronously from it: may block.
+    StartUp,
+    /// Runs while the server serves: must not block.
+    EventLoop,
+    /// No caller is known (exported helpers, unused functions): judged where a caller reaches it.
+    Unknown,
+}
+
+/// Why a function is an event-loop entry point on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryReason {
+    Async,
+    /// Passed to a callee that calls it on every event: a route, a listener, a timer.
+    Callback {
+        callee: String,
+    },
+    /// A route handler registered with a method and path (`GET /mail`).
+    Route {
+        method: String,
+        path: String,
+    },
+    /// Its parameters are a request handler's (`req, res`).
+    HandlerParams,
+    /// A method of a controller/service class or with a route/event decorator.
+    ControllerMethod,
+}
+
+/// How a function is used, one entry per reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FnUse {
+    /// Called directly at this call site.
+    Called(CallId),
+    /// Handed as argument `arg` to the call `call`.
+    Callback { call: CallId, arg: u32, kind: CallbackKind },
+    /// Stored, returned, exported or otherwise out of sight.
+    Escapes,
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub id: FnId,
+    pub span: ByteSpan,
+    /// The function's own name, or the name of the binding or property it is assigned to.
+    pub name: Option<Atom>,
+    pub kind: FnKind,
+    pub is_async: bool,
+    pub is_generator: bool,
+    pub parent: Option<FnId>,
+    pub params: Vec<BindingId>,
+    pub param_names: Vec<Atom>,
+    pub awaits: Vec<ByteSpan>,
+    pub uses: Vec<FnUse>,
+    /// Call sites directly in this function's body (not in nested functions).
+    pub calls: Vec<CallId>,
+    /// Busy-wait loops directly in this body.
+    pub busy_waits: Vec<ByteSpan>,
+    /// Set when a route/event decorator or a controller class makes this an entry point.
+    pub(crate) decorated_entry: bool,
+    /// Computed by [`context::compute`].
+    pub context: Context,
+    /// Event-loop entry point: a root by nature, or a callback of an entry point. Blocking calls
+    /// are reported in entry points; helpers they call are reported at the call.
+    pub entry: Option<EntryReason>,
+}
+
+impl Function {
+    pub fn is_entry(&self) -> bool {
+        self.entry.is_some()
+    }
+}
+
+/// What a binding was declared as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindingKind {
+    Var,
+    Let,
+    Const,
+    Param,
+    Function,
+    Class,
+    Import,
+    CatchParam,
+    /// Referenced but its declaration was not seen (e.g. a TS `declare`).
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub name: Atom,
+    pub kind: BindingKind,
+    /// The function whose scope declares it (`FnId::MODULE` for module-level).
+    pub scope: FnId,
+    pub span: ByteSpan,
+    pub origin: Origin,
+    /// Assigned again after its declaration.
+    pub reassigned: bool,
+}
+
+/// What a binding holds when the model can tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Unknown,
+    /// A path from a module, a global or another binding: `require('fs')`, `fs.promises`,
+    /// `{ readFileSync } = require('fs')`, `import { x } from './y'`.
+    Value(ValueRef),
+    /// A function defined here.
+    Function(FnId),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Root {
+    Binding(BindingId),
+    /// A module object (`require(spec)`, `import * as x`, a default import of a package).
+    Module(Atom),
+    Global(Atom),
+    /// `this.x` inside a class with a method `x`.
+    ThisMethod(FnId),
+}
+
+/// A member path from a root: `fs.promises.readFile` is `Binding(fs)` + `[promises, readFile]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueRef {
+    pub root: Root,
+    pub props: Vec<Atom>,
+}
+
+/// A fully resolved name: a module (or `global`) and a member path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct QualName {
+    /// Normalized module specifier (`fs`, `fs/promises`, `./lib/template`), or `global`.
+    pub module: Atom,
+    pub path: Vec<Atom>,
+}
+
+impl QualName {
+    pub fn is(&self, module: &str, path: &[&str]) -> bool {
+        self.module.as_str() == module
+            && self.path.len() == path.len()
+            && self.path.iter().zip(path).all(|(a, b)| a.as_str() == *b)
+    }
+
+    /// The last path segment (the called function's name).
+    pub fn last(&self) -> Option<&str> {
+        self.path.last().map(|a| a.as_str())
+    }
+}
+
+impl fmt::Display for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.module.as_str() != "global" {
+            let m = self.module.as_str();
+            // `fs/promises` → `fs.promises` reads naturally in messages
+            f.write_str(&m.replace('/', "."))?;
+            if !self.path.is_empty() {
+                f.write_str(".")?;
+            }
+        }
+        for (i, p) in self.path.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            f.write_str(p)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a call resolves to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A module member or global API.
+    Api(QualName),
+    /// A function defined in this file.
+    Local(FnId),
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub id: CallId,
+    /// The whole call expression.
+    pub span: ByteSpan,
+    /// The callee expression.
+    pub callee_span: ByteSpan,
+    pub caller: FnId,
+    pub target: Target,
+    /// The called name as written: the last member (`get` in `app.get`) or the identifier.
+    pub method: Option<Atom>,
+    /// `new X(...)`.
+    pub is_new: bool,
+    pub awaited: bool,
+    /// Functions defined inline or named, handed as arguments: (argument index, function).
+    pub callbacks: Vec<(u32, FnId)>,
+    /// The first argument when it is a string literal (route paths, event names, SQL).
+    pub first_string_arg: Option<Atom>,
+    pub(crate) callee_ref: Option<ValueRef>,
+}
+
+/// Everything the rules know about one file.
+pub struct FileModel {
+    pub path: String,
+    base: u32,
+    pub functions: Vec<Function>,
+    pub bindings: Vec<Binding>,
+    pub calls: Vec<CallSite>,
+    pub comments: Vec<Comment>,
+    binding_ids: FxHashMap<Id, BindingId>,
+    fn_by_span: FxHashMap<(u32, u32), FnId>,
+    unresolved: SyntaxContext,
+}
+
+impl FileModel {
+    /// Byte range of an swc span in this file.
+    pub fn span(&self, span: Span) -> ByteSpan {
+        ByteSpan::new(span.lo.0.saturating_sub(self.base), span.hi.0.saturating_sub(self.base))
+    }
+
+    pub fn function(&self, id: FnId) -> &Function {
+        &self.functions[id.0 as usize]
+    }
+
+    pub fn call(&self, id: CallId) -> &CallSite {
+        &self.calls[id.0 as usize]
+    }
+
+    pub fn binding(&self, id: BindingId) -> &Binding {
+        &self.bindings[id.0 as usize]
+    }
+
+    /// The function whose node has exactly this span (a `Function`, arrow or constructor).
+    pub fn function_at(&self, span: Span) -> Option<FnId> {
+        self.fn_by_span.get(&(span.lo.0, span.hi.0)).copied()
+    }
+
+    /// The binding an identifier refers to; `None` for globals and unseen names.
+    pub fn binding_of(&self, ident: &swc_ecma_ast::Ident) -> Option<BindingId> {
+        if ident.ctxt == self.unresolved {
+            return None;
+        }
+        self.binding_ids.get(&(ident.sym.clone(), ident.ctxt)).copied()
+    }
+
+    /// Whether an identifier is an unresolved global (`process`, `Date`, `require`).
+    pub fn is_global(&self, ident: &swc_ecma_ast::Ident) -> bool {
+        ident.ctxt == self.unresolved
+    }
+
+    /// What an expression names, resolved through imports, requires, destructuring and aliases:
+    /// `fs.readFileSync`, `fsp.readFile` → `fs/promises.readFile`, a local function.
+    pub fn resolve_expr(&self, expr: &Expr) -> Target {
+        match build::value_ref(self, expr) {
+            Some(v) => self.resolve(&v),
+            None => Target::Unknown,
+        }
+    }
+
+    /// Resolve a symbolic path to what it names.
+    pub fn resolve(&self, v: &ValueRef) -> Target {
+        self.resolve_depth(v, 0)
+    }
+
+    fn resolve_depth(&self, v: &ValueRef, depth: u32) -> Target {
+        if depth > 16 {
+            return Target::Unknown;
+        }
+        match &v.root {
+            Root::Module(spec) => Target::Api(qualify(spec, &v.props)),
+            Root::Global(name) => {
+                if name.as_str() == "globalThis" && !v.props.is_empty() {
+                    let inner = ValueRef { root: Root::Global(v.props[0].clone()), props: v.props[1..].to_vec() };
+                    return self.resolve_depth(&inner, depth + 1);
+                }
+                let mut path = vec![name.clone()];
+                path.extend(v.props.iter().cloned());
+                Target::Api(QualName { module: Atom::from("global"), path })
+            }
+            Root::ThisMethod(f) if v.props.is_empty() => Target::Local(*f),
+            Root::ThisMethod(_) => Target::Unknown,
+            Root::Binding(b) => {
+                let binding = self.binding(*b);
+                if binding.reassigned {
+                    return Target::Unknown;
+                }
+                match &binding.origin {
+                    Origin::Function(f) if v.props.is_empty() => Target::Local(*f),
+                    Origin::Value(inner) => {
+                        let mut joined = inner.clone();
+                        joined.props.extend(v.props.iter().cloned());
+                        self.resolve_depth(&joined, depth + 1)
+                    }
+                    _ => Target::Unknown,
+                }
+            }
+        }
+    }
+
+    /// A short human name for a function, used in chains: `loadTemplate`, `GET /mail handler`.
+    pub fn describe(&self, id: FnId) -> String {
+        let f = self.function(id);
+        if let Some(EntryReason::Route { method, path }) = &f.entry {
+            return format!("{method} {path} handler");
+        }
+        match (&f.name, f.kind) {
+            (_, FnKind::Module) => "module top level".to_string(),
+            (Some(n), _) => n.to_string(),
+            (None, _) => match &f.entry {
+                Some(EntryReason::Callback { callee }) => format!("callback passed to {callee}"),
+                _ => {
+                    if let Some(FnUse::Callback { call, .. }) = f.uses.first() {
+                        let c = self.call(*call);
+                        if let Some(m) = &c.method {
+                            return format!("callback passed to {m}");
+                        }
+                    }
+                    "anonymous function".to_string()
+                }
+            },
+        }
+    }
+}
+
+/// Build a qualified name from a module specifier and a member path, folding `fs.promises` into
+/// `fs/promises` and a package's `default` export into the package itself.
+pub(crate) fn qualify(spec: &Atom, props: &[Atom]) -> QualName {
+    let mut module = crate::knowledge::normalize_module(spec).to_string();
+    let mut path: &[Atom] = props;
+    if !crate::knowledge::is_relative(&module) && path.first().is_some_and(|p| p.as_str() == "default") {
+        path = &path[1..];
+    }
+    if matches!(module.as_str(), "fs" | "dns" | "stream" | "timers" | "readline")
+        && path.first().is_some_and(|p| p.as_str() == "promises")
+    {
+        module.push_str("/promises");
+        path = &path[1..];
+    }
+    QualName { module: Atom::from(module), path: path.to_vec() }
+}
+
+impl CallSite {
+    /// The qualified name the callee resolves to, if it is a module or global API.
+    pub fn api(&self) -> Option<&QualName> {
+        match &self.target {
+            Target::Api(q) => Some(q),
+            _ => None,
+        }
+    }
+}

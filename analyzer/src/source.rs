@@ -1,0 +1,105 @@
+//! Source text as read from disk, and the mapping from byte offsets to 1-based lines and
+//! UTF-16 columns (the unit ESLint, SARIF and LSP clients count in).
+
+use std::sync::Arc;
+
+/// One source file's text with a line index. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SourceText {
+    text: Arc<str>,
+    line_starts: Arc<[u32]>,
+}
+
+/// A 1-based line and a 1-based column counted in UTF-16 code units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl SourceText {
+    pub fn new(text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let mut starts = vec![0u32];
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i as u32 + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i as u32 + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        SourceText { text, line_starts: starts.into() }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn arc(&self) -> Arc<str> {
+        self.text.clone()
+    }
+
+    /// Byte offset → 1-based line and UTF-16 column. Offsets past the end clamp to the end.
+    pub fn position(&self, offset: u32) -> Position {
+        let offset = (offset as usize).min(self.text.len());
+        let line = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column: usize = self.text[start..end].chars().map(char::len_utf16).sum();
+        Position { line: line as u32 + 1, column: column as u32 + 1 }
+    }
+
+    /// The text of the 1-based line `line`, without its line terminator.
+    pub fn line_text(&self, line: u32) -> &str {
+        let i = (line as usize).saturating_sub(1);
+        let Some(&start) = self.line_starts.get(i) else { return "" };
+        let end = self.line_starts.get(i + 1).map(|&e| e as usize).unwrap_or(self.text.len());
+        self.text[start as usize..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset of a 1-based line and UTF-16 column (the inverse of [`Self::position`]),
+    /// clamped to the line's end. Used by the editor integration.
+    pub fn offset_of(&self, line: u32, column: u32) -> u32 {
+        let i = (line as usize).saturating_sub(1);
+        let Some(&start) = self.line_starts.get(i) else { return self.text.len() as u32 };
+        let line_str = self.line_text(line);
+        let mut units = 0u32;
+        let want = column.saturating_sub(1);
+        for (b, ch) in line_str.char_indices() {
+            if units >= want {
+                return start + b as u32;
+            }
+            units += ch.len_utf16() as u32;
+        }
+        start + line_str.len() as u32
+    }
+
+    pub fn line_count(&self) -> u32 {
+        self.line_starts.len() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_utf16_units() {
+        let s = SourceText::new("a\r\n😀x = 1;\nlast");
+        assert_eq!(s.position(0), Position { line: 1, column: 1 });
+        // '😀' is 4 bytes and 2 UTF-16 units: 'x' is at byte 7, column 3
+        assert_eq!(s.position(7), Position { line: 2, column: 3 });
+        assert_eq!(s.line_text(2), "😀x = 1;");
+        assert_eq!(s.offset_of(2, 3), 7);
+        assert_eq!(s.position(1000), Position { line: 3, column: 5 });
+    }
+}

@@ -1,0 +1,67 @@
+//! The blocking-API catalogue: synchronous calls that hold the event loop, each with the
+//! non-blocking alternative named in the help text.
+
+use loopsafe_analyzer::model::QualName;
+
+/// One catalogue entry. `member` is an exact export name, or `*Sync` for every export ending in
+/// `Sync`. `alternative` may use `{base}`: the name without its `Sync` suffix.
+pub struct BlockingApi {
+    pub module: &'static str,
+    pub member: &'static str,
+    pub alternative: &'static str,
+}
+
+const fn api(module: &'static str, member: &'static str, alternative: &'static str) -> BlockingApi {
+    BlockingApi { module, member, alternative }
+}
+
+pub const BLOCKING_APIS: &[BlockingApi] = &[
+    api("fs", "*Sync", "`fs.promises.{base}` (await it) or the callback form `fs.{base}`"),
+    api("fs-extra", "*Sync", "the promise form `fs.{base}` from fs-extra (await it)"),
+    api("graceful-fs", "*Sync", "the callback form `fs.{base}` or `fs.promises.{base}`"),
+    api("child_process", "execSync", "`child_process.exec` (promisified with `util.promisify`) or `spawn`"),
+    api("child_process", "execFileSync", "`child_process.execFile` (promisified with `util.promisify`)"),
+    api("child_process", "spawnSync", "`child_process.spawn` and listen for `close`"),
+    api("crypto", "pbkdf2Sync", "`crypto.pbkdf2` (callback, or promisified), which runs on the libuv pool"),
+    api("crypto", "scryptSync", "`crypto.scrypt` (callback, or promisified), which runs on the libuv pool"),
+    api("crypto", "generateKeyPairSync", "`crypto.generateKeyPair` (callback, or promisified)"),
+    api("crypto", "generateKeySync", "`crypto.generateKey` (callback, or promisified)"),
+    api("crypto", "generatePrimeSync", "`crypto.generatePrime` (callback, or promisified)"),
+    api("crypto", "randomFillSync", "`crypto.randomFill` (callback, or promisified)"),
+    api("crypto", "hkdfSync", "`crypto.hkdf` (callback, or promisified)"),
+    api("zlib", "*Sync", "`zlib.{base}` (callback, or promisified) or a zlib stream"),
+    api("global", "Atomics.wait", "`Atomics.waitAsync`, or move the wait into a worker thread"),
+    api("bcrypt", "hashSync", "`await bcrypt.hash(...)`"),
+    api("bcrypt", "compareSync", "`await bcrypt.compare(...)`"),
+    api("bcrypt", "genSaltSync", "`await bcrypt.genSalt(...)`"),
+    api("bcryptjs", "hashSync", "`await bcrypt.hash(...)`"),
+    api("bcryptjs", "compareSync", "`await bcrypt.compare(...)`"),
+    api("bcryptjs", "genSaltSync", "`await bcrypt.genSalt(...)`"),
+    api("glob", "sync", "`await glob(...)` (glob 9+) or the promisified callback form"),
+    api("glob", "globSync", "`await glob(...)`"),
+    api("fast-glob", "sync", "`await fg(...)`"),
+    api("globby", "sync", "`await globby(...)`"),
+    api("globby", "globbySync", "`await globby(...)`"),
+    api("execa", "sync", "`await execa(...)`"),
+    api("execa", "execaSync", "`await execa(...)`"),
+    api("execa", "commandSync", "`await execaCommand(...)`"),
+    api("execa", "execaCommandSync", "`await execaCommand(...)`"),
+    api("mkdirp", "sync", "`await mkdirp(...)` or `fs.promises.mkdir(dir, { recursive: true })`"),
+    api("rimraf", "sync", "`await rimraf(...)` or `fs.promises.rm(path, { recursive: true })`"),
+    api("rimraf", "rimrafSync", "`await rimraf(...)` or `fs.promises.rm(path, { recursive: true })`"),
+    api("cross-spawn", "sync", "`spawn` from cross-spawn and listen for `close`"),
+];
+
+/// The catalogue entry a resolved call matches, with its alternative filled in.
+pub fn lookup(q: &QualName) -> Option<String> {
+    let member: String = q.path.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(".");
+    let entry = BLOCKING_APIS.iter().find(|a| {
+        a.module == q.module.as_str()
+            && match a.member.strip_prefix('*') {
+                Some(suffix) => q.path.len() == 1 && member.ends_with(suffix) && member.len() > suffix.len(),
+                None => a.member == member,
+            }
+    })?;
+    let base = member.strip_suffix("Sync").unwrap_or(&member);
+    Some(entry.alternative.replace("{base}", base))
+}

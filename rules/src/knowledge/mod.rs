@@ -1,0 +1,3 @@
+//! Data the rules share: which APIs block and what to use instead.
+
+pub mod blocking;

@@ -1,0 +1,16 @@
+//! loopsafe's rules: one file per rule, named after its id, plus the knowledge tables they use.
+//! Adding a rule is one file, one line in [`ALL`], and one folder under `fixtures/`.
+
+pub mod knowledge;
+
+pub mod blocking_call;
+
+use loopsafe_analyzer::Rule;
+
+/// Every rule, in the order they are documented.
+pub static ALL: &[&dyn Rule] = &[&blocking_call::BlockingCall];
+
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    ALL.iter().copied().find(|r| r.meta().id == id)
+}

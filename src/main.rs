@@ -1,0 +1,97 @@
+//! The `loopsafe` command line.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use loopsafe_analyzer::discover::{self, DiscoverError};
+use loopsafe_analyzer::engine::{self, CheckOptions};
+use loopsafe_analyzer::format;
+use loopsafe_analyzer::Severity;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "loopsafe", version, about = "Finds event-loop concurrency bugs in Node.js backends", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check files and directories (default: the current directory)
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Pretty,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or directories to check
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "pretty")]
+    format: Format,
+    /// Worker threads (default: one per core)
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Print where the time went (to stderr)
+    #[arg(long)]
+    timings: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(args),
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let t0 = std::time::Instant::now();
+    let inputs = match discover::discover(&paths) {
+        Ok(i) => i,
+        Err(DiscoverError::NotFound(p)) => {
+            eprintln!("loopsafe: error: path does not exist: {p}");
+            return ExitCode::from(2);
+        }
+    };
+    let discovery = t0.elapsed();
+    let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
+    let opts = CheckOptions { rules, threads: args.threads };
+    let report = engine::check(&inputs, &opts);
+    let t1 = std::time::Instant::now();
+    let text = match args.format {
+        Format::Json => format::json::render(&report),
+        Format::Pretty => format::pretty::render(&report, std::io::stdout().is_terminal()),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    if args.timings {
+        let t = &report.timings;
+        eprintln!("timings (cpu time summed over threads, except wall):");
+        eprintln!("  discovery  {:>9.2?}", discovery);
+        eprintln!("  read       {:>9.2?}", t.read);
+        eprintln!("  parse      {:>9.2?}", t.parse);
+        eprintln!("  model      {:>9.2?}", t.model);
+        for (id, d) in &t.rules {
+            eprintln!("  rule {id:<20} {d:>9.2?}");
+        }
+        eprintln!("  output     {:>9.2?}", t1.elapsed());
+        eprintln!("  wall       {:>9.2?} (engine)", t.wall);
+    }
+    let failed = report.count(Severity::Error) > 0 || !report.errors.is_empty();
+    ExitCode::from(if failed { 1 } else { 0 })
+}
