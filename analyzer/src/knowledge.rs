@@ -159,3 +159,303 @@ pub fn is_node_builtin(module: &str) -> bool {
 pub fn is_relative(module: &str) -> bool {
     module.starts_with("./") || module.starts_with("../") || module == "." || module == ".."
 }
+
+/// What a call does to the outside world, judged from its name (and SQL text). Shared by the
+/// rules that reason about ordering (`sequential-await`) and lost updates (`await-race`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Effect {
+    /// Reads state: `get`, `find*`, `fetch`, `load`, `read*`, `list`, `count`, `SELECT`.
+    Read,
+    /// Changes state: `set`, `save`, `insert`, `update`, `delete`, `write*`, `send`, `mkdir`.
+    Write,
+    /// Takes a lock or mutex (`acquire`, `lock`, `SELECT … FOR UPDATE`).
+    Lock,
+    /// Releases one (`release`, `unlock`).
+    Unlock,
+    /// Waits on purpose (`sleep`, `delay`, `setTimeout` from `timers/promises`).
+    Sleep,
+    /// Starts, commits or rolls back a transaction, or runs a callback inside one.
+    Transaction,
+    /// An atomic read-modify-write (`$inc`, `INCR`, `findOneAndUpdate`, `increment`).
+    Atomic,
+    Unknown,
+}
+
+/// Name prefixes, matched on whole camelCase words (`getUser`, `find_one`, `readFile`).
+pub const READ_WORDS: &[&str] = &[
+    "get",
+    "find",
+    "fetch",
+    "load",
+    "read",
+    "list",
+    "count",
+    "select",
+    "search",
+    "lookup",
+    "exists",
+    "has",
+    "retrieve",
+    "query",
+    "scan",
+    "aggregate",
+    "hget",
+    "hgetall",
+    "mget",
+    "smembers",
+    "zrange",
+    "lrange",
+    "keys",
+    "stat",
+    "describe",
+    "resolve",
+    "check",
+    "verify",
+    "validate",
+    "download",
+    "head",
+    "download",
+    "collect",
+    "compute",
+    "calculate",
+    "render",
+    "parse",
+    "is",
+    "can",
+    "lstat",
+    "readdir",
+    "access",
+    "ttl",
+    "scard",
+];
+pub const WRITE_WORDS: &[&str] = &[
+    "set",
+    "save",
+    "insert",
+    "update",
+    "upsert",
+    "delete",
+    "remove",
+    "destroy",
+    "write",
+    "send",
+    "create",
+    "put",
+    "post",
+    "patch",
+    "add",
+    "push",
+    "append",
+    "mkdir",
+    "rm",
+    "rmdir",
+    "unlink",
+    "rename",
+    "copy",
+    "move",
+    "hset",
+    "hdel",
+    "del",
+    "publish",
+    "emit",
+    "enqueue",
+    "store",
+    "persist",
+    "replace",
+    "truncate",
+    "drop",
+    "bulk",
+    "lpush",
+    "rpush",
+    "sadd",
+    "srem",
+    "zadd",
+    "zrem",
+    "expire",
+    "notify",
+    "upload",
+    "register",
+    "assign",
+    "apply",
+    "mark",
+    "reset",
+    "clear",
+    "flush",
+    "record",
+    "log",
+    "track",
+    "dispatch",
+    "submit",
+    "process",
+    "execute",
+    "exec",
+    "run",
+    "migrate",
+    "seed",
+    "import",
+    "sync",
+    "commit",
+    "rollback",
+    "restore",
+    "archive",
+    "cancel",
+    "close",
+    "end",
+    "disconnect",
+    "connect",
+    "open",
+    "chmod",
+    "chown",
+    "touch",
+    "symlink",
+    "link",
+    "mset",
+    "pexpire",
+    "setex",
+    "psetex",
+    "lpop",
+    "rpop",
+    "spop",
+    "getset",
+    "getdel",
+    "ack",
+    "nack",
+];
+pub const LOCK_WORDS: &[&str] = &["acquire", "lock", "runExclusive", "waitForUnlock", "using"];
+pub const UNLOCK_WORDS: &[&str] = &["release", "unlock"];
+pub const SLEEP_WORDS: &[&str] = &["sleep", "delay", "wait", "pause", "backoff", "setTimeout", "throttle"];
+pub const TRANSACTION_WORDS: &[&str] = &[
+    "transaction",
+    "$transaction",
+    "startTransaction",
+    "beginTransaction",
+    "withTransaction",
+    "begin",
+    "startSession",
+];
+pub const ATOMIC_WORDS: &[&str] = &[
+    "incr",
+    "incrby",
+    "incrbyfloat",
+    "decr",
+    "decrby",
+    "hincrby",
+    "hincrbyfloat",
+    "zincrby",
+    "increment",
+    "decrement",
+    "findOneAndUpdate",
+    "findByIdAndUpdate",
+    "findAndModify",
+    "updateOne",
+    "updateMany",
+    "getAndIncrement",
+    "compareAndSet",
+    "cas",
+];
+
+/// Whether `name` is `word` or starts with `word` followed by an uppercase letter, `_` or a digit.
+pub fn name_has_word(name: &str, word: &str) -> bool {
+    if name.eq_ignore_ascii_case(word) {
+        return true;
+    }
+    name.len() > word.len()
+        && name.is_char_boundary(word.len())
+        && name[..word.len()].eq_ignore_ascii_case(word)
+        && name[word.len()..].starts_with(|c: char| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+}
+
+/// The effect of calling a method with this name and (optional) first string argument.
+pub fn effect_of(name: &str, first_string: Option<&str>) -> Effect {
+    if let Some(sql) = first_string.map(str::trim_start) {
+        if matches!(
+            name,
+            "query"
+                | "execute"
+                | "raw"
+                | "run"
+                | "all"
+                | "one"
+                | "none"
+                | "any"
+                | "many"
+                | "oneOrNone"
+                | "manyOrNone"
+                | "result"
+                | "exec"
+        ) {
+            if let Some(e) = sql_effect(sql) {
+                return e;
+            }
+        }
+    }
+    let has = |words: &[&str]| words.iter().any(|w| name_has_word(name, w));
+    if has(TRANSACTION_WORDS) {
+        Effect::Transaction
+    } else if has(LOCK_WORDS) {
+        Effect::Lock
+    } else if has(UNLOCK_WORDS) {
+        Effect::Unlock
+    } else if has(SLEEP_WORDS) {
+        Effect::Sleep
+    } else if ATOMIC_WORDS.iter().any(|w| name.eq_ignore_ascii_case(w)) {
+        Effect::Atomic
+    } else if has(READ_WORDS) {
+        Effect::Read
+    } else if has(WRITE_WORDS) {
+        Effect::Write
+    } else {
+        Effect::Unknown
+    }
+}
+
+/// The effect of an SQL statement, from its first keyword.
+pub fn sql_effect(sql: &str) -> Option<Effect> {
+    let upper: String = sql.chars().take(400).collect::<String>().to_ascii_uppercase();
+    let first = upper.split(|c: char| !c.is_ascii_alphabetic()).find(|w| !w.is_empty())?;
+    Some(match first {
+        "SELECT" | "WITH" | "SHOW" | "EXPLAIN" => {
+            if upper.contains("FOR UPDATE") || upper.contains("FOR NO KEY UPDATE") || upper.contains("FOR SHARE") {
+                Effect::Lock
+            } else {
+                Effect::Read
+            }
+        }
+        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "MERGE" | "UPSERT" | "CREATE" | "ALTER" | "DROP" | "TRUNCATE" => {
+            Effect::Write
+        }
+        "BEGIN" | "START" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" => Effect::Transaction,
+        "LOCK" => Effect::Lock,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effects_from_names_and_sql() {
+        assert_eq!(effect_of("getUser", None), Effect::Read);
+        assert_eq!(effect_of("findById", None), Effect::Read);
+        assert_eq!(effect_of("save", None), Effect::Write);
+        assert_eq!(effect_of("settings", None), Effect::Unknown);
+        assert_eq!(effect_of("query", Some("  select * from t where id = $1")), Effect::Read);
+        assert_eq!(effect_of("query", Some("SELECT * FROM t WHERE id = 1 FOR UPDATE")), Effect::Lock);
+        assert_eq!(effect_of("query", Some("BEGIN")), Effect::Transaction);
+        assert_eq!(effect_of("query", Some("UPDATE t SET n = n + 1")), Effect::Write);
+        assert_eq!(effect_of("incr", None), Effect::Atomic);
+        assert_eq!(effect_of("acquire", None), Effect::Lock);
+        assert_eq!(effect_of("sleep", None), Effect::Sleep);
+    }
+}
+
+/// Lifecycle methods that frameworks call at start-up or shutdown, never per request.
+pub const LIFECYCLE_METHODS: &[&str] = &[
+    "onModuleInit",
+    "onApplicationBootstrap",
+    "onModuleDestroy",
+    "beforeApplicationShutdown",
+    "onApplicationShutdown",
+    "configure",
+];

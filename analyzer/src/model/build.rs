@@ -22,6 +22,7 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         comments: parsed.comments.clone(),
         binding_ids: Default::default(),
         fn_by_span: Default::default(),
+        call_by_span: Default::default(),
         unresolved: parsed.unresolved,
     };
     model.functions.push(new_function(FnId::MODULE, ByteSpan::new(0, 0), None, FnKind::Module, None));
@@ -403,6 +404,8 @@ impl Builder {
             None => (None, None, self.model.span(span)),
         };
         let first_string_arg = args.first().and_then(|a| string_lit(&a.expr));
+        let bspan = self.model.span(span);
+        self.model.call_by_span.insert((bspan.start, bspan.end), id.0);
         self.model.calls.push(CallSite {
             id,
             span: self.model.span(span),
@@ -699,7 +702,11 @@ impl Visit for Builder {
         self.pending = Some(Pending {
             name: name.clone(),
             kind: Some(FnKind::Method),
-            decorated_entry: decorated || (class_entry && n.kind == MethodKind::Method && !n.is_static),
+            decorated_entry: decorated
+                || (class_entry
+                    && n.kind == MethodKind::Method
+                    && !n.is_static
+                    && !name.as_ref().is_some_and(|n| knowledge::LIFECYCLE_METHODS.contains(&n.as_str()))),
             use_: Some(FnUse::Escapes),
             ..Default::default()
         });

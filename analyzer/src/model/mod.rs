@@ -259,6 +259,7 @@ pub struct FileModel {
     pub comments: Vec<Comment>,
     binding_ids: FxHashMap<Id, BindingId>,
     fn_by_span: FxHashMap<(u32, u32), FnId>,
+    call_by_span: FxHashMap<(u32, u32), u32>,
     unresolved: SyntaxContext,
 }
 
@@ -396,5 +397,27 @@ impl CallSite {
             Target::Api(q) => Some(q),
             _ => None,
         }
+    }
+}
+
+impl FileModel {
+    /// The effect hint of a call: from the API it resolves to or its method name, and its SQL.
+    pub fn effect(&self, call: &CallSite) -> crate::knowledge::Effect {
+        use crate::knowledge::{effect_of, Effect};
+        if let Target::Api(q) = &call.target {
+            if q.module.as_str() == "timers/promises" && q.last() == Some("setTimeout") {
+                return Effect::Sleep;
+            }
+        }
+        match call.method.as_deref() {
+            Some(name) => effect_of(name, call.first_string_arg.as_deref()),
+            None => Effect::Unknown,
+        }
+    }
+
+    /// The call site whose call expression has exactly this span.
+    pub fn call_at(&self, span: Span) -> Option<&CallSite> {
+        let s = self.span(span);
+        self.call_by_span.get(&(s.start, s.end)).map(|&i| &self.calls[i as usize])
     }
 }
