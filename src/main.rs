@@ -20,6 +20,23 @@ struct Cli {
 enum Command {
     /// Check files and directories (default: the current directory)
     Check(CheckArgs),
+    /// List the rules: id, default level, summary
+    Rules {
+        #[arg(long, value_enum, default_value = "pretty")]
+        format: Format,
+    },
+    /// Show a rule's documentation, or write every rule's page with `--all --markdown DIR`
+    Rule {
+        /// The rule id, e.g. blocking-call
+        #[arg(required_unless_present = "all")]
+        id: Option<String>,
+        /// Every rule
+        #[arg(long)]
+        all: bool,
+        /// Write markdown pages into this directory instead of printing
+        #[arg(long, value_name = "DIR")]
+        markdown: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -54,7 +71,78 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Rules { format } => list_rules(format),
+        Command::Rule { id, all, markdown } => show_rule(id, all, markdown),
     }
+}
+
+fn list_rules(format: Format) -> ExitCode {
+    let rules = loopsafe_rules::ALL;
+    match format {
+        Format::Json => {
+            let v: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "id": m.id,
+                        "default_level": m.default_severity.as_str(),
+                        "category": m.category,
+                        "fixable": m.fixable,
+                        "summary": m.summary,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Pretty => {
+            for r in rules {
+                let m = r.meta();
+                println!("{:<20} {:<8} {}", m.id, m.default_severity.as_str(), m.summary);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn show_rule(id: Option<String>, all: bool, markdown: Option<PathBuf>) -> ExitCode {
+    let selected: Vec<&dyn loopsafe_analyzer::Rule> = if all {
+        loopsafe_rules::ALL.to_vec()
+    } else {
+        let id = id.unwrap_or_default();
+        match loopsafe_rules::find(&id) {
+            Some(r) => vec![r],
+            None => {
+                let nearest = loopsafe_rules::ALL
+                    .iter()
+                    .map(|r| r.meta().id)
+                    .min_by_key(|known| strsim::levenshtein(known, &id))
+                    .unwrap_or("");
+                eprintln!(
+                    "loopsafe: error: unknown rule `{id}`; did you mean `{nearest}`? (`loopsafe rules` lists them)"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    };
+    for r in selected {
+        let m = r.meta();
+        match &markdown {
+            Some(dir) => {
+                let path = dir.join(format!("{}.md", m.id));
+                if let Err(e) = loopsafe_analyzer::rule::write_atomic(&path, &m.markdown()) {
+                    eprintln!("loopsafe: error: cannot write {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+                println!("wrote {}", path.display());
+            }
+            None => println!(
+                "{}\n",
+                m.markdown().trim_end().lines().filter(|l| !l.starts_with("<!--")).collect::<Vec<_>>().join("\n")
+            ),
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn check(args: CheckArgs) -> ExitCode {

@@ -87,6 +87,13 @@ fn fixtures_match_their_marks() {
         let diags = found.map(|f| f.diagnostics.as_slice()).unwrap_or(&[]);
         for d in diags {
             let pos = found.unwrap().source.position(d.span.start);
+            // one message style for every rule: what is wrong, then why; no trailing period; help says what to do
+            if d.message.ends_with('.') || d.message.trim().is_empty() || d.help.trim().is_empty() {
+                failures.push(format!(
+                    "{}:{}: {} message style: {:?} / help {:?}",
+                    input.display, pos.line, d.rule, d.message, d.help
+                ));
+            }
             let hit = marks.iter().position(|m| {
                 m.line == pos.line
                     && m.rule == d.rule

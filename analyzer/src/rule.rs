@@ -69,3 +69,59 @@ pub const fn file_stem_is(file: &str, stem: &str) -> bool {
     }
     f[f.len() - 3] == b'.' && f[f.len() - 2] == b'r' && f[f.len() - 1] == b's'
 }
+
+impl RuleMeta {
+    /// The rule's documentation page (`docs/rules/<id>.md`), generated from its doc comment.
+    pub fn markdown(&self) -> String {
+        let mut s = format!("# {}\n\n", self.id);
+        s.push_str(&format!(
+            "- Default level: `{}`\n- Category: {}\n- Suggests fixes: {}\n\n",
+            self.default_severity.as_str(),
+            self.category,
+            if self.fixable { "yes" } else { "no" }
+        ));
+        s.push_str(self.docs.trim());
+        s.push_str("\n\n<!-- generated from the rule's doc comment by `loopsafe rule --all --markdown docs/rules`; do not edit -->\n");
+        s
+    }
+
+    /// The fenced code blocks of the `## Examples` section: (language, code), bad first.
+    pub fn examples(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut in_examples = false;
+        let mut block: Option<(String, String)> = None;
+        for line in self.docs.lines() {
+            if line.starts_with("## ") {
+                in_examples = line.trim_end() == "## Examples";
+                continue;
+            }
+            if !in_examples {
+                continue;
+            }
+            let fence = line.trim_start().strip_prefix("```");
+            match (fence, block.take()) {
+                (Some(lang), None) => block = Some((lang.trim().to_string(), String::new())),
+                (Some(_), Some(b)) => out.push(b),
+                (None, Some((lang, mut code))) => {
+                    code.push_str(line);
+                    code.push('\n');
+                    block = Some((lang, code));
+                }
+                (None, None) => {}
+            }
+        }
+        out
+    }
+}
+
+/// Write a file atomically: a temporary file in the same directory, then a rename.
+pub fn write_atomic(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp =
+        dir.join(format!(".{}.tmp-{}", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

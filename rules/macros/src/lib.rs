@@ -171,3 +171,62 @@ fn section<'a>(lines: &'a [String], title: &str) -> &'a [String] {
     let end = lines[start..].iter().position(|l| l.starts_with("## ")).map(|p| start + p).unwrap_or(lines.len());
     &lines[start..end]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(attr: &str, item: &str) -> Result<String, String> {
+        let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse_str(attr).unwrap();
+        let item: ItemStruct = syn::parse_str(item).unwrap();
+        expand(args, item).map(|t| t.to_string()).map_err(|e| e.to_string())
+    }
+
+    const GOOD_DOC: &str = r#"
+        /// Summary line.
+        ///
+        /// ## What it finds
+        /// x
+        /// ## Why it matters
+        /// y
+        /// ## Examples
+        /// ```js
+        /// bad();
+        /// ```
+        /// ```js
+        /// good();
+        /// ```
+        /// ## How to fix
+        /// z
+        pub struct SomeRule;
+    "#;
+
+    #[test]
+    fn accepts_a_complete_rule() {
+        let out = run(r#"id = "some-rule", severity = "warning""#, GOOD_DOC).unwrap();
+        assert!(out.contains("META"));
+        assert!(out.contains("file_stem_is"));
+    }
+
+    #[test]
+    fn rejects_missing_sections() {
+        let doc = GOOD_DOC.replace("/// ## Why it matters\n", "");
+        let err = run(r#"id = "some-rule", severity = "warning""#, &doc).unwrap_err();
+        assert!(err.contains("lacks the section `## Why it matters`"), "{err}");
+    }
+
+    #[test]
+    fn rejects_examples_without_bad_and_good_blocks() {
+        let doc = GOOD_DOC.replace("/// ```js\n        /// good();\n        /// ```\n", "");
+        let err = run(r#"id = "some-rule", severity = "warning""#, &doc).unwrap_err();
+        assert!(err.contains("a bad and a good code block"), "{err}");
+    }
+
+    #[test]
+    fn rejects_ids_that_are_not_kebab_case() {
+        let err = run(r#"id = "Some_Rule", severity = "warning""#, GOOD_DOC).unwrap_err();
+        assert!(err.contains("kebab-case"), "{err}");
+        let err = run(r#"id = "some-rule", severity = "fatal""#, GOOD_DOC).unwrap_err();
+        assert!(err.contains("severity"), "{err}");
+    }
+}
