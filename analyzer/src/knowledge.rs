@@ -459,3 +459,48 @@ pub const LIFECYCLE_METHODS: &[&str] = &[
     "onApplicationShutdown",
     "configure",
 ];
+
+/// Words that name start-up work (`init`, `startServer`, `bootstrap`, `runMigrations` is not:
+/// `migrate*` is). An exported async function so named is not an event-loop entry point by
+/// itself; it is still judged where event-loop code calls it.
+pub const STARTUP_NAME_WORDS: &[&str] = &[
+    "init",
+    "initialize",
+    "setup",
+    "start",
+    "bootstrap",
+    "boot",
+    "main",
+    "migrate",
+    "configure",
+    "install",
+    "seed",
+    "listen",
+    "runServer",
+];
+
+/// Files that are tooling or scripts, never request-serving code: everything in them may block.
+/// Matched against the file name (`gulpfile.js`, `vite.config.ts`) and its directories.
+pub const STARTUP_FILE_NAMES: &[&str] =
+    &["gulpfile", "gruntfile", "jakefile", "webpack.config", "rollup.config", "vite.config"];
+pub const STARTUP_DIRS: &[&str] = &["scripts", "bin", "migrations", "seeds", "seeders", "loaders"];
+
+/// Whether a file (by its path) is tooling or a script, see [`STARTUP_FILE_NAMES`].
+pub fn is_startup_file(path: &str) -> bool {
+    let path = path.replace('\\', "/");
+    let name = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    let stem = name.split('.').next().unwrap_or("");
+    if STARTUP_FILE_NAMES.iter().any(|n| name.starts_with(n) && (stem == *n || n.contains('.')))
+        || name.contains(".config.")
+    {
+        return true;
+    }
+    let mut dirs: Vec<&str> = path.split('/').collect();
+    dirs.pop();
+    dirs.iter().any(|d| STARTUP_DIRS.contains(d))
+}
+
+/// Whether a function's name says it does start-up work.
+pub fn is_startup_name(name: &str) -> bool {
+    STARTUP_NAME_WORDS.iter().any(|w| name_has_word(name, w))
+}

@@ -52,7 +52,7 @@ impl Rule for BlockingCall {
         let m = cx.model;
         let mut helpers = HelperFacts::default();
         for f in m.functions.iter().filter(|f| f.is_entry()) {
-            let place = describe_entry(m, f.id, 0);
+            let place = describe_entry(m, f.id);
             for &c in &f.calls {
                 let call = m.call(c);
                 if let Some((api, alternative)) = blocking_api(call) {
@@ -69,7 +69,7 @@ impl Rule for BlockingCall {
                     );
                 } else if let Target::Local(h) = call.target {
                     let Some(path) = helpers.blocks(m, h) else { continue };
-                    let mut chain = vec![m.describe(f.id).trim_end_matches(" handler").to_string()];
+                    let mut chain = vec![entry_name(m, f.id)];
                     chain.extend(path.steps.iter().cloned());
                     chain.push(path.api.clone());
                     out.push(
@@ -114,20 +114,36 @@ fn blocking_api(call: &CallSite) -> Option<(String, String)> {
     blocking::lookup(q).map(|alt| (q.to_string(), alt))
 }
 
-/// How an event-loop entry point is named in messages.
-fn describe_entry(m: &FileModel, id: FnId, depth: u32) -> String {
-    let f = m.function(id);
-    // an anonymous callback inside an entry point is described by that entry point
-    if f.name.is_none() && depth < 8 {
-        for u in &f.uses {
-            if let FnUse::Callback { call, .. } = u {
-                let caller = m.call(*call).caller;
-                if m.function(caller).is_entry() {
-                    return describe_entry(m, caller, depth + 1);
-                }
-            }
+/// An anonymous callback inside an entry point is named after that entry point.
+fn named_entry(m: &FileModel, id: FnId) -> FnId {
+    let mut id = id;
+    for _ in 0..8 {
+        let f = m.function(id);
+        if f.name.is_some() {
+            break;
+        }
+        let outer = f.uses.iter().find_map(|u| match u {
+            FnUse::Callback { call, .. } => Some(m.call(*call).caller).filter(|c| m.function(*c).is_entry()),
+            _ => None,
+        });
+        match outer {
+            Some(c) => id = c,
+            None => break,
         }
     }
+    id
+}
+
+/// The short name of an entry point, for chains: `GET /mail`, `loadUser`.
+fn entry_name(m: &FileModel, id: FnId) -> String {
+    let id = named_entry(m, id);
+    m.describe(id).trim_end_matches(" handler").to_string()
+}
+
+/// How an event-loop entry point is named in messages.
+fn describe_entry(m: &FileModel, id: FnId) -> String {
+    let id = named_entry(m, id);
+    let f = m.function(id);
     let name = m.describe(id);
     match &f.entry {
         Some(EntryReason::Route { .. }) => format!("the {name}"),
@@ -158,14 +174,14 @@ struct HelperFacts {
 
 impl HelperFacts {
     /// Whether calling the non-entry function `h` blocks: directly, in a synchronous callback it
-    /// runs (`forEach`), or through other helpers. Entry points and async functions are reported
-    /// on their own and are not followed.
+    /// runs (`forEach`), or through other helpers. Entry points are reported on their own and are
+    /// not followed.
     fn blocks(&mut self, m: &FileModel, h: FnId) -> Option<BlockPath> {
         if let Some(r) = self.memo.get(&h) {
             return r.clone();
         }
         let f = m.function(h);
-        if f.is_entry() || f.is_async || f.is_generator || h == FnId::MODULE {
+        if f.is_entry() || f.is_generator || h == FnId::MODULE {
             return None;
         }
         self.memo.insert(h, None); // cycle guard

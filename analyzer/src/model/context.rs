@@ -24,6 +24,14 @@ use crate::knowledge::{self, CallbackKind};
 
 pub(crate) fn compute(m: &mut FileModel) {
     let n = m.functions.len();
+    if knowledge::is_startup_file(&m.path) {
+        // tooling and scripts: nothing here serves requests
+        for f in &mut m.functions {
+            f.context = Context::StartUp;
+            f.entry = None;
+        }
+        return;
+    }
     let caller_of = |m: &FileModel, u: &FnUse| -> Option<FnId> {
         match u {
             FnUse::Called(c) | FnUse::Callback { call: c, .. } => Some(m.calls[c.0 as usize].caller),
@@ -148,7 +156,7 @@ fn nature_reason(m: &FileModel, f: &Function) -> Option<EntryReason> {
     if has_handler_params(f) {
         return Some(EntryReason::HandlerParams);
     }
-    if f.is_async {
+    if f.is_async && !f.name.as_ref().is_some_and(|n| knowledge::is_startup_name(n)) {
         return Some(EntryReason::Async);
     }
     None
