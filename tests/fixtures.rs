@@ -125,25 +125,34 @@ fn fixtures_match_their_marks() {
     assert!(failures.is_empty(), "{} fixture mismatch(es):\n{}", failures.len(), failures.join("\n"));
 }
 
+/// A rule's fixture folder must hold a file that reports the rule and a file that stays silent.
+fn check_rule_fixtures(id: &str, dir: &Path) -> Result<(), String> {
+    let files =
+        discover(&[dir.to_path_buf()]).map_err(|_| format!("rule {id} has no fixture folder {}", dir.display()))?;
+    let (mut reporting, mut silent) = (0, 0);
+    for f in &files {
+        let marks = parse_marks(&std::fs::read_to_string(&f.path).unwrap_or_default());
+        if marks.iter().any(|m| m.rule == id) {
+            reporting += 1;
+        } else if marks.is_empty() {
+            silent += 1;
+        }
+    }
+    if reporting == 0 {
+        return Err(format!("rule {id}: no fixture in {} expects a diagnostic", dir.display()));
+    }
+    if silent == 0 {
+        return Err(format!("rule {id}: no fixture in {} must stay silent", dir.display()));
+    }
+    Ok(())
+}
+
 #[test]
 fn every_rule_has_a_fixture_folder_that_reports_and_one_file_that_stays_silent() {
     let root = fixtures_root();
     for rule in loopsafe_rules::ALL {
         let id = rule.meta().id;
-        let dir = root.join(id);
-        let files =
-            discover(&[dir.clone()]).unwrap_or_else(|_| panic!("rule {id} has no fixture folder {}", dir.display()));
-        let (mut reporting, mut silent) = (0, 0);
-        for f in &files {
-            let text = std::fs::read_to_string(&f.path).unwrap();
-            if parse_marks(&text).iter().any(|m| m.rule == id) {
-                reporting += 1;
-            } else if parse_marks(&text).is_empty() {
-                silent += 1;
-            }
-        }
-        assert!(reporting > 0, "rule {id}: no fixture in {} expects a diagnostic", dir.display());
-        assert!(silent > 0, "rule {id}: no fixture in {} must stay silent", dir.display());
+        check_rule_fixtures(id, &root.join(id)).unwrap();
     }
     // and every fixture folder belongs to a rule (or holds multi-file projects)
     for entry in std::fs::read_dir(&root).unwrap() {
@@ -153,6 +162,23 @@ fn every_rule_has_a_fixture_folder_that_reports_and_one_file_that_stays_silent()
             "fixtures/{name} does not name a registered rule"
         );
     }
+}
+
+#[test]
+fn the_fixture_folder_check_rejects_missing_or_one_sided_folders() {
+    let dir = std::env::temp_dir().join(format!("loopsafe-fixture-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(check_rule_fixtures("some-rule", &dir.join("missing")).is_err());
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("valid.js"), "const a = 1;\n").unwrap();
+    let err = check_rule_fixtures("some-rule", &dir).unwrap_err();
+    assert!(err.contains("expects a diagnostic"), "{err}");
+    std::fs::remove_file(dir.join("valid.js")).unwrap();
+    std::fs::write(dir.join("bad.js"), "f(); // expect: some-rule\n").unwrap();
+    let err = check_rule_fixtures("some-rule", &dir).unwrap_err();
+    assert!(err.contains("must stay silent"), "{err}");
+    std::fs::write(dir.join("valid.js"), "const a = 1;\n").unwrap();
+    assert!(check_rule_fixtures("some-rule", &dir).is_ok());
 }
 
 #[test]
