@@ -22,6 +22,8 @@ pub struct CheckOptions<'a> {
     pub rules: Vec<(&'a dyn Rule, Severity)>,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Stop after parsing and the resolver (the benchmark's floor).
+    pub parse_only: bool,
 }
 
 /// A file that could not be checked.
@@ -196,6 +198,9 @@ fn analyze(input: &Input, source: &SourceText, lang: Lang, opts: &CheckOptions<'
             }
         };
         t.parse = t0.elapsed();
+        if opts.parse_only {
+            return Outcome::Checked(None);
+        }
         let t1 = Instant::now();
         let model = model::build(&input.display, &parsed);
         t.model = t1.elapsed();
