@@ -138,3 +138,16 @@ fn deeply_nested_code_does_not_overflow_the_stack() {
     assert_eq!(v["files_checked"], 2);
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "no crash: {:?}", out.status);
 }
+
+#[test]
+fn a_file_named_alone_still_sees_helpers_in_files_it_imports() {
+    // the pre-commit shape: only the staged file is named; its imports are read for facts only
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = loopsafe(&["check", "fixtures/projects/mail-service/src/routes/mail.js", "--format", "json"], root);
+    let v = json(&out);
+    assert_eq!(v["files_checked"], 1);
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 2, "{v}");
+    assert!(diags.iter().all(|d| d["file"] == "fixtures/projects/mail-service/src/routes/mail.js"));
+    assert!(diags[0]["message"].as_str().unwrap().contains("renderWelcome (lib/mailer.js)"));
+}

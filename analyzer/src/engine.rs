@@ -1,21 +1,32 @@
 //! The engine: reads, parses and models each file once, runs every enabled rule on it, and
-//! stamps severities. Files are processed in parallel on threads with a large stack; a failure in
-//! one file (unreadable, not UTF-8, a syntax error, even a panic) is reported for that file and
-//! the others go on.
+//! stamps severities. Three phases:
+//! 1. per file, in parallel: read, parse, build the model, run the rules' per-file checks; the
+//!    syntax tree is dropped as soon as the file is done;
+//! 2. the project pass ([`Project`]): relative imports resolved between files (files imported but
+//!    not named are read too, for their facts only), cross-file summaries computed;
+//! 3. per file, in parallel: the rules' project checks.
+//! A failure in one file (unreadable, not UTF-8, a syntax error, even a panic) is reported for that
+//! file and the others go on. Threads have a large stack: deeply nested code recurses deeply.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
-use crate::model;
+use crate::model::{self, FileModel};
 use crate::parse::{self, Lang};
+use crate::project::{Project, ProjectFile};
 use crate::rule::{FileContext, Rule};
 use crate::source::SourceText;
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Stack size of analysis threads: deeply nested code recurses deeply.
 pub const STACK_SIZE: usize = 512 << 20;
+
+/// At most this many files are read only to follow imports.
+const MAX_EXTRA_FILES: usize = 20_000;
 
 /// Which rules run, at which severity.
 pub struct CheckOptions<'a> {
@@ -49,8 +60,11 @@ pub struct Timings {
     pub read: Duration,
     pub parse: Duration,
     pub model: Duration,
+    pub project: Duration,
     pub rules: Vec<(&'static str, Duration)>,
     pub wall: Duration,
+    /// Files read only to follow imports.
+    pub extra_files: usize,
 }
 
 pub struct Report {
@@ -58,7 +72,7 @@ pub struct Report {
     /// Files with at least one diagnostic, sorted by path; diagnostics sorted by position.
     pub files: Vec<FileReport>,
     pub errors: Vec<FileError>,
-    /// Summed over threads (wall for `wall`).
+    /// Summed over threads (wall and project: elapsed).
     pub timings: Timings,
 }
 
@@ -68,11 +82,14 @@ impl Report {
     }
 }
 
-enum Outcome {
-    Checked(Option<FileReport>),
-    Failed(FileError),
+/// A file after phase 1.
+struct Analysed {
+    source: SourceText,
+    model: FileModel,
+    diagnostics: Vec<Diagnostic>,
 }
 
+#[derive(Default)]
 struct FileTimings {
     read: Duration,
     parse: Duration,
@@ -94,29 +111,134 @@ fn pool(threads: usize) -> &'static rayon::ThreadPool {
 
 /// Check every input with the given rules.
 pub fn check(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
+    pool(opts.threads).install(|| check_in_pool(inputs, opts))
+}
+
+fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
     let start = Instant::now();
-    let results: Vec<(Outcome, FileTimings)> =
-        pool(opts.threads).install(|| inputs.par_iter().map(|input| check_one(input, opts)).collect());
     let mut report =
         Report { files_checked: inputs.len(), files: Vec::new(), errors: Vec::new(), timings: Timings::default() };
-    report.timings.rules = opts.rules.iter().map(|(r, _)| (r.meta().id, Duration::ZERO)).collect();
-    for (outcome, t) in results {
-        report.timings.read += t.read;
-        report.timings.parse += t.parse;
-        report.timings.model += t.model;
-        for (i, d) in t.rules.iter().enumerate() {
+    report.timings.rules = opts.rules.iter().map(|r| (r.0.meta().id, Duration::ZERO)).collect();
+
+    // phase 1: each named file
+    let results: Vec<(Result<Analysed, FileError>, FileTimings)> =
+        inputs.par_iter().map(|input| analyse_one(input, opts, true)).collect();
+    let mut files: Vec<ProjectFile> = Vec::new();
+    let mut kept: Vec<(String, SourceText, Vec<Diagnostic>)> = Vec::new();
+    for ((res, t), input) in results.into_iter().zip(inputs) {
+        add_timings(&mut report.timings, &t);
+        match res {
+            Ok(a) => {
+                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: true });
+                kept.push((input.display.clone(), a.source, a.diagnostics));
+            }
+            Err(e) => report.errors.push(e),
+        }
+    }
+    if opts.parse_only {
+        report.timings.wall = start.elapsed();
+        return report;
+    }
+
+    // phase 2: follow relative imports to files not named, then the project pass
+    let t_project = Instant::now();
+    read_imported_files(&mut files, opts, &mut report.timings);
+    let project = Project::build(files);
+    report.timings.project = t_project.elapsed();
+
+    // phase 3: project checks of each named file
+    let n_inputs = kept.len();
+    let project_results: Vec<(Result<Vec<Diagnostic>, FileError>, Vec<Duration>)> = (0..n_inputs)
+        .into_par_iter()
+        .map(|fi| {
+            let mut times = vec![Duration::ZERO; opts.rules.len()];
+            let mut out = Vec::new();
+            for (i, (rule, _)) in opts.rules.iter().enumerate() {
+                let t = Instant::now();
+                let r = catch_unwind(AssertUnwindSafe(|| rule.check_project(&project, fi, &mut out)));
+                times[i] = t.elapsed();
+                if let Err(p) = r {
+                    return (Err(internal_error(&kept[fi].0, Some(rule.meta().id), &*p)), times);
+                }
+            }
+            (Ok(out), times)
+        })
+        .collect();
+
+    for ((display, source, mut diagnostics), (res, times)) in kept.into_iter().zip(project_results) {
+        for (i, d) in times.iter().enumerate() {
             report.timings.rules[i].1 += *d;
         }
-        match outcome {
-            Outcome::Checked(Some(f)) => report.files.push(f),
-            Outcome::Checked(None) => {}
-            Outcome::Failed(e) => report.errors.push(e),
+        match res {
+            Ok(more) => diagnostics.extend(more),
+            Err(e) => {
+                report.errors.push(e);
+                continue;
+            }
         }
+        if diagnostics.is_empty() {
+            continue;
+        }
+        for d in &mut diagnostics {
+            if let Some((_, sev)) = opts.rules.iter().find(|(r, _)| r.meta().id == d.rule) {
+                d.severity = *sev;
+            }
+        }
+        diagnostics.sort_by(|a, b| (a.span.start, a.rule, a.span.end).cmp(&(b.span.start, b.rule, b.span.end)));
+        diagnostics.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
+        report.files.push(FileReport { path: display, source, diagnostics });
     }
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
     report.errors.sort_by(|a, b| a.file.cmp(&b.file));
     report.timings.wall = start.elapsed();
     report
+}
+
+fn add_timings(total: &mut Timings, t: &FileTimings) {
+    total.read += t.read;
+    total.parse += t.parse;
+    total.model += t.model;
+    for (i, d) in t.rules.iter().enumerate() {
+        total.rules[i].1 += *d;
+    }
+}
+
+/// Read, parse and model the files that checked files import but the user did not name, so that
+/// facts cross into them (a pre-commit run on staged files still sees their helpers).
+fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, timings: &mut Timings) {
+    let mut known: FxHashSet<PathBuf> = files.iter().map(|f| crate::project::normalize(&f.path)).collect();
+    let mut frontier: Vec<usize> = (0..files.len()).collect();
+    while !frontier.is_empty() && timings.extra_files < MAX_EXTRA_FILES {
+        let mut wanted: Vec<PathBuf> = Vec::new();
+        for &i in &frontier {
+            let f = &files[i];
+            for spec in &f.model.relative_imports {
+                let cands = crate::project::candidates(&f.path, spec);
+                if cands.iter().any(|c| known.contains(c)) {
+                    continue;
+                }
+                if let Some(c) = cands.into_iter().find(|c| c.is_file() && crate::discover::has_checked_extension(c)) {
+                    if known.insert(c.clone()) {
+                        wanted.push(c);
+                    }
+                }
+            }
+        }
+        wanted.truncate(MAX_EXTRA_FILES - timings.extra_files);
+        timings.extra_files += wanted.len();
+        let inputs: Vec<Input> = wanted
+            .into_iter()
+            .map(|p| Input { display: p.to_string_lossy().to_string(), path: p, text: None })
+            .collect();
+        let results: Vec<_> = inputs.par_iter().map(|input| analyse_one(input, opts, false)).collect();
+        let first_new = files.len();
+        for ((res, _), input) in results.into_iter().zip(&inputs) {
+            if let Ok(a) = res {
+                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: false });
+            }
+        }
+        frontier = (first_new..files.len()).collect();
+    }
 }
 
 fn read_input(input: &Input) -> Result<String, String> {
@@ -154,42 +276,51 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_string())
 }
 
-fn check_one(input: &Input, opts: &CheckOptions<'_>) -> (Outcome, FileTimings) {
-    let mut t = FileTimings {
-        read: Duration::ZERO,
-        parse: Duration::ZERO,
-        model: Duration::ZERO,
-        rules: vec![Duration::ZERO; opts.rules.len()],
-    };
+fn internal_error(file: &str, rule: Option<&str>, p: &(dyn std::any::Any + Send)) -> FileError {
+    let place = rule.map(|r| format!(" in rule {r}")).unwrap_or_default();
+    FileError {
+        file: file.to_string(),
+        message: format!("internal error{place} (a loopsafe bug, please report it): {}", panic_message(p)),
+        line: None,
+        column: None,
+    }
+}
+
+fn analyse_one(input: &Input, opts: &CheckOptions<'_>, run_rules: bool) -> (Result<Analysed, FileError>, FileTimings) {
+    let mut t = FileTimings { rules: vec![Duration::ZERO; opts.rules.len()], ..Default::default() };
     let fail = |message: String| FileError { file: input.display.clone(), message, line: None, column: None };
     let t0 = Instant::now();
     let text = match read_input(input) {
         Ok(t) => t,
-        Err(e) => return (Outcome::Failed(fail(e)), t),
+        Err(e) => return (Err(fail(e)), t),
     };
     t.read = t0.elapsed();
     let Some(lang) = Lang::from_path(&input.display).or_else(|| Lang::from_path(&input.path.to_string_lossy())) else {
-        return (Outcome::Failed(fail("unsupported file extension".to_string())), t);
+        return (Err(fail("unsupported file extension".to_string())), t);
     };
     let source = SourceText::new(text);
-    let outcome = catch_unwind(AssertUnwindSafe(|| analyze(input, &source, lang, opts, &mut t)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| analyse(input, source, lang, opts, run_rules, &mut t)));
     match outcome {
         Ok(o) => (o, t),
-        Err(p) => (
-            Outcome::Failed(fail(format!("internal error (a loopsafe bug, please report it): {}", panic_message(&*p)))),
-            t,
-        ),
+        Err(p) => (Err(internal_error(&input.display, None, &*p)), t),
     }
 }
 
-fn analyze(input: &Input, source: &SourceText, lang: Lang, opts: &CheckOptions<'_>, t: &mut FileTimings) -> Outcome {
+fn analyse(
+    input: &Input,
+    source: SourceText,
+    lang: Lang,
+    opts: &CheckOptions<'_>,
+    run_rules: bool,
+    t: &mut FileTimings,
+) -> Result<Analysed, FileError> {
     swc_common::GLOBALS.set(&swc_common::Globals::new(), || {
         let t0 = Instant::now();
         let parsed = match parse::parse(&input.display, source.text(), lang) {
             Ok(p) => p,
             Err(e) => {
                 let pos = source.position(e.offset);
-                return Outcome::Failed(FileError {
+                return Err(FileError {
                     file: input.display.clone(),
                     message: format!("syntax error: {}", e.message),
                     line: Some(pos.line),
@@ -198,41 +329,26 @@ fn analyze(input: &Input, source: &SourceText, lang: Lang, opts: &CheckOptions<'
             }
         };
         t.parse = t0.elapsed();
-        if opts.parse_only {
-            return Outcome::Checked(None);
-        }
         let t1 = Instant::now();
-        let model = model::build(&input.display, &parsed);
+        let model = if opts.parse_only {
+            model::FileModel::empty(&input.display)
+        } else {
+            model::build(&input.display, &parsed)
+        };
         t.model = t1.elapsed();
-        let cx = FileContext { path: &input.display, source, program: &parsed.program, model: &model };
         let mut diagnostics = Vec::new();
-        for (i, (rule, severity)) in opts.rules.iter().enumerate() {
-            let t2 = Instant::now();
-            let mut out = Vec::new();
-            let r = catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, &mut out)));
-            t.rules[i] = t2.elapsed();
-            if let Err(p) = r {
-                return Outcome::Failed(FileError {
-                    file: input.display.clone(),
-                    message: format!(
-                        "internal error in rule {} (a loopsafe bug, please report it): {}",
-                        rule.meta().id,
-                        panic_message(&*p)
-                    ),
-                    line: None,
-                    column: None,
-                });
-            }
-            for mut d in out {
-                d.severity = *severity;
-                diagnostics.push(d);
+        if run_rules && !opts.parse_only {
+            let cx = FileContext { path: &input.display, source: &source, program: &parsed.program, model: &model };
+            for (i, (rule, _)) in opts.rules.iter().enumerate() {
+                let t2 = Instant::now();
+                let r = catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, &mut diagnostics)));
+                t.rules[i] = t2.elapsed();
+                if let Err(p) = r {
+                    return Err(internal_error(&input.display, Some(rule.meta().id), &*p));
+                }
             }
         }
-        if diagnostics.is_empty() {
-            return Outcome::Checked(None);
-        }
-        diagnostics.sort_by(|a, b| (a.span.start, a.rule, a.span.end).cmp(&(b.span.start, b.rule, b.span.end)));
-        diagnostics.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
-        Outcome::Checked(Some(FileReport { path: input.display.clone(), source: source.clone(), diagnostics }))
+        // the syntax tree is dropped here: only the model and the findings live on
+        Ok(Analysed { source, model, diagnostics })
     })
 }

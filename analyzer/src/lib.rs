@@ -4,6 +4,7 @@
 //! Rules live in the `loopsafe_rules` crate and only read what this crate builds: they ask the
 //! [`model::FileModel`] semantic questions and never re-derive scopes or imports themselves.
 
+pub mod catalog;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
@@ -11,6 +12,7 @@ pub mod format;
 pub mod knowledge;
 pub mod model;
 pub mod parse;
+pub mod project;
 pub mod rule;
 pub mod source;
 

@@ -45,6 +45,10 @@ pub trait RuleInfo {
 pub trait Rule: RuleInfo + Sync + Send {
     /// Runs once per file with the syntax tree and the file's model.
     fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// Runs once per checked file after the project pass, with every file's model and the
+    /// cross-file facts (the syntax trees are gone by then).
+    fn check_project(&self, _project: &crate::project::Project, _file: usize, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// Whether the path `file` (as `file!()` gives it) names `<stem>.rs`. Used by `#[rule]` to

@@ -1,9 +1,7 @@
-use crate::knowledge::blocking;
-use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::model::{CallSite, EntryReason, FileModel, FnId, FnUse, Target};
-use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
+use loopsafe_analyzer::model::{EntryReason, FileModel, FnId, FnUse};
+use loopsafe_analyzer::project::{blocking_api, Project};
+use loopsafe_analyzer::{Diagnostic, Rule};
 use loopsafe_macros::rule;
-use rustc_hash::FxHashMap;
 
 /// Synchronous, thread-blocking calls in code that runs on the event loop.
 ///
@@ -48,9 +46,8 @@ use rustc_hash::FxHashMap;
 pub struct BlockingCall;
 
 impl Rule for BlockingCall {
-    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        let m = cx.model;
-        let mut helpers = HelperFacts::default();
+    fn check_project(&self, project: &Project, file: usize, out: &mut Vec<Diagnostic>) {
+        let m = project.model(file);
         for f in m.functions.iter().filter(|f| f.is_entry()) {
             let place = describe_entry(m, f.id);
             for &c in &f.calls {
@@ -67,31 +64,40 @@ impl Rule for BlockingCall {
                         .with_label("blocks the event loop")
                         .with_help(format!("use {alternative} instead, or do this once at start-up")),
                     );
-                } else if let Target::Local(h) = call.target {
-                    let Some(path) = helpers.blocks(m, h) else { continue };
-                    let mut chain = vec![entry_name(m, f.id)];
-                    chain.extend(path.steps.iter().cloned());
-                    chain.push(path.api.clone());
-                    out.push(
-                        Diagnostic::new(
-                            Self::META.id,
-                            call.span,
-                            format!(
-                                "`{}()` blocks the event loop in {place}: it calls `{}` ({})",
-                                path.steps[0],
-                                path.api,
-                                chain.join(" → ")
-                            ),
-                        )
-                        .with_label("blocks the event loop")
-                        .with_secondary(path.site, format!("`{}` blocks here", path.api))
-                        .with_help(format!(
-                            "in `{}`, use {} instead, or do this once at start-up",
-                            path.steps.last().unwrap(),
-                            path.alternative
-                        )),
-                    );
+                    continue;
                 }
+                let Some((hf, h)) = project.callee(file, call) else { continue };
+                let Some(path) = project.helper_blocks(hf, h) else { continue };
+                let mut chain = vec![entry_name(m, f.id)];
+                for step in &path.steps {
+                    let name = if step.file == file {
+                        step.name.clone()
+                    } else {
+                        format!("{} ({})", step.name, short_path(&project.model(step.file).path))
+                    };
+                    chain.push(name);
+                }
+                chain.push(path.api.clone());
+                let mut d = Diagnostic::new(
+                    Self::META.id,
+                    call.span,
+                    format!(
+                        "`{}()` blocks the event loop in {place}: it calls `{}` ({})",
+                        path.steps[0].name,
+                        path.api,
+                        chain.join(" → ")
+                    ),
+                )
+                .with_label("blocks the event loop")
+                .with_help(format!(
+                    "in `{}`, use {} instead, or do this once at start-up",
+                    path.steps.last().map(|s| s.name.as_str()).unwrap_or("the helper"),
+                    path.alternative
+                ));
+                if path.site_file == file {
+                    d = d.with_secondary(path.site, format!("`{}` blocks here", path.api));
+                }
+                out.push(d);
             }
             for &span in &f.busy_waits {
                 out.push(
@@ -108,10 +114,10 @@ impl Rule for BlockingCall {
     }
 }
 
-/// The blocking API a call resolves to, with its alternative.
-fn blocking_api(call: &CallSite) -> Option<(String, String)> {
-    let q = call.api()?;
-    blocking::lookup(q).map(|alt| (q.to_string(), alt))
+/// The last two components of a path, enough to find a helper's file in a message.
+fn short_path(path: &str) -> String {
+    let parts: Vec<&str> = path.rsplit(['/', '\\']).take(2).collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
 }
 
 /// An anonymous callback inside an entry point is named after that entry point.
@@ -153,82 +159,5 @@ fn describe_entry(m: &FileModel, id: FnId) -> String {
         Some(EntryReason::Async) if f.name.is_some() => format!("async function `{name}`"),
         Some(EntryReason::Async) => "an async function".to_string(),
         _ => format!("`{name}`"),
-    }
-}
-
-/// How a helper reaches a blocking call.
-#[derive(Clone)]
-struct BlockPath {
-    /// Helper names from the one called to the one that blocks.
-    steps: Vec<String>,
-    api: String,
-    alternative: String,
-    site: ByteSpan,
-}
-
-/// Memoized "does this helper block, and how" over the local call graph.
-#[derive(Default)]
-struct HelperFacts {
-    memo: FxHashMap<FnId, Option<BlockPath>>,
-}
-
-impl HelperFacts {
-    /// Whether calling the non-entry function `h` blocks: directly, in a synchronous callback it
-    /// runs (`forEach`), or through other helpers. Entry points are reported on their own and are
-    /// not followed.
-    fn blocks(&mut self, m: &FileModel, h: FnId) -> Option<BlockPath> {
-        if let Some(r) = self.memo.get(&h) {
-            return r.clone();
-        }
-        let f = m.function(h);
-        if f.is_entry() || f.is_generator || h == FnId::MODULE {
-            return None;
-        }
-        self.memo.insert(h, None); // cycle guard
-        let name = m.describe(h);
-        let r = self.scan(m, h).map(|mut p| {
-            p.steps.insert(0, name);
-            p
-        });
-        self.memo.insert(h, r.clone());
-        r
-    }
-
-    /// The blocking path inside `h`'s body (and its synchronous callbacks), without `h` itself.
-    fn scan(&mut self, m: &FileModel, h: FnId) -> Option<BlockPath> {
-        let f = m.function(h);
-        if let Some(&site) = f.busy_waits.first() {
-            return Some(BlockPath {
-                steps: vec![],
-                api: "a busy-wait loop".into(),
-                alternative: "an awaited timer".into(),
-                site,
-            });
-        }
-        for &c in &f.calls {
-            let call = m.call(c);
-            if let Some((api, alternative)) = blocking_api(call) {
-                return Some(BlockPath { steps: vec![], api, alternative, site: call.callee_span });
-            }
-        }
-        for &c in &f.calls {
-            let call = m.call(c);
-            if let Target::Local(g) = call.target {
-                if let Some(p) = self.blocks(m, g) {
-                    return Some(p);
-                }
-            }
-            for &(_, cb) in &call.callbacks {
-                let sync = m.function(cb).uses.iter().any(|u| {
-                    matches!(u, FnUse::Callback { call: cc, kind: loopsafe_analyzer::knowledge::CallbackKind::Sync, .. } if *cc == c)
-                });
-                if sync && !m.function(cb).is_entry() {
-                    if let Some(p) = self.scan(m, cb) {
-                        return Some(p);
-                    }
-                }
-            }
-        }
-        None
     }
 }

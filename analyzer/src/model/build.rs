@@ -23,6 +23,8 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         binding_ids: Default::default(),
         fn_by_span: Default::default(),
         call_by_span: Default::default(),
+        exports: Vec::new(),
+        relative_imports: Vec::new(),
         unresolved: parsed.unresolved,
     };
     model.functions.push(new_function(FnId::MODULE, ByteSpan::new(0, 0), None, FnKind::Module, None));
@@ -450,6 +452,82 @@ impl Builder {
         self.cur_fn().busy_waits.push(s);
     }
 
+    fn add_export(&mut self, name: Atom, target: ExportTarget) {
+        self.model.exports.push(Export { name, target });
+    }
+
+    /// Remember a relative module this file imports, for the project pass.
+    fn note_import(&mut self, spec: &Atom) {
+        if knowledge::is_relative(spec) && !self.model.relative_imports.contains(spec) {
+            self.model.relative_imports.push(spec.clone());
+        }
+    }
+
+    /// The function an (already visited) function expression became.
+    fn fn_id_of_expr(&self, e: &Expr) -> Option<FnId> {
+        let span = match unwrap_expr(e) {
+            Expr::Fn(f) => f.function.span,
+            Expr::Arrow(a) => a.span,
+            _ => return None,
+        };
+        self.model.fn_by_span.get(&(span.lo.0, span.hi.0)).copied()
+    }
+
+    fn export_target(&mut self, e: &Expr) -> Option<ExportTarget> {
+        if let Some(f) = self.fn_id_of_expr(e) {
+            return Some(ExportTarget::Function(f));
+        }
+        self.value_ref(e).map(ExportTarget::Value)
+    }
+
+    /// `module.exports = …`, `module.exports.x = …`, `exports.x = …` (with the globals).
+    fn record_cjs_export(&mut self, left: &AssignTarget, right: &Expr) {
+        let AssignTarget::Simple(SimpleAssignTarget::Member(m)) = left else { return };
+        let Some(prop) = prop_name(&m.prop) else { return };
+        let is_global_named = |s: &Self, e: &Expr, name: &str| matches!(unwrap_expr(e), Expr::Ident(i) if i.sym.as_str() == name && s.is_global(i));
+        let is_module_exports = |s: &Self, e: &Expr| match unwrap_expr(e) {
+            Expr::Member(mm) => {
+                is_global_named(s, &mm.obj, "module") && prop_name(&mm.prop).is_some_and(|p| p.as_str() == "exports")
+            }
+            other => is_global_named(s, other, "exports"),
+        };
+        if prop.as_str() == "exports" && is_global_named(self, &m.obj, "module") {
+            // module.exports = <value>
+            if let Expr::Object(o) = unwrap_expr(right) {
+                for p in &o.props {
+                    let PropOrSpread::Prop(p) = p else { continue };
+                    let (name, target) = match &**p {
+                        Prop::KeyValue(kv) => match prop_key(&kv.key) {
+                            Some(k) => (k, self.export_target(&kv.value)),
+                            None => continue,
+                        },
+                        Prop::Shorthand(i) => (i.sym.clone(), self.export_target(&Expr::Ident(i.clone()))),
+                        Prop::Method(mp) => match prop_key(&mp.key) {
+                            Some(k) => {
+                                let f =
+                                    self.model.fn_by_span.get(&(mp.function.span.lo.0, mp.function.span.hi.0)).copied();
+                                (k, f.map(ExportTarget::Function))
+                            }
+                            None => continue,
+                        },
+                        _ => continue,
+                    };
+                    if let Some(t) = target {
+                        self.add_export(name, t);
+                    }
+                }
+            } else if let Some(t) = self.export_target(right) {
+                self.add_export(Atom::default(), t.clone());
+                self.add_export(Atom::from("default"), t);
+            }
+        } else if is_module_exports(self, &m.obj) {
+            // exports.x = … / module.exports.x = …
+            if let Some(t) = self.export_target(right) {
+                self.add_export(prop, t);
+            }
+        }
+    }
+
     fn finish(mut self) -> FileModel {
         let m = &mut self.model;
         // resolve call targets
@@ -847,6 +925,7 @@ impl Visit for Builder {
             return;
         }
         let Some(src) = n.src.value.as_str().map(Atom::from) else { return };
+        self.note_import(&src);
         for s in &n.specifiers {
             let (local, props) = match s {
                 ImportSpecifier::Named(named) => {
@@ -879,12 +958,79 @@ impl Visit for Builder {
         }
     }
 
-    fn visit_export_named_specifier(&mut self, n: &ExportNamedSpecifier) {
-        if let ModuleExportName::Ident(i) = &n.orig {
-            if !self.is_global(i) {
-                let b = self.intern(i);
-                self.binding_uses.push((b, FnUse::Escapes));
+    fn visit_export_decl(&mut self, n: &ExportDecl) {
+        n.decl.visit_with(self);
+        let mut names: Vec<&Ident> = Vec::new();
+        match &n.decl {
+            Decl::Fn(f) => names.push(&f.ident),
+            Decl::Class(c) => names.push(&c.ident),
+            Decl::Var(v) => {
+                for d in &v.decls {
+                    if let Pat::Ident(b) = &d.name {
+                        names.push(&b.id);
+                    }
+                }
             }
+            _ => {}
+        }
+        for i in names {
+            let b = self.intern(i);
+            self.binding_uses.push((b, FnUse::Escapes));
+            self.add_export(i.sym.clone(), ExportTarget::Value(ValueRef { root: Root::Binding(b), props: vec![] }));
+        }
+    }
+
+    fn visit_export_default_decl(&mut self, n: &ExportDefaultDecl) {
+        let next = FnId(self.model.functions.len() as u32);
+        n.visit_children_with(self);
+        if let DefaultDecl::Fn(f) = &n.decl {
+            if self.model.functions.len() as u32 > next.0 {
+                // the function is the first one entered
+                let _ = f;
+                self.model.functions[next.0 as usize].uses.push(FnUse::Escapes);
+                self.add_export(Atom::from("default"), ExportTarget::Function(next));
+            }
+        }
+    }
+
+    fn visit_export_default_expr(&mut self, n: &ExportDefaultExpr) {
+        self.visit_used_value(&n.expr, FnUse::Escapes, Some(Atom::from("default")));
+        if let Some(t) = self.export_target(&n.expr) {
+            self.add_export(Atom::from("default"), t);
+        }
+    }
+
+    fn visit_named_export(&mut self, n: &NamedExport) {
+        let src = n.src.as_ref().and_then(|s| s.value.as_str()).map(Atom::from);
+        if let Some(src) = &src {
+            self.note_import(src);
+        }
+        for spec in &n.specifiers {
+            let ExportSpecifier::Named(named) = spec else { continue };
+            let name_of = |m: &ModuleExportName| match m {
+                ModuleExportName::Ident(i) => Some(i.sym.clone()),
+                ModuleExportName::Str(s) => s.value.as_str().map(Atom::from),
+            };
+            let Some(orig) = name_of(&named.orig) else { continue };
+            let exported = named.exported.as_ref().and_then(name_of).unwrap_or_else(|| orig.clone());
+            match (&src, &named.orig) {
+                (Some(module), _) => {
+                    self.add_export(exported, ExportTarget::ReExport { module: module.clone(), name: orig });
+                }
+                (None, ModuleExportName::Ident(i)) if !self.is_global(i) => {
+                    let b = self.intern(i);
+                    self.binding_uses.push((b, FnUse::Escapes));
+                    self.add_export(exported, ExportTarget::Value(ValueRef { root: Root::Binding(b), props: vec![] }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn visit_export_all(&mut self, n: &ExportAll) {
+        if let Some(src) = n.src.value.as_str().map(Atom::from) {
+            self.note_import(&src);
+            self.add_export(Atom::from("*"), ExportTarget::ReExportAll { module: src });
         }
     }
 
@@ -914,6 +1060,9 @@ impl Visit for Builder {
             _ => None,
         };
         self.visit_used_value(&n.right, FnUse::Escapes, name);
+        if n.op == AssignOp::Assign {
+            self.record_cjs_export(&n.left, &n.right);
+        }
     }
 
     fn visit_update_expr(&mut self, n: &UpdateExpr) {
@@ -937,6 +1086,10 @@ impl Visit for Builder {
     }
 
     fn visit_call_expr(&mut self, n: &CallExpr) {
+        let unresolved = self.model.unresolved;
+        if let Some(spec) = module_of_call(n, &|i: &Ident| i.ctxt == unresolved) {
+            self.note_import(&spec);
+        }
         let callee = match &n.callee {
             Callee::Expr(e) => Some(&**e),
             _ => None,

@@ -260,7 +260,34 @@ pub struct FileModel {
     binding_ids: FxHashMap<Id, BindingId>,
     fn_by_span: FxHashMap<(u32, u32), FnId>,
     call_by_span: FxHashMap<(u32, u32), u32>,
+    /// What the file exports (ESM and CommonJS), for the project pass.
+    pub exports: Vec<Export>,
+    /// Relative module specifiers the file imports or requires.
+    pub relative_imports: Vec<Atom>,
     unresolved: SyntaxContext,
+}
+
+/// One exported name. CommonJS `module.exports = x` exports `""` (the module value) and
+/// `default`; `module.exports = { a, b }` and `exports.a = …` export `a` and `b`.
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub name: Atom,
+    pub target: ExportTarget,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExportTarget {
+    Function(FnId),
+    Value(ValueRef),
+    /// `export { name } from 'module'`.
+    ReExport {
+        module: Atom,
+        name: Atom,
+    },
+    /// `export * from 'module'`.
+    ReExportAll {
+        module: Atom,
+    },
 }
 
 impl FileModel {
@@ -419,5 +446,25 @@ impl FileModel {
     pub fn call_at(&self, span: Span) -> Option<&CallSite> {
         let s = self.span(span);
         self.call_by_span.get(&(s.start, s.end)).map(|&i| &self.calls[i as usize])
+    }
+}
+
+impl FileModel {
+    /// A model with nothing in it (for parse-only runs).
+    pub fn empty(path: &str) -> FileModel {
+        FileModel {
+            path: path.to_string(),
+            base: 0,
+            functions: Vec::new(),
+            bindings: Vec::new(),
+            calls: Vec::new(),
+            comments: Vec::new(),
+            binding_ids: Default::default(),
+            fn_by_span: Default::default(),
+            call_by_span: Default::default(),
+            exports: Vec::new(),
+            relative_imports: Vec::new(),
+            unresolved: SyntaxContext::empty(),
+        }
     }
 }

@@ -1,3 +1,1 @@
-//! Data the rules share: which APIs block and what to use instead.
-
-pub mod blocking;
+//! Data the rules share beyond what the analyzer's model knows.

@@ -1,7 +1,7 @@
-//! The blocking-API catalogue: synchronous calls that hold the event loop, each with the
+//! API catalogues. The blocking-API catalogue: synchronous calls that hold the event loop, each with the
 //! non-blocking alternative named in the help text.
 
-use loopsafe_analyzer::model::QualName;
+use crate::model::QualName;
 
 /// One catalogue entry. `member` is an exact export name, or `*Sync` for every export ending in
 /// `Sync`. `alternative` may use `{base}`: the name without its `Sync` suffix.
