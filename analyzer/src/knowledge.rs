@@ -483,7 +483,7 @@ pub const STARTUP_NAME_WORDS: &[&str] = &[
 /// Matched against the file name (`gulpfile.js`, `vite.config.ts`) and its directories.
 pub const STARTUP_FILE_NAMES: &[&str] =
     &["gulpfile", "gruntfile", "jakefile", "webpack.config", "rollup.config", "vite.config"];
-pub const STARTUP_DIRS: &[&str] = &["scripts", "bin", "migrations", "seeds", "seeders", "loaders"];
+pub const STARTUP_DIRS: &[&str] = &["scripts", "bin", "migrations", "seeds", "seeders", "loaders", "cli"];
 
 /// Whether a file (by its path) is tooling or a script, see [`STARTUP_FILE_NAMES`].
 pub fn is_startup_file(path: &str) -> bool {

@@ -238,27 +238,25 @@ impl Project {
                 }
             }
         }
-        // propagate through helpers and synchronous callbacks until nothing changes
-        loop {
-            let mut changed = false;
-            for (fi, file) in self.files.iter().enumerate() {
-                let m = &file.model;
+        // edges "caller is blocked by callee": calls to non-entry helpers (here or in another
+        // file) and synchronous callbacks, resolved once, in parallel
+        use rayon::prelude::*;
+        type Node = (usize, u32);
+        let edges: Vec<Vec<(u32, Node, bool)>> = (0..self.files.len())
+            .into_par_iter()
+            .map(|fi| {
+                let m = self.model(fi);
+                let mut out = Vec::new();
                 for func in &m.functions {
-                    if sums[fi][func.id.0 as usize].blocks.is_some() || func.kind == crate::model::FnKind::Module {
+                    if func.kind == crate::model::FnKind::Module {
                         continue;
                     }
-                    let mut found: Option<BlockPath> = None;
                     for &c in &func.calls {
                         let call = m.call(c);
                         if let Some((gf, g)) = self.callee(fi, call) {
                             let gfun = self.model(gf).function(g);
                             if !gfun.is_entry() && !gfun.is_generator {
-                                if let Some(p) = &sums[gf][g.0 as usize].blocks {
-                                    let mut p = p.clone();
-                                    p.steps.insert(0, Step { name: m.describe(func.id), file: fi });
-                                    found = Some(p);
-                                    break;
-                                }
+                                out.push((func.id.0, (gf, g.0), false));
                             }
                         }
                         for &(_, cb) in &call.callbacks {
@@ -267,27 +265,47 @@ impl Project {
                                 |u| matches!(u, FnUse::Callback { call: cc, kind: CallbackKind::Sync, .. } if *cc == c),
                             );
                             if sync && !cbf.is_entry() {
-                                if let Some(p) = &sums[fi][cb.0 as usize].blocks {
-                                    // the callback is part of this function's body
-                                    let mut p = p.clone();
-                                    p.steps[0] = Step { name: m.describe(func.id), file: fi };
-                                    found = Some(p);
-                                    break;
-                                }
+                                out.push((func.id.0, (fi, cb.0), true));
                             }
                         }
-                        if found.is_some() {
-                            break;
-                        }
-                    }
-                    if let Some(p) = found {
-                        sums[fi][func.id.0 as usize].blocks = Some(p);
-                        changed = true;
                     }
                 }
+                out
+            })
+            .collect();
+        // reverse edges, then a worklist from the direct blockers: each function is settled once,
+        // by the first (shortest) path that reaches it
+        let mut callers: FxHashMap<Node, Vec<(Node, bool)>> = FxHashMap::default();
+        for (fi, list) in edges.iter().enumerate() {
+            for &(f, callee, inline) in list {
+                callers.entry(callee).or_default().push(((fi, f), inline));
             }
-            if !changed {
-                break;
+        }
+        let mut queue: std::collections::VecDeque<Node> = std::collections::VecDeque::new();
+        for (fi, list) in sums.iter().enumerate() {
+            for (f, s) in list.iter().enumerate() {
+                if s.blocks.is_some() {
+                    queue.push_back((fi, f as u32));
+                }
+            }
+        }
+        while let Some(node) = queue.pop_front() {
+            let Some(list) = callers.get(&node) else { continue };
+            let path = sums[node.0][node.1 as usize].blocks.clone().expect("queued nodes block");
+            for &((cf, c), inline) in list {
+                if sums[cf][c as usize].blocks.is_some() {
+                    continue;
+                }
+                let mut p = path.clone();
+                let step = Step { name: self.model(cf).describe(FnId(c)), file: cf };
+                if inline {
+                    // a synchronous callback is part of its caller's body
+                    p.steps[0] = step;
+                } else {
+                    p.steps.insert(0, step);
+                }
+                sums[cf][c as usize].blocks = Some(p);
+                queue.push_back((cf, c));
             }
         }
         self.summaries = sums;
