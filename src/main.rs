@@ -1,12 +1,14 @@
 //! The `loopsafe` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use loopsafe_analyzer::discover::{self, DiscoverError};
+use loopsafe_analyzer::baseline::Baseline;
+use loopsafe_analyzer::config::{Config, ConfigSource, Configs, Level};
+use loopsafe_analyzer::discover::{self, DiscoverError, Input};
 use loopsafe_analyzer::engine::{self, CheckOptions};
 use loopsafe_analyzer::format;
 use loopsafe_analyzer::Severity;
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -23,7 +25,7 @@ enum Command {
     /// List the rules: id, default level, summary
     Rules {
         #[arg(long, value_enum, default_value = "pretty")]
-        format: Format,
+        format: ListFormat,
     },
     /// Show a rule's documentation, or write every rule's page with `--all --markdown DIR`
     Rule {
@@ -39,19 +41,58 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum ListFormat {
     Pretty,
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Pretty,
+    Json,
+    Sarif,
+    Github,
+    Lsp,
+}
+
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files or directories to check
+    /// Files or directories to check (default: the current directory)
     paths: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "pretty")]
     format: Format,
+    /// Use this configuration file instead of the nearest loopsafe.json
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore loopsafe.json files
+    #[arg(long)]
+    no_config: bool,
+    /// Set a rule's level: --rule blocking-call=warn (repeatable; off | warn | error)
+    #[arg(long = "rule", value_name = "ID=LEVEL")]
+    rules: Vec<String>,
+    /// Report errors only
+    #[arg(long)]
+    quiet: bool,
+    /// Exit with 1 when there are more than N warnings
+    #[arg(long, value_name = "N")]
+    max_warnings: Option<usize>,
+    /// Read the source from standard input, as if it were this file
+    #[arg(long, value_name = "FILE")]
+    stdin_filename: Option<PathBuf>,
+    /// Print the number of findings per rule
+    #[arg(long)]
+    statistics: bool,
+    /// Report suppression comments that cover no finding (on by default with --format sarif/github)
+    #[arg(long)]
+    report_unused_suppressions: bool,
+    /// Accept the findings recorded in this baseline file; only new ones count
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (and exit 0)
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
     /// Worker threads (default: one per core)
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -79,10 +120,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn list_rules(format: Format) -> ExitCode {
+fn list_rules(format: ListFormat) -> ExitCode {
     let rules = loopsafe_rules::ALL;
     match format {
-        Format::Json => {
+        ListFormat::Json => {
             let v: Vec<serde_json::Value> = rules
                 .iter()
                 .map(|r| {
@@ -98,7 +139,7 @@ fn list_rules(format: Format) -> ExitCode {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
-        Format::Pretty => {
+        ListFormat::Pretty => {
             for r in rules {
                 let m = r.meta();
                 println!("{:<20} {:<8} {}", m.id, m.default_severity.as_str(), m.summary);
@@ -148,27 +189,140 @@ fn show_rule(id: Option<String>, all: bool, markdown: Option<PathBuf>) -> ExitCo
     ExitCode::SUCCESS
 }
 
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("loopsafe: error: {message}");
+    ExitCode::from(2)
+}
+
+fn known_rule(id: &str) -> bool {
+    loopsafe_rules::find(id).is_some()
+}
+
 fn check(args: CheckArgs) -> ExitCode {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let t0 = std::time::Instant::now();
-    let inputs = match discover::discover(&paths) {
-        Ok(i) => i,
-        Err(DiscoverError::NotFound(p)) => {
-            eprintln!("loopsafe: error: path does not exist: {p}");
-            return ExitCode::from(2);
+    // levels from the command line
+    let mut cli_rules = Vec::new();
+    for r in &args.rules {
+        let Some((id, level)) = r.split_once('=') else {
+            return usage_error(format!("--rule expects ID=LEVEL, got `{r}`"));
+        };
+        if !known_rule(id.trim()) {
+            return usage_error(format!("unknown rule `{}` in --rule (`loopsafe rules` lists them)", id.trim()));
+        }
+        let Some(level) = Level::parse(level.trim()) else {
+            return usage_error(format!("unknown level `{}` in --rule: use off, warn or error", level.trim()));
+        };
+        cli_rules.push((id.trim().to_string(), level));
+    }
+    // configuration
+    let source = if args.no_config {
+        ConfigSource::None
+    } else if let Some(path) = &args.config {
+        match Config::load(path, &known_rule) {
+            Ok(c) => ConfigSource::Fixed(std::sync::Arc::new(c)),
+            Err(e) => return usage_error(e),
+        }
+    } else {
+        ConfigSource::Nearest(Default::default())
+    };
+    let configs = Configs::new(source, cli_rules, known_rule);
+    // knowledge extensions come from the configuration that applies to the working directory
+    if let Some(root) = configs.for_file(Path::new("./.")) {
+        let k = &root.knowledge;
+        loopsafe_analyzer::catalog::set_extra(
+            k.blocking_apis
+                .iter()
+                .map(|b| {
+                    let alt = b.alternative.clone().unwrap_or_else(|| "a non-blocking alternative".to_string());
+                    (b.module.clone(), b.member.clone(), alt)
+                })
+                .collect(),
+        );
+        loopsafe_analyzer::knowledge::set_extra_entry_methods(k.entry_points.clone());
+    }
+
+    // inputs
+    let inputs = if let Some(name) = &args.stdin_filename {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            return usage_error(format!("cannot read standard input: {e}"));
+        }
+        let display = name.to_string_lossy().trim_start_matches("./").to_string();
+        vec![Input { display, path: name.clone(), text: Some(text) }]
+    } else {
+        let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        let select = |p: &Path| configs.for_file(p).is_none_or(|c| c.selects(p));
+        match discover::discover_with(&paths, &select) {
+            Ok(i) => i,
+            Err(DiscoverError::NotFound(p)) => return usage_error(format!("path does not exist: {p}")),
         }
     };
+    if let Some(e) = configs.errors.lock().unwrap().first() {
+        return usage_error(e);
+    }
     let discovery = t0.elapsed();
+
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    let opts = CheckOptions { rules, threads: args.threads, parse_only: args.parse_only };
-    let report = engine::check(&inputs, &opts);
+    let report_unused = args.report_unused_suppressions || matches!(args.format, Format::Sarif | Format::Github);
+    let opts = CheckOptions {
+        rules,
+        configs: Some(&configs),
+        report_unused_suppressions: report_unused,
+        threads: args.threads,
+        parse_only: args.parse_only,
+    };
+    let mut report = engine::check(&inputs, &opts);
+    if let Some(e) = configs.errors.lock().unwrap().first() {
+        return usage_error(e);
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let b = Baseline::from_report(&report);
+        if let Err(e) = b.write(path) {
+            return usage_error(e);
+        }
+        eprintln!("loopsafe: wrote {} finding(s) to {}", b.fingerprints.len(), path.display());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(path) = &args.baseline {
+        match Baseline::load(path) {
+            Ok(b) => {
+                b.apply(&mut report);
+            }
+            Err(e) => return usage_error(e),
+        }
+    }
+    if args.quiet {
+        for f in &mut report.files {
+            f.diagnostics.retain(|d| d.severity == Severity::Error);
+        }
+        report.files.retain(|f| !f.diagnostics.is_empty());
+    }
+
     let t1 = std::time::Instant::now();
+    let metas: Vec<&loopsafe_analyzer::RuleMeta> = loopsafe_rules::ALL.iter().map(|r| r.meta()).collect();
     let text = match args.format {
         Format::Json => format::json::render(&report),
+        Format::Sarif => format::sarif::render(&report, &metas, env!("CARGO_PKG_VERSION")),
+        Format::Github => format::github::render(&report),
+        Format::Lsp => format::lsp::render(&report),
         Format::Pretty => format::pretty::render(&report, std::io::stdout().is_terminal()),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
+    if args.statistics {
+        let mut counts: std::collections::BTreeMap<&str, (usize, Severity)> = Default::default();
+        for d in report.active() {
+            counts.entry(d.rule).or_insert((0, d.severity)).0 += 1;
+        }
+        let mut rows: Vec<_> = counts.into_iter().collect();
+        rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        let out: &mut dyn Write = if args.format == Format::Pretty { &mut stdout } else { &mut std::io::stderr() };
+        let _ = writeln!(out, "{:>6}  {:<8} rule", "count", "level");
+        for (rule, (n, sev)) in rows {
+            let _ = writeln!(out, "{n:>6}  {:<8} {rule}", sev.as_str());
+        }
+    }
     let _ = stdout.flush();
     if args.timings {
         let t = &report.timings;
@@ -184,6 +338,11 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("  output     {:>9.2?}", t1.elapsed());
         eprintln!("  wall       {:>9.2?} (engine)", t.wall);
     }
-    let failed = report.count(Severity::Error) > 0 || !report.errors.is_empty();
+    let warnings = report.count(Severity::Warning);
+    let too_many_warnings = args.max_warnings.is_some_and(|max| warnings > max);
+    if too_many_warnings && args.format == Format::Pretty {
+        eprintln!("loopsafe: {warnings} warnings exceed --max-warnings {}", args.max_warnings.unwrap_or(0));
+    }
+    let failed = report.count(Severity::Error) > 0 || !report.errors.is_empty() || too_many_warnings;
     ExitCode::from(if failed { 1 } else { 0 })
 }

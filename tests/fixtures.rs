@@ -71,7 +71,7 @@ fn fixtures_match_their_marks() {
     let inputs: Vec<Input> = discover(&[root.clone()]).expect("fixtures folder");
     assert!(inputs.len() >= 10, "expected fixture files under {}", root.display());
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    let report = check(&inputs, &CheckOptions { rules, threads: 0, parse_only: false });
+    let report = check(&inputs, &CheckOptions { rules, ..Default::default() });
     let mut failures = Vec::new();
     for e in &report.errors {
         failures.push(format!("{}: fixture could not be checked: {}", e.file, e.message));

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 fn run_snippet(name: &str, code: &str) -> Vec<(String, String)> {
     let input = Input { display: name.to_string(), path: PathBuf::from(name), text: Some(code.to_string()) };
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    let report = check(&[input], &CheckOptions { rules, threads: 0, parse_only: false });
+    let report = check(&[input], &CheckOptions { rules, ..Default::default() });
     assert!(report.errors.is_empty(), "{name} does not parse: {:?}\n{code}", report.errors);
     report.files.iter().flat_map(|f| &f.diagnostics).map(|d| (d.rule.to_string(), d.message.clone())).collect()
 }

@@ -112,7 +112,7 @@ fn mutate(rng: &mut Rng, corpus: &[String]) -> String {
 
 fn all_rules() -> CheckOptions<'static> {
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    CheckOptions { rules, threads: 0, parse_only: false }
+    CheckOptions { rules, ..Default::default() }
 }
 
 fn assert_no_internal_errors(report: &Report, inputs: &[Input]) {

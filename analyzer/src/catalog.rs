@@ -52,9 +52,23 @@ pub const BLOCKING_APIS: &[BlockingApi] = &[
     api("cross-spawn", "sync", "`spawn` from cross-spawn and listen for `close`"),
 ];
 
+/// Blocking APIs added by the configuration (`knowledge.blockingApis`), process-wide.
+static EXTRA: std::sync::RwLock<Vec<(String, String, String)>> = std::sync::RwLock::new(Vec::new());
+
+/// Add blocking APIs to the catalogue: (module, member, alternative).
+pub fn set_extra(entries: Vec<(String, String, String)>) {
+    *EXTRA.write().unwrap_or_else(|e| e.into_inner()) = entries;
+}
+
 /// The catalogue entry a resolved call matches, with its alternative filled in.
 pub fn lookup(q: &QualName) -> Option<String> {
     let member: String = q.path.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(".");
+    {
+        let extra = EXTRA.read().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, alt)) = extra.iter().find(|(m, mem, _)| m == q.module.as_str() && *mem == member) {
+            return Some(alt.clone());
+        }
+    }
     let entry = BLOCKING_APIS.iter().find(|a| {
         a.module == q.module.as_str()
             && match a.member.strip_prefix('*') {

@@ -65,6 +65,8 @@ pub struct Diagnostic {
     pub message: String,
     pub help: String,
     pub fix: Option<Fix>,
+    /// Set by the engine when a suppression comment covers this diagnostic: its reason.
+    pub suppressed: Option<String>,
 }
 
 impl Diagnostic {
@@ -79,6 +81,7 @@ impl Diagnostic {
             message: message.into(),
             help: String::new(),
             fix: None,
+            suppressed: None,
         }
     }
 

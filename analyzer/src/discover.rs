@@ -39,6 +39,12 @@ fn is_declaration_file(name: &str) -> bool {
 
 /// Expand the given paths into files, sorted and without duplicates.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
+    discover_with(paths, &|_| true)
+}
+
+/// [`discover`], keeping only walked files that `select` accepts (configured include/exclude);
+/// files named explicitly are always kept.
+pub fn discover_with(paths: &[PathBuf], select: &dyn Fn(&Path) -> bool) -> Result<Vec<Input>, DiscoverError> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::symlink_metadata(p).or_else(|_| std::fs::metadata(p));
@@ -60,7 +66,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
             let Ok(entry) = entry else { continue };
             let path = entry.path();
             let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
-            if is_file && has_checked_extension(path) {
+            if is_file && has_checked_extension(path) && select(path) {
                 if entry.file_type().is_some_and(|t| t.is_symlink())
                     && std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false)
                 {

@@ -8,6 +8,7 @@
 //! A failure in one file (unreadable, not UTF-8, a syntax error, even a panic) is reported for that
 //! file and the others go on. Threads have a large stack: deeply nested code recurses deeply.
 
+use crate::config::Configs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
 use crate::model::{self, FileModel};
@@ -29,8 +30,14 @@ pub const STACK_SIZE: usize = 512 << 20;
 const MAX_EXTRA_FILES: usize = 20_000;
 
 /// Which rules run, at which severity.
+#[derive(Default)]
 pub struct CheckOptions<'a> {
+    /// Every rule with its default severity; configuration may turn rules off or change levels.
     pub rules: Vec<(&'a dyn Rule, Severity)>,
+    /// `loopsafe.json` lookup and `--rule` levels (none: defaults everywhere).
+    pub configs: Option<&'a Configs>,
+    /// Report suppression comments that cover nothing.
+    pub report_unused_suppressions: bool,
     /// Worker threads (0: one per core).
     pub threads: usize,
     /// Stop after parsing and the resolver (the benchmark's floor).
@@ -77,8 +84,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// Findings at this severity that no suppression covers.
     pub fn count(&self, severity: Severity) -> usize {
-        self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.severity == severity).count()
+        self.active().filter(|d| d.severity == severity).count()
+    }
+
+    /// Every finding that no suppression covers.
+    pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.suppressed.is_none())
     }
 }
 
@@ -165,7 +178,12 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
         })
         .collect();
 
-    for ((display, source, mut diagnostics), (res, times)) in kept.into_iter().zip(project_results) {
+    let paths: Vec<PathBuf> = project.files.iter().filter(|f| f.is_input).map(|f| f.path.clone()).collect();
+    let comments: Vec<Vec<crate::parse::Comment>> =
+        project.files.iter().filter(|f| f.is_input).map(|f| f.model.comments.clone()).collect();
+    for (((display, source, mut diagnostics), (res, times)), (path, comments)) in
+        kept.into_iter().zip(project_results).zip(paths.iter().zip(&comments))
+    {
         for (i, d) in times.iter().enumerate() {
             report.timings.rules[i].1 += *d;
         }
@@ -176,13 +194,26 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
                 continue;
             }
         }
+        // levels: defaults, then the file's configuration, then the command line; off rules drop out
+        let config = opts.configs.and_then(|c| c.for_file(path));
+        diagnostics.retain_mut(|d| {
+            let Some((_, default)) = opts.rules.iter().find(|(r, _)| r.meta().id == d.rule) else { return true };
+            let sev = match opts.configs {
+                Some(c) => c.severity(config.as_deref(), path, d.rule, *default),
+                None => Some(*default),
+            };
+            match sev {
+                Some(s) => {
+                    d.severity = s;
+                    true
+                }
+                None => false,
+            }
+        });
+        let known = |id: &str| opts.rules.iter().any(|(r, _)| r.meta().id == id);
+        crate::suppress::apply(&mut diagnostics, comments, &source, &known, opts.report_unused_suppressions);
         if diagnostics.is_empty() {
             continue;
-        }
-        for d in &mut diagnostics {
-            if let Some((_, sev)) = opts.rules.iter().find(|(r, _)| r.meta().id == d.rule) {
-                d.severity = *sev;
-            }
         }
         diagnostics.sort_by(|a, b| (a.span.start, a.rule, a.span.end).cmp(&(b.span.start, b.rule, b.span.end)));
         diagnostics.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);

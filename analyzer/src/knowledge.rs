@@ -47,6 +47,17 @@ pub const LISTENER_METHODS: &[&str] =
 /// Methods that register a listener called once, or continue a promise chain.
 pub const ONCE_METHODS: &[&str] = &["once", "prependOnceListener", "then", "catch", "finally", "listen"];
 
+/// Method names the configuration adds as event-loop entry points (`knowledge.entryPoints`).
+static EXTRA_ENTRY_METHODS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+pub fn set_extra_entry_methods(methods: Vec<String>) {
+    *EXTRA_ENTRY_METHODS.write().unwrap_or_else(|e| e.into_inner()) = methods;
+}
+
+pub fn is_extra_entry_method(name: &str) -> bool {
+    EXTRA_ENTRY_METHODS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == name)
+}
+
 /// Route registration methods (Express, Koa router, Fastify, Hapi-style): every function argument
 /// is a request handler or middleware.
 pub const ROUTE_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "use", "head", "options"];

@@ -4,7 +4,9 @@
 //! Rules live in the `loopsafe_rules` crate and only read what this crate builds: they ask the
 //! [`model::FileModel`] semantic questions and never re-derive scopes or imports themselves.
 
+pub mod baseline;
 pub mod catalog;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
@@ -15,6 +17,7 @@ pub mod parse;
 pub mod project;
 pub mod rule;
 pub mod source;
+pub mod suppress;
 
 pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 pub use engine::{CheckOptions, FileError, FileReport, Report};

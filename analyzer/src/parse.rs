@@ -132,6 +132,10 @@ pub fn parse(path: &str, text: &str, lang: Lang) -> Result<Parsed, ParseError> {
     for map in [leading, trailing] {
         for (_, list) in map.borrow().iter() {
             for c in list {
+                // only directives are kept: they are all the model needs comments for
+                if !(c.text.contains("loopsafe-") || c.text.contains("eslint-disable")) {
+                    continue;
+                }
                 kept.push(Comment {
                     span: ByteSpan::new(c.span.lo.0.saturating_sub(base), c.span.hi.0.saturating_sub(base)),
                     text: c.text.to_string(),

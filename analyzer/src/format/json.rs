@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 pub fn render(report: &Report) -> String {
     let mut diagnostics = Vec::new();
     for f in &report.files {
-        for d in &f.diagnostics {
+        for d in f.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
             let start = f.source.position(d.span.start);
             let end = f.source.position(d.span.end);
             let mut v = json!({

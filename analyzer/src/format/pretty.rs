@@ -62,7 +62,7 @@ pub fn render(report: &Report, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(110);
     let mut out = String::new();
     for f in &report.files {
-        for d in &f.diagnostics {
+        for d in f.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
             let src = NamedSource::new(&f.path, f.source.text().to_string());
             let r = Rendered { d, src };
             let _ = handler.render_report(&mut out, &r);

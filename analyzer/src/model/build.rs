@@ -626,7 +626,7 @@ fn classify_callee(call: &CallSite) -> CallbackKind {
     }
     if SYNC_CALLBACK_METHODS.contains(&method) {
         CallbackKind::Sync
-    } else if LISTENER_METHODS.contains(&method) || ROUTE_METHODS.contains(&method) {
+    } else if LISTENER_METHODS.contains(&method) || ROUTE_METHODS.contains(&method) || is_extra_entry_method(method) {
         CallbackKind::Repeated
     } else if ONCE_METHODS.contains(&method) {
         CallbackKind::Once
