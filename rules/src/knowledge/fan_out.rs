@@ -1,0 +1,244 @@
+//! Facts for `unbounded-fan-out`: which calls run promises together, which libraries bound
+//! concurrency, which operations keep or cut a collection's size, and what floods when too much
+//! work starts at once. Recognized by resolved import (`module` + member path), never by the name
+//! a file happens to give them.
+
+use loopsafe_analyzer::model::QualName;
+
+/// A module member: `member` is the dotted path after the module, `""` for the module itself
+/// (a default export or `require('x')`).
+pub struct Api {
+    pub module: &'static str,
+    pub member: &'static str,
+}
+
+const fn api(module: &'static str, member: &'static str) -> Api {
+    Api { module, member }
+}
+
+/// Whether a resolved name is one of these entries.
+pub fn matches(table: &[Api], q: &QualName) -> bool {
+    table.iter().any(|a| a.module == q.module.as_str() && member_is(q, a.member))
+}
+
+fn member_is(q: &QualName, member: &str) -> bool {
+    if member.is_empty() {
+        return q.path.is_empty();
+    }
+    let mut parts = member.split('.');
+    let same = q.path.iter().all(|p| parts.next() == Some(p.as_str()));
+    same && parts.next().is_none()
+}
+
+/// Calls that wait for many promises at once.
+pub const COMBINATORS: &[Api] = &[
+    api("global", "Promise.all"),
+    api("global", "Promise.allSettled"),
+    api("global", "Promise.any"),
+    api("global", "Promise.race"),
+    // `const Promise = require('bluebird')`
+    api("bluebird", "all"),
+    api("bluebird", "allSettled"),
+    api("bluebird", "any"),
+    api("bluebird", "race"),
+    api("bluebird", "Promise.all"),
+];
+
+/// Factories whose result bounds how many tasks run at once: calling the result (`limit(fn)`) or
+/// one of its methods (`queue.add(fn)`, `limiter.schedule(fn)`, `sema.acquire()`) is bounded work.
+pub const LIMITER_FACTORIES: &[Api] = &[
+    api("p-limit", ""),
+    api("p-limit", "pLimit"),
+    api("p-queue", ""),
+    api("p-queue", "PQueue"),
+    api("p-throttle", ""),
+    api("bottleneck", ""),
+    api("bottleneck", "Bottleneck"),
+    api("async-sema", "Sema"),
+    api("async-sema", "RateLimit"),
+    api("async-mutex", "Semaphore"),
+    api("async-mutex", "Mutex"),
+    api("async", "queue"),
+    api("async", "cargo"),
+    api("fastq", ""),
+    api("fastq", "promise"),
+];
+
+/// Whether a collection helper bounds the work it starts.
+pub enum Bound {
+    /// Runs at most a fixed number at a time (`mapLimit`, `mapSeries`).
+    Always,
+    /// Bounded when the options object at argument `arg` has the key (`{ concurrency: 4 }`).
+    OptionKey { arg: usize, key: &'static str },
+    /// Starts one task per element at once, always.
+    Never,
+}
+
+/// Library calls that run a function over a collection (argument `collection`).
+pub struct CollectionApi {
+    pub api: Api,
+    pub collection: usize,
+    pub bound: Bound,
+}
+
+const fn coll(module: &'static str, member: &'static str, collection: usize, bound: Bound) -> CollectionApi {
+    CollectionApi { api: api(module, member), collection, bound }
+}
+
+const CONCURRENCY_2: Bound = Bound::OptionKey { arg: 2, key: "concurrency" };
+
+pub const COLLECTION_APIS: &[CollectionApi] = &[
+    coll("p-map", "", 0, CONCURRENCY_2),
+    coll("p-map", "pMap", 0, CONCURRENCY_2),
+    coll("p-all", "", 0, Bound::OptionKey { arg: 1, key: "concurrency" }),
+    coll("p-filter", "", 0, CONCURRENCY_2),
+    coll("p-each-series", "", 0, Bound::Always),
+    coll("p-map-series", "", 0, Bound::Always),
+    coll("bluebird", "map", 0, CONCURRENCY_2),
+    coll("bluebird", "filter", 0, CONCURRENCY_2),
+    coll("bluebird", "mapSeries", 0, Bound::Always),
+    coll("bluebird", "each", 0, Bound::Always),
+    coll("async", "map", 0, Bound::Never),
+    coll("async", "each", 0, Bound::Never),
+    coll("async", "forEach", 0, Bound::Never),
+    coll("async", "eachOf", 0, Bound::Never),
+    coll("async", "forEachOf", 0, Bound::Never),
+    coll("async", "mapValues", 0, Bound::Never),
+    coll("async", "filter", 0, Bound::Never),
+    coll("async", "parallel", 0, Bound::Never),
+    coll("async", "mapLimit", 0, Bound::Always),
+    coll("async", "eachLimit", 0, Bound::Always),
+    coll("async", "forEachLimit", 0, Bound::Always),
+    coll("async", "eachOfLimit", 0, Bound::Always),
+    coll("async", "parallelLimit", 0, Bound::Always),
+    coll("async", "mapSeries", 0, Bound::Always),
+    coll("async", "eachSeries", 0, Bound::Always),
+    coll("async", "series", 0, Bound::Always),
+];
+
+/// The collection helper a resolved call is, if any.
+pub fn collection_api(q: &QualName) -> Option<&'static CollectionApi> {
+    COLLECTION_APIS.iter().find(|c| c.api.module == q.module.as_str() && member_is(q, c.api.member))
+}
+
+/// Split a collection into fixed-size groups (`chunk(xs, 50)`): each group is bounded.
+pub const CHUNK_APIS: &[Api] = &[
+    api("lodash", "chunk"),
+    api("lodash-es", "chunk"),
+    api("lodash/chunk", ""),
+    api("lodash.chunk", ""),
+    api("underscore", "chunk"),
+    api("ramda", "splitEvery"),
+];
+
+/// Global functions whose result has the size of their first argument.
+pub const SIZE_OF_ARGUMENT: &[Api] = &[
+    api("global", "Object.keys"),
+    api("global", "Object.values"),
+    api("global", "Object.entries"),
+    api("global", "Array.from"),
+    api("global", "Set"),
+    api("global", "Map"),
+];
+
+/// Methods whose result is at most as large as their receiver.
+pub const SIZE_KEEPING_METHODS: &[&str] = &[
+    "filter",
+    "map",
+    "flat",
+    "sort",
+    "toSorted",
+    "reverse",
+    "toReversed",
+    "keys",
+    "values",
+    "entries",
+    "split",
+    "slice",
+    "splice",
+    "concat",
+    "flatMap",
+];
+
+/// Methods that take a bounded part of their receiver when given an end or a count:
+/// `xs.slice(i, i + 50)`, `queue.splice(0, 50)`.
+pub const BATCH_METHODS: &[&str] = &["slice", "splice"];
+
+/// Methods that grow a collection in place: a literal that is pushed to is no longer fixed.
+pub const GROWING_METHODS: &[&str] = &["push", "unshift", "splice", "add", "set"];
+
+/// Methods that run a synchronous callback once per element, the element as first argument.
+pub const PER_ELEMENT_METHODS: &[&str] =
+    &["map", "forEach", "flatMap", "filter", "some", "every", "find", "findIndex", "findLast", "findLastIndex"];
+
+/// Methods on a collection that start their callback for every element without waiting.
+pub const FAN_OUT_METHODS: &[&str] = &["map", "flatMap"];
+
+/// Methods that hold a response body whose size the server does not control.
+pub const RESULT_METHODS: &[&str] = &["json"];
+
+/// Events fired once per chunk, line or row of a stream.
+pub const PER_ITEM_EVENTS: &[&str] = &["data", "line", "row", "record"];
+
+/// Stream methods that stop the flow until resumed.
+pub const PAUSE_METHODS: &[&str] = &["pause"];
+
+/// What floods when too many calls into a module run at once.
+pub const RESOURCES: &[(&str, &str)] = &[
+    ("fs", "the libuv thread pool (4 threads by default) and the open-file limit"),
+    ("fs/promises", "the libuv thread pool (4 threads by default) and the open-file limit"),
+    ("fs-extra", "the libuv thread pool (4 threads by default) and the open-file limit"),
+    ("zlib", "the libuv thread pool (4 threads by default)"),
+    ("crypto", "the libuv thread pool (4 threads by default)"),
+    ("dns", "the libuv thread pool (4 threads by default)"),
+    ("dns/promises", "the libuv thread pool (4 threads by default)"),
+    ("bcrypt", "the libuv thread pool (4 threads by default)"),
+    ("sharp", "the libuv thread pool and memory"),
+    ("axios", "the remote API (rate limits) and the process's sockets"),
+    ("node-fetch", "the remote API (rate limits) and the process's sockets"),
+    ("got", "the remote API (rate limits) and the process's sockets"),
+    ("undici", "the remote API (rate limits) and the process's sockets"),
+    ("superagent", "the remote API (rate limits) and the process's sockets"),
+    ("http", "the remote API (rate limits) and the process's sockets"),
+    ("https", "the remote API (rate limits) and the process's sockets"),
+    ("global", "the remote API (rate limits) and the process's sockets"),
+    ("pg", "the database connection pool"),
+    ("mysql", "the database connection pool"),
+    ("mysql2", "the database connection pool"),
+    ("mysql2/promise", "the database connection pool"),
+    ("mongodb", "the database connection pool"),
+    ("mongoose", "the database connection pool"),
+    ("knex", "the database connection pool"),
+    ("sequelize", "the database connection pool"),
+    ("typeorm", "the database connection pool"),
+    ("@prisma/client", "the database connection pool"),
+    ("redis", "the Redis connection"),
+    ("ioredis", "the Redis connection"),
+    ("@aws-sdk/client-s3", "the remote API (rate limits) and the process's sockets"),
+    ("@aws-sdk/client-dynamodb", "the remote API (rate limits) and the process's sockets"),
+    ("nodemailer", "the mail server's connection limit"),
+];
+
+/// The global functions in [`RESOURCES`]' `global` row.
+pub const GLOBAL_IO: &[&str] = &["fetch"];
+
+/// Calls that make an already settled promise: no work is started.
+pub const SETTLED: &[Api] = &[api("global", "Promise.resolve"), api("global", "Promise.reject")];
+
+/// What a resolved API exhausts when called many times at once.
+pub fn resource_of(q: &QualName) -> Option<&'static str> {
+    if q.module.as_str() == "global" && !q.path.first().is_some_and(|p| GLOBAL_IO.contains(&p.as_str())) {
+        return None;
+    }
+    RESOURCES.iter().find(|(m, _)| *m == q.module.as_str()).map(|(_, r)| *r)
+}
+
+/// Calls that list things the code does not control the number of (files on disk).
+pub const COLLECTION_SOURCES: &[Api] = &[
+    api("glob", ""),
+    api("glob", "glob"),
+    api("fast-glob", ""),
+    api("fast-glob", "glob"),
+    api("globby", ""),
+    api("globby", "globby"),
+];
