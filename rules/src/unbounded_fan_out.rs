@@ -530,6 +530,10 @@ impl Analysis<'_> {
                 return Size::Unknown(format!("the body returned by `{}`", self.text(&c.callee.span())));
             }
         }
+        if self.receiver_resource(callee, 0).is_some() {
+            // a call on a database or API client returns rows or items
+            return Size::Unknown(format!("returned by `{}`", self.text(&callee.span())));
+        }
         let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
         if self.m.effect(site) == Effect::Read {
             let name = match &target {
@@ -630,9 +634,19 @@ impl Analysis<'_> {
         }
         let mut root = strip(callee);
         let mut first_prop = None;
-        while let Expr::Member(m) = root {
-            first_prop = Some(&m.prop);
-            root = strip(&m.obj);
+        loop {
+            match root {
+                Expr::Member(m) => {
+                    first_prop = Some(&m.prop);
+                    root = strip(&m.obj);
+                }
+                // a query builder chain: `db('photos').select('key').where(…)`
+                Expr::Call(c) => match callee_expr(c) {
+                    Some(e) => root = strip(e),
+                    None => return None,
+                },
+                _ => break,
+            }
         }
         let init = match root {
             Expr::Ident(i) => {
@@ -1142,14 +1156,17 @@ impl Shapes<'_, '_> {
         let Some(work) = work else { return };
         let Size::Unknown(origin) = self.a.size_of(&coll.expr, 0) else { return };
         let text = self.a.text(&coll.expr.span());
-        let what = match api.bound {
-            Bound::OptionKey { key, .. } => format!("`{name}` has no `{key}` option and"),
-            _ => format!("`{name}` has no limit and"),
+        let without = match api.bound {
+            Bound::OptionKey { key, .. } => format!(" with no `{key}` option"),
+            _ => String::new(),
         };
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: self.a.cx.span(call.span),
-            message: format!("`{text}` ({origin}) has no size limit and {what} runs one `{}` per element at once: a large input exhausts {exhausts}", work.name, what = what.trim_end_matches(" and")),
+            message: format!(
+                "`{text}` ({origin}) has no size limit and `{name}` runs one `{}` per element at once{without}: a large input exhausts {exhausts}",
+                work.name
+            ),
             label: format!("one `{}` per element, all at once", work.name),
             collection: text,
             secondary: None,
