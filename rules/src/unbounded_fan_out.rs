@@ -67,7 +67,7 @@ impl Rule for UnboundedFanOut {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut collector = Collector { m: cx.model, facts: Facts::default(), loops: Vec::new(), next_loop: None };
         cx.program.visit_with(&mut collector);
-        let a = Analysis { cx, m: cx.model, facts: collector.facts };
+        let a = Analysis { cx, m: cx.model, facts: collector.facts, visiting: Default::default() };
         let mut fns = FnFacts { a: &a, info: FxHashMap::default(), stack: vec![FnId::MODULE] };
         cx.program.visit_with(&mut fns);
         let info = fns.info;
@@ -109,6 +109,8 @@ struct Facts {
     pushes: FxHashMap<BindingId, Vec<Push>>,
     /// Paths whose `.length` is compared with a maximum (`ids.length > MAX`).
     length_checked: FxHashSet<String>,
+    /// The arguments of calls to functions of this file, by call span.
+    local_args: FxHashMap<(u32, u32), Vec<Expr>>,
 }
 
 struct Collector<'m> {
@@ -310,6 +312,12 @@ impl Visit for Collector<'_> {
                 per_element_receiver = Some(obj.clone());
             }
         }
+        if let Some(site) = self.m.call_at(n.span) {
+            if matches!(site.target, Target::Local(_)) && n.args.iter().all(|a| a.spread.is_none()) {
+                let args = n.args.iter().map(|a| (*a.expr).clone()).collect();
+                self.facts.local_args.insert((site.span.start, site.span.end), args);
+            }
+        }
         n.callee.visit_with(self);
         for (i, a) in n.args.iter().enumerate() {
             if i == 0 && is_fn_like(&a.expr) {
@@ -348,13 +356,32 @@ enum Size {
     Unknown(String),
     /// Not known either way: stay silent.
     Opaque,
+    /// A variable that refers back to itself (`xs = xs.filter(…)`): adds nothing.
+    Cycle,
 }
 
+/// Either of two values (`a ?? b`, `c ? a : b`): unknown if either is.
 fn join(a: Size, b: Size) -> Size {
     match (a, b) {
+        (Size::Cycle, x) | (x, Size::Cycle) => x,
         (Size::Unknown(x), _) | (_, Size::Unknown(x)) => Size::Unknown(x),
         (Size::Opaque, _) | (_, Size::Opaque) => Size::Opaque,
         _ => Size::Bounded,
+    }
+}
+
+/// The values a reassigned variable takes: unknown only if all of them are, bounded only if all
+/// of them are (`ids = ids.slice(0, 100)` caps what came before).
+fn agree(parts: Vec<Size>) -> Size {
+    let parts: Vec<Size> = parts.into_iter().filter(|p| *p != Size::Cycle).collect();
+    if parts.is_empty() {
+        Size::Cycle
+    } else if parts.iter().all(|p| matches!(p, Size::Unknown(_))) {
+        parts.into_iter().next().unwrap()
+    } else if parts.iter().all(|p| *p == Size::Bounded) {
+        Size::Bounded
+    } else {
+        Size::Opaque
     }
 }
 
@@ -362,6 +389,8 @@ struct Analysis<'a> {
     cx: &'a FileContext<'a>,
     m: &'a FileModel,
     facts: Facts,
+    /// Variables whose size is being computed (cycle guard).
+    visiting: std::cell::RefCell<FxHashSet<BindingId>>,
 }
 
 const MAX_DEPTH: u32 = 12;
@@ -407,29 +436,36 @@ impl Analysis<'_> {
     fn ident_size(&self, i: &Ident, depth: u32) -> Size {
         let Some(b) = self.m.binding_of(i) else { return Size::Opaque };
         let binding = self.m.binding(b);
-        match binding.kind {
-            BindingKind::Param => self.param_size(b, depth),
-            BindingKind::Var | BindingKind::Let | BindingKind::Const => {
-                let mut s = match self.facts.inits.get(&b) {
-                    Some(Init::Value(e)) => self.size_of(e, depth + 1),
-                    Some(Init::ElementOf(e)) => self.element_size(e, depth + 1),
-                    None => Size::Opaque,
-                };
-                if binding.reassigned {
-                    if self.facts.opaque_assigns.contains(&b) {
-                        s = join(s, Size::Opaque);
-                    }
-                    for a in self.facts.assigns.get(&b).into_iter().flatten() {
-                        s = join(s, self.size_of(a, depth + 1));
-                    }
-                }
-                if s == Size::Bounded && self.facts.grown.contains(&b) {
-                    s = Size::Opaque;
-                }
-                s
-            }
-            _ => Size::Opaque,
+        if !matches!(binding.kind, BindingKind::Param | BindingKind::Var | BindingKind::Let | BindingKind::Const) {
+            return Size::Opaque;
         }
+        if !self.visiting.borrow_mut().insert(b) {
+            return Size::Cycle;
+        }
+        let mut parts = Vec::new();
+        match binding.kind {
+            BindingKind::Param => parts.push(self.param_size(b, depth)),
+            _ => match self.facts.inits.get(&b) {
+                Some(Init::Value(e)) => parts.push(self.size_of(e, depth + 1)),
+                Some(Init::ElementOf(e)) => parts.push(self.element_size(e, depth + 1)),
+                None if binding.reassigned => {} // `let rows;` then assigned
+                None => parts.push(Size::Opaque),
+            },
+        }
+        if binding.reassigned {
+            if self.facts.opaque_assigns.contains(&b) {
+                parts.push(Size::Opaque);
+            }
+            for a in self.facts.assigns.get(&b).into_iter().flatten() {
+                parts.push(self.size_of(a, depth + 1));
+            }
+        }
+        self.visiting.borrow_mut().remove(&b);
+        let s = agree(parts);
+        if s == Size::Bounded && self.facts.grown.contains(&b) {
+            return Size::Opaque;
+        }
+        s
     }
 
     /// The size of an element of `iterable`: a `chunk(xs, n)` group is bounded; anything else is
@@ -470,9 +506,34 @@ impl Analysis<'_> {
                     }
                 }
             }
-            if matches!(f.entry, Some(EntryReason::Route { .. } | EntryReason::HandlerParams)) {
-                return Size::Unknown("from the request".to_string());
+        }
+        // a helper called only here takes what its callers pass
+        let index = f.params.iter().position(|p| *p == b);
+        let simple = f.params.len() == f.param_names.len() && f.param_names.iter().all(|n| !n.is_empty());
+        if let (Some(i), true) = (index, simple) {
+            if !f.uses.is_empty() && f.uses.iter().all(|u| matches!(u, FnUse::Called(_))) {
+                let mut parts = Vec::new();
+                for u in &f.uses {
+                    let FnUse::Called(c) = u else { continue };
+                    let s = self.m.call(*c).span;
+                    match self.facts.local_args.get(&(s.start, s.end)) {
+                        Some(args) => {
+                            if let Some(a) = args.get(i) {
+                                parts.push(self.size_of(a, depth + 1));
+                            }
+                        }
+                        None => parts.push(Size::Opaque),
+                    }
+                }
+                if !parts.is_empty() {
+                    return agree(parts);
+                }
             }
+        }
+        // a callback's arguments are whatever its caller hands it (a batch, a page): unknown
+        let callback = f.uses.iter().any(|u| matches!(u, FnUse::Callback { .. }));
+        if callback && !f.uses.iter().any(|u| matches!(u, FnUse::Called(_))) {
+            return Size::Opaque;
         }
         match &f.name {
             Some(n) => Size::Unknown(format!("a parameter of `{n}`")),
@@ -480,12 +541,35 @@ impl Analysis<'_> {
         }
     }
 
+    /// The request object of a route handler or request-handler-shaped function.
+    fn is_request_param(&self, b: BindingId) -> bool {
+        let binding = self.m.binding(b);
+        if binding.kind != BindingKind::Param {
+            return false;
+        }
+        let f = self.m.function(binding.scope);
+        f.params.first() == Some(&b) && matches!(f.entry, Some(EntryReason::Route { .. } | EntryReason::HandlerParams))
+    }
+
     fn member_size(&self, e: &Expr, depth: u32) -> Size {
         let mut root = e;
         let mut first_prop = None;
+        let mut props = Vec::new();
         while let Expr::Member(m) = strip(root) {
             first_prop = Some(&m.prop);
+            if let MemberProp::Ident(p) = &m.prop {
+                props.push(p.sym.as_str());
+            }
             root = &m.obj;
+        }
+        if let Expr::Ident(i) = strip(root) {
+            if self.m.binding_of(i).is_some_and(|b| self.is_request_param(b)) {
+                // `req.body.ids`, `ctx.request.query.tags`: input; `req.config.x`: the server's own
+                return match props.iter().rev().find(|p| k::REQUEST_INPUT_FIELDS.contains(p)) {
+                    Some(field) => Size::Unknown(format!("from the request {field}")),
+                    None => Size::Opaque,
+                };
+            }
         }
         match strip(root) {
             Expr::This(_) => match first_prop {
@@ -525,9 +609,6 @@ impl Analysis<'_> {
             }
             if k::SIZE_KEEPING_METHODS.contains(&method) {
                 return self.size_of(obj, depth + 1);
-            }
-            if k::RESULT_METHODS.contains(&method) {
-                return Size::Unknown(format!("the body returned by `{}`", self.text(&c.callee.span())));
             }
         }
         if self.receiver_resource(callee, 0).is_some() {
@@ -616,7 +697,13 @@ impl Analysis<'_> {
                 if k::matches(k::SETTLED, &q) {
                     return None;
                 }
-                Some(Work { name: q.to_string(), resource: k::resource_of(&q), local: None })
+                // globals are named as written (`module.exports.get` is nobody's API)
+                let name = if q.module.as_str() == "global" && q.path.len() > 2 {
+                    self.text(&callee.span())
+                } else {
+                    q.to_string()
+                };
+                Some(Work { name, resource: k::resource_of(&q), local: None })
             }
             Target::Local(f) => Some(Work { name: self.text(&callee.span()), resource: None, local: Some(f) }),
             _ => {
@@ -809,7 +896,9 @@ impl Visit for FnFacts<'_> {
     fn visit_await_expr(&mut self, n: &AwaitExpr) {
         if let Expr::Call(c) = strip(&n.arg) {
             let sleeps = self.a.m.call_at(c.span).is_some_and(|s| self.a.m.effect(s) == Effect::Sleep);
-            if !sleeps {
+            // a nested `Promise.all` is named by what it runs, found where its own callback is
+            let combinator = self.a.is_api(c, k::COMBINATORS);
+            if !sleeps && !combinator {
                 if let Some(w) = self.a.work_of_call(c) {
                     let cur = self.cur();
                     if cur.awaited.is_none() {

@@ -174,8 +174,9 @@ pub const PER_ELEMENT_METHODS: &[&str] =
 /// Methods on a collection that start their callback for every element without waiting.
 pub const FAN_OUT_METHODS: &[&str] = &["map", "flatMap"];
 
-/// Methods that hold a response body whose size the server does not control.
-pub const RESULT_METHODS: &[&str] = &["json"];
+/// Fields of a request object that hold client input (Express, Koa's `ctx.request`, Fastify):
+/// `req.body.ids` is input, `req.config.rateLimits` is the server's own.
+pub const REQUEST_INPUT_FIELDS: &[&str] = &["body", "query", "params", "files", "headers", "cookies"];
 
 /// Events fired once per chunk, line or row of a stream.
 pub const PER_ITEM_EVENTS: &[&str] = &["data", "line", "row", "record"];
