@@ -1,6 +1,6 @@
 use crate::knowledge::fan_out::{self as k, Bound};
 use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::knowledge::{CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS};
+use loopsafe_analyzer::knowledge::{is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS};
 use loopsafe_analyzer::model::{BindingId, BindingKind, Context, EntryReason, FileModel, FnId, FnKind, FnUse, Target};
 use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
 use loopsafe_macros::rule;
@@ -611,14 +611,14 @@ impl Analysis<'_> {
                 return self.size_of(obj, depth + 1);
             }
         }
-        if self.receiver_resource(callee, 0).is_some() {
-            // a call on a database or API client returns rows or items
+        if self.receiver_module(callee, 0).is_some_and(|q| k::matches(k::QUERY_CLIENTS, &q)) {
+            // a call on a database client returns rows: `db('photos').where(…)`, `redis.smembers(…)`
             return Size::Unknown(format!("returned by `{}`", self.text(&callee.span())));
         }
         let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
         if self.m.effect(site) == Effect::Read {
             let name = match &target {
-                Target::Api(q) => q.to_string(),
+                Target::Api(q) if !is_relative(&q.module) => q.to_string(),
                 _ => self.text(&callee.span()),
             };
             return Size::Unknown(format!("returned by `{name}`"));
@@ -693,7 +693,7 @@ impl Analysis<'_> {
             return Some(Work { name: "an async block".to_string(), resource: None, local: Some(f) });
         }
         match self.m.resolve_expr(callee) {
-            Target::Api(q) if !loopsafe_analyzer::knowledge::is_relative(&q.module) => {
+            Target::Api(q) if !is_relative(&q.module) => {
                 if k::matches(k::SETTLED, &q) {
                     return None;
                 }
@@ -716,6 +716,12 @@ impl Analysis<'_> {
     /// `pool.query` with `const pool = new Pool()` from `pg`, `User.find` with
     /// `const User = mongoose.model(…)`.
     fn receiver_resource(&self, callee: &Expr, depth: u32) -> Option<&'static str> {
+        self.receiver_module(callee, depth).and_then(|q| k::resource_of(&q))
+    }
+
+    /// The package a client object comes from: `pg` for `pool` in `pool.query` after
+    /// `const pool = new Pool()`.
+    fn receiver_module(&self, callee: &Expr, depth: u32) -> Option<loopsafe_analyzer::model::QualName> {
         if depth > 4 {
             return None;
         }
@@ -760,8 +766,8 @@ impl Analysis<'_> {
             _ => return None,
         };
         match self.m.resolve_expr(maker) {
-            Target::Api(q) => k::resource_of(&q),
-            _ => self.receiver_resource(maker, depth + 1),
+            Target::Api(q) => Some(q),
+            _ => self.receiver_module(maker, depth + 1),
         }
     }
 

@@ -243,3 +243,25 @@ pub const COLLECTION_SOURCES: &[Api] = &[
     api("globby", ""),
     api("globby", "globby"),
 ];
+
+/// Clients whose calls return rows or keys: a collection from one of them is data
+/// (`const pool = new Pool()` from `pg`, then `(await pool.query(…)).rows`).
+pub const QUERY_CLIENTS: &[Api] = &[
+    api("pg", "Pool"),
+    api("pg", "Client"),
+    api("mysql", "createPool"),
+    api("mysql", "createConnection"),
+    api("mysql2", "createPool"),
+    api("mysql2", "createConnection"),
+    api("mysql2/promise", "createPool"),
+    api("mysql2/promise", "createConnection"),
+    api("mongodb", "MongoClient"),
+    api("mongoose", "model"),
+    api("knex", ""),
+    api("knex", "knex"),
+    api("sequelize", "Sequelize"),
+    api("@prisma/client", "PrismaClient"),
+    api("ioredis", ""),
+    api("ioredis", "Redis"),
+    api("redis", "createClient"),
+];
