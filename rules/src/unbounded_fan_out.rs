@@ -536,8 +536,8 @@ impl Analysis<'_> {
             return Size::Opaque;
         }
         match &f.name {
-            Some(n) => Size::Unknown(format!("a parameter of `{n}`")),
-            None => Size::Unknown(format!("a parameter of the {}", self.m.describe(f.id))),
+            Some(n) => Size::Unknown(format!("from a parameter of `{n}`")),
+            None => Size::Unknown(format!("from a parameter of the {}", self.m.describe(f.id))),
         }
     }
 
@@ -586,6 +586,10 @@ impl Analysis<'_> {
 
     fn call_size(&self, c: &CallExpr, depth: u32) -> Size {
         let Callee::Expr(callee) = &c.callee else { return Size::Opaque };
+        if is_paged(c) {
+            // `findAll({ where, limit })`, `.find().limit(20)`: a page, not the whole table
+            return Size::Bounded;
+        }
         let target = self.m.resolve_expr(callee);
         if let Target::Api(q) = &target {
             if k::matches(k::SIZE_OF_ARGUMENT, q) || k::matches(k::CHUNK_APIS, q) {
@@ -595,7 +599,7 @@ impl Analysis<'_> {
                 };
             }
             if k::matches(k::COLLECTION_SOURCES, q) {
-                return Size::Unknown(format!("returned by `{q}`"));
+                return Size::Unknown(format!("from `{q}`"));
             }
             if q.module.as_str() == "global" && !q.path.first().is_some_and(|p| k::GLOBAL_IO.contains(&p.as_str())) {
                 // `JSON.parse(...)`, `process.argv.slice(...)`: configuration, not data
@@ -613,7 +617,7 @@ impl Analysis<'_> {
         }
         if self.receiver_module(callee, 0).is_some_and(|q| k::matches(k::QUERY_CLIENTS, &q)) {
             // a call on a database client returns rows: `db('photos').where(…)`, `redis.smembers(…)`
-            return Size::Unknown(format!("returned by `{}`", self.text(&callee.span())));
+            return Size::Unknown(format!("from `{}`", self.text(&callee.span())));
         }
         let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
         if self.m.effect(site) == Effect::Read {
@@ -621,7 +625,7 @@ impl Analysis<'_> {
                 Target::Api(q) if !is_relative(&q.module) => q.to_string(),
                 _ => self.text(&callee.span()),
             };
-            return Size::Unknown(format!("returned by `{name}`"));
+            return Size::Unknown(format!("from `{name}`"));
         }
         Size::Opaque
     }
@@ -1376,6 +1380,45 @@ impl Visit for Shapes<'_, '_> {
 
 // ---------------------------------------------------------------------------------------------
 // Syntax helpers.
+
+/// Whether a query call asks for a page: an options object with a limit key
+/// (`{ limit }`, `{ take: 20 }`), or a limit anywhere in its builder chain (`.limit(50)`).
+fn is_paged(c: &CallExpr) -> bool {
+    let limited_options = c.args.iter().any(|a| match strip(&a.expr) {
+        Expr::Object(o) => o.props.iter().any(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => prop_name_is(&kv.key, k::PAGE_LIMIT_KEYS),
+                Prop::Shorthand(i) => k::PAGE_LIMIT_KEYS.contains(&i.sym.as_str()),
+                _ => false,
+            },
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    });
+    if limited_options {
+        return true;
+    }
+    match callee_member(c) {
+        Some((obj, method)) => {
+            if k::PAGE_LIMIT_METHODS.contains(&method.as_str()) && !c.args.is_empty() {
+                return true;
+            }
+            match strip(obj) {
+                Expr::Call(inner) => is_paged(inner),
+                _ => false,
+            }
+        }
+        None => false,
+    }
+}
+
+fn prop_name_is(key: &PropName, names: &[&str]) -> bool {
+    match key {
+        PropName::Ident(i) => names.contains(&i.sym.as_str()),
+        PropName::Str(s) => s.value.as_str().is_some_and(|v| names.contains(&v)),
+        _ => false,
+    }
+}
 
 /// Strip parentheses and TypeScript-only wrappers.
 fn strip(mut e: &Expr) -> &Expr {

@@ -265,3 +265,25 @@ pub const QUERY_CLIENTS: &[Api] = &[
     api("ioredis", "Redis"),
     api("redis", "createClient"),
 ];
+
+/// Option keys that cap how many rows or items a query returns (Sequelize/Knex `limit`,
+/// TypeORM/Prisma `take`, GraphQL-style `first`, AWS `Limit`/`MaxKeys`, Elasticsearch `size`).
+pub const PAGE_LIMIT_KEYS: &[&str] = &[
+    "limit",
+    "take",
+    "first",
+    "last",
+    "top",
+    "pageSize",
+    "perPage",
+    "per_page",
+    "page_size",
+    "Limit",
+    "MaxKeys",
+    "MaxResults",
+    "maxResults",
+    "size",
+];
+
+/// Query-builder methods that cap the result: `.limit(50)`, `.take(20)`, `.paginate(1, 20)`.
+pub const PAGE_LIMIT_METHODS: &[&str] = &["limit", "take", "top", "paginate"];
