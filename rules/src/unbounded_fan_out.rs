@@ -592,6 +592,13 @@ impl Analysis<'_> {
         }
         let target = self.m.resolve_expr(callee);
         if let Target::Api(q) = &target {
+            if k::matches(k::KEYS_OF_ARGUMENT, q) {
+                // the keys of a literal are fixed; of anything else, usually a schema's fields
+                return match c.args.first().map(|a| self.size_of(&a.expr, depth + 1)) {
+                    Some(Size::Bounded) | None => Size::Bounded,
+                    _ => Size::Opaque,
+                };
+            }
             if k::matches(k::SIZE_OF_ARGUMENT, q) || k::matches(k::CHUNK_APIS, q) {
                 return match c.args.first() {
                     Some(a) => self.size_of(&a.expr, depth + 1),
@@ -689,12 +696,24 @@ impl Analysis<'_> {
                 }
             }
         }
+        if self.is_api(c, k::COMBINATORS) {
+            // `Promise.all(xs.map(cb))`: named by what `cb` starts
+            let cb = match c.args.first().map(|a| strip(&a.expr)) {
+                Some(Expr::Call(map)) => map.args.first().and_then(|a| fn_of(self.m, &a.expr)),
+                _ => None,
+            };
+            return Some(match cb {
+                Some(cb) => Work { name: "Promise.all".to_string(), resource: None, local: Some(cb), nested: true },
+                // `Promise.all([a(x), b(x)])`: a few calls of its own
+                None => Work { name: "Promise.all".to_string(), resource: None, local: None, nested: false },
+            });
+        }
         let Callee::Expr(callee) = &c.callee else { return None };
         let callee = strip(callee);
         if is_fn_like(callee) {
             // an immediately invoked async function
             let f = fn_of(self.m, callee)?;
-            return Some(Work { name: "an async block".to_string(), resource: None, local: Some(f) });
+            return Some(Work { name: "an async block".to_string(), resource: None, local: Some(f), nested: false });
         }
         match self.m.resolve_expr(callee) {
             Target::Api(q) if !is_relative(&q.module) => {
@@ -707,12 +726,17 @@ impl Analysis<'_> {
                 } else {
                     q.to_string()
                 };
-                Some(Work { name, resource: k::resource_of(&q), local: None })
+                Some(Work { name, resource: k::resource_of(&q), local: None, nested: false })
             }
-            Target::Local(f) => Some(Work { name: self.text(&callee.span()), resource: None, local: Some(f) }),
-            _ => {
-                Some(Work { name: self.text(&callee.span()), resource: self.receiver_resource(callee, 0), local: None })
+            Target::Local(f) => {
+                Some(Work { name: self.text(&callee.span()), resource: None, local: Some(f), nested: false })
             }
+            _ => Some(Work {
+                name: self.text(&callee.span()),
+                resource: self.receiver_resource(callee, 0),
+                local: None,
+                nested: false,
+            }),
         }
     }
 
@@ -819,10 +843,24 @@ impl Analysis<'_> {
 
 #[derive(Clone, Debug)]
 struct Work {
+    /// What is called, as resolved or written.
     name: String,
+    /// Started through a `Promise.all` of its own, once per element.
+    nested: bool,
     resource: Option<&'static str>,
     /// A function of this file that the call runs: its own work says what it exhausts.
     local: Option<FnId>,
+}
+
+impl Work {
+    /// How the message names it: `` `db.grant` `` or `` `Promise.all` of `db.grant` ``.
+    fn shown(&self) -> String {
+        if self.nested {
+            format!("`Promise.all` of `{}`", self.name)
+        } else {
+            format!("`{}`", self.name)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -834,6 +872,8 @@ struct FnInfo {
     limited: bool,
     awaited: Option<Work>,
     returned: Option<Work>,
+    /// An awaited `Promise.all` of its own: work, when nothing else is awaited.
+    nested: Option<Work>,
     /// Receivers of `x.pause()` calls (`None`: not a plain variable).
     pauses: Vec<Option<BindingId>>,
 }
@@ -856,7 +896,7 @@ impl FnFacts<'_> {
             Expr::Call(c) => self.a.work_of_call(c),
             Expr::New(n) => match self.a.m.resolve_expr(&n.callee) {
                 Target::Api(q) if q.is("global", &["Promise"]) => {
-                    Some(Work { name: "new Promise".to_string(), resource: None, local: None })
+                    Some(Work { name: "new Promise".to_string(), resource: None, local: None, nested: false })
                 }
                 _ => None,
             },
@@ -908,7 +948,13 @@ impl Visit for FnFacts<'_> {
             let sleeps = self.a.m.call_at(c.span).is_some_and(|s| self.a.m.effect(s) == Effect::Sleep);
             // a nested `Promise.all` is named by what it runs, found where its own callback is
             let combinator = self.a.is_api(c, k::COMBINATORS);
-            if !sleeps && !combinator {
+            if combinator {
+                let w = self.a.work_of_call(c);
+                let cur = self.cur();
+                if cur.nested.is_none() {
+                    cur.nested = w;
+                }
+            } else if !sleeps {
                 if let Some(w) = self.a.work_of_call(c) {
                     let cur = self.cur();
                     if cur.awaited.is_none() {
@@ -972,7 +1018,7 @@ impl Shapes<'_, '_> {
             return None;
         }
         let func = self.a.m.function(f);
-        let work = if func.is_async { info.awaited.or(info.returned) } else { info.returned };
+        let work = if func.is_async { info.awaited.or(info.returned).or(info.nested) } else { info.returned };
         let work = work?;
         self.settle_work(work, 0)
     }
@@ -991,6 +1037,9 @@ impl Shapes<'_, '_> {
         let func = self.a.m.function(g);
         let inner = if func.is_async { info.awaited.or(info.returned) } else { info.returned };
         let inner = self.settle_work(inner?, depth + 1)?;
+        if work.nested {
+            return Some(Work { nested: true, ..inner });
+        }
         if work.name == "an async block" {
             return Some(inner);
         }
@@ -1041,20 +1090,20 @@ impl Shapes<'_, '_> {
         let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
         let coll = self.a.text(&receiver.span());
         let exhausts = Self::exhausts(&work);
-        let name = &work.name;
+        let name = work.shown();
         let (message, label, secondary) = match awaited_by {
             Some((combinator, at)) => {
                 let primary = self.a.cx.span(map.span);
                 let secondary = (at != primary && !contains(at, primary)).then(|| (at, "all awaited together here".to_string()));
                 (
-                    format!("`{coll}` ({origin}) has no size limit and `{combinator}` runs one `{name}` per element at once: a large input exhausts {exhausts}"),
-                    format!("one `{name}` per element of `{coll}`, all at once"),
+                    format!("`{coll}` ({origin}) has no size limit and `{combinator}` runs one {name} per element at once: a large input exhausts {exhausts}"),
+                    format!("one {name} per element of `{coll}`, all at once"),
                     secondary,
                 )
             }
             None => (
-                format!("`{coll}` ({origin}) has no size limit and `{method}` starts one async `{name}` per element at once without awaiting them: a large input exhausts {exhausts}, and failures go unhandled"),
-                format!("one `{name}` per element, none awaited"),
+                format!("`{coll}` ({origin}) has no size limit and `{method}` starts one async {name} per element at once without awaiting them: a large input exhausts {exhausts}, and failures go unhandled"),
+                format!("one {name} per element, none awaited"),
                 None,
             ),
         };
@@ -1117,12 +1166,12 @@ impl Shapes<'_, '_> {
         let Some(work) = self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0)) else { return false };
         let Size::Unknown(origin) = self.a.size_of(&p.over, 0) else { return false };
         let coll = self.a.text(&p.over.span());
-        let name = &work.name;
+        let name = work.shown();
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: p.call,
-            message: format!("`{coll}` ({origin}) has no size limit and this loop starts one `{name}` per element, all run at once by `{combinator}`: a large input exhausts {exhausts}"),
-            label: format!("one `{name}` per element of `{coll}`"),
+            message: format!("`{coll}` ({origin}) has no size limit and this loop starts one {name} per element, all run at once by `{combinator}`: a large input exhausts {exhausts}"),
+            label: format!("one {name} per element of `{coll}`"),
             collection: coll,
             secondary: Some((at, "all awaited together here".to_string())),
             help: None,
@@ -1142,11 +1191,11 @@ impl Shapes<'_, '_> {
         let Some(work) = self.callback_work(cb) else { return };
         let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
         let coll = self.a.text(&receiver.span());
-        let name = &work.name;
+        let name = work.shown();
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: self.a.cx.span(call.span),
-            message: format!("`{coll}` ({origin}) has no size limit and `forEach` starts one async `{name}` per element at once without awaiting any: a large input exhausts {exhausts}, and failures go unhandled"),
+            message: format!("`{coll}` ({origin}) has no size limit and `forEach` starts one async {name} per element at once without awaiting any: a large input exhausts {exhausts}, and failures go unhandled"),
             label: "async callback: not awaited, not bounded".to_string(),
             collection: coll,
             secondary: None,
@@ -1175,11 +1224,11 @@ impl Shapes<'_, '_> {
         let Some(work) = self.settle_work(work, 0) else { return };
         let Size::Unknown(origin) = self.a.size_of(over, 0) else { return };
         let coll = self.a.text(&over.span());
-        let name = &work.name;
+        let name = work.shown();
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: self.a.cx.span(c.span),
-            message: format!("`{coll}` ({origin}) has no size limit and this loop starts `{name}` for every element without awaiting it: they all run at once and a large input exhausts {exhausts}"),
+            message: format!("`{coll}` ({origin}) has no size limit and this loop starts {name} for every element without awaiting it: they all run at once and a large input exhausts {exhausts}"),
             label: "started, not awaited".to_string(),
             collection: coll,
             secondary: None,
@@ -1203,7 +1252,7 @@ impl Shapes<'_, '_> {
             return;
         }
         let Some(work) = info.awaited.and_then(|w| self.settle_work(w, 0)) else { return };
-        let name = &work.name;
+        let name = work.shown();
         let exhausts = Self::exhausts(&work);
         let stream = self.a.text(&receiver.span());
         let Callee::Expr(callee) = &call.callee else { return };
@@ -1213,8 +1262,8 @@ impl Shapes<'_, '_> {
         };
         self.emit(Finding {
             primary,
-            message: format!("async `{event}` listener starts `{name}` for every `{event}` event while the stream keeps flowing: nothing bounds how many run at once, and a large input exhausts {exhausts}"),
-            label: format!("a new `{name}` per `{event}` event, never paused"),
+            message: format!("async `{event}` listener starts {name} for every `{event}` event while the stream keeps flowing: nothing bounds how many run at once, and a large input exhausts {exhausts}"),
+            label: format!("a new {name} per `{event}` event, never paused"),
             collection: stream.clone(),
             secondary: None,
             help: Some(format!(
@@ -1263,10 +1312,10 @@ impl Shapes<'_, '_> {
         self.emit(Finding {
             primary: self.a.cx.span(call.span),
             message: format!(
-                "`{text}` ({origin}) has no size limit and `{name}` runs one `{}` per element at once{without}: a large input exhausts {exhausts}",
-                work.name
+                "`{text}` ({origin}) has no size limit and `{name}` runs one {} per element at once{without}: a large input exhausts {exhausts}",
+                work.shown()
             ),
-            label: format!("one `{}` per element, all at once", work.name),
+            label: format!("one {} per element, all at once", work.shown()),
             collection: text,
             secondary: None,
             help: Some(match api.bound {

@@ -131,15 +131,13 @@ pub const CHUNK_APIS: &[Api] = &[
     api("ramda", "splitEvery"),
 ];
 
+/// Global functions over an object's own properties: bounded for a literal object, not known
+/// otherwise (a changeset's fields, or a map keyed by id).
+pub const KEYS_OF_ARGUMENT: &[Api] =
+    &[api("global", "Object.keys"), api("global", "Object.values"), api("global", "Object.entries")];
+
 /// Global functions whose result has the size of their first argument.
-pub const SIZE_OF_ARGUMENT: &[Api] = &[
-    api("global", "Object.keys"),
-    api("global", "Object.values"),
-    api("global", "Object.entries"),
-    api("global", "Array.from"),
-    api("global", "Set"),
-    api("global", "Map"),
-];
+pub const SIZE_OF_ARGUMENT: &[Api] = &[api("global", "Array.from"), api("global", "Set"), api("global", "Map")];
 
 /// Methods whose result is at most as large as their receiver.
 pub const SIZE_KEEPING_METHODS: &[&str] = &[
