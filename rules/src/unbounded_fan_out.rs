@@ -698,14 +698,24 @@ impl Analysis<'_> {
         }
         if self.is_api(c, k::COMBINATORS) {
             // `Promise.all(xs.map(cb))`: named by what `cb` starts
-            let cb = match c.args.first().map(|a| strip(&a.expr)) {
-                Some(Expr::Call(map)) => map.args.first().and_then(|a| fn_of(self.m, &a.expr)),
-                _ => None,
-            };
-            return Some(match cb {
-                Some(cb) => Work { name: "Promise.all".to_string(), resource: None, local: Some(cb), nested: true },
-                // `Promise.all([a(x), b(x)])`: a few calls of its own
-                None => Work { name: "Promise.all".to_string(), resource: None, local: None, nested: false },
+            let generic = Work { name: "Promise.all".to_string(), resource: None, local: None, nested: false };
+            return Some(match c.args.first().map(|a| strip(&a.expr)) {
+                Some(Expr::Call(map)) => match map.args.first().and_then(|a| fn_of(self.m, &a.expr)) {
+                    Some(cb) => Work { local: Some(cb), nested: true, ..generic },
+                    None => generic,
+                },
+                // `Promise.all([a(x), b(x)])`: named by its first call
+                Some(Expr::Array(a)) => a
+                    .elems
+                    .iter()
+                    .flatten()
+                    .find_map(|el| match strip(&el.expr) {
+                        Expr::Call(first) => self.work_of_call(first),
+                        _ => None,
+                    })
+                    .map(|w| Work { nested: true, ..w })
+                    .unwrap_or(generic),
+                _ => generic,
             });
         }
         let Callee::Expr(callee) = &c.callee else { return None };
