@@ -1,6 +1,8 @@
 use crate::knowledge::fan_out::{self as k, Bound};
 use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::knowledge::{is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS};
+use loopsafe_analyzer::knowledge::{
+    is_node_builtin, is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS,
+};
 use loopsafe_analyzer::model::{BindingId, BindingKind, Context, EntryReason, FileModel, FnId, FnKind, FnUse, Target};
 use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
 use loopsafe_macros::rule;
@@ -730,14 +732,16 @@ impl Analysis<'_> {
                 if k::matches(k::SETTLED, &q) {
                     return None;
                 }
-                // globals are named as written (`module.exports.get` is nobody's API)
-                let name = if q.module.as_str() == "global" && q.path.len() > 2 {
-                    self.text(&callee.span())
-                } else {
-                    q.to_string()
-                };
+                if passes_transaction(c) {
+                    // `{ transaction }`: the queries share the transaction's one connection
+                    return None;
+                }
+                // Node's own APIs by their full name (`fs.promises.readFile`); others as written
+                let builtin = is_node_builtin(&q.module) || (q.module.as_str() == "global" && q.path.len() <= 2);
+                let name = if builtin { q.to_string() } else { self.text(&callee.span()) };
                 Some(Work { name, resource: k::resource_of(&q), local: None, nested: false })
             }
+            _ if passes_transaction(c) => None,
             Target::Local(f) => {
                 Some(Work { name: self.text(&callee.span()), resource: None, local: Some(f), nested: false })
             }
@@ -822,13 +826,14 @@ impl Analysis<'_> {
         }
     }
 
-    /// Whether the function making this call runs at start-up: the model's start-up context, or
-    /// inside a framework lifecycle hook (`onModuleInit`), which runs once before serving.
-    fn runs_at_startup(&self, span: Span) -> bool {
-        self.m.call_at(span).is_some_and(|c| self.runs_at_startup_fn(c.caller))
+    /// Whether the function making this call is exempt: it runs at start-up (the model's start-up
+    /// context, or a framework lifecycle hook such as `onModuleInit`), or inside a transaction
+    /// callback, whose queries queue on one connection.
+    fn exempt(&self, span: Span) -> bool {
+        self.m.call_at(span).is_some_and(|c| self.exempt_fn(c.caller))
     }
 
-    fn runs_at_startup_fn(&self, start: FnId) -> bool {
+    fn exempt_fn(&self, start: FnId) -> bool {
         let mut f = Some(start);
         let mut depth = 0;
         while let Some(id) = f {
@@ -839,6 +844,15 @@ impl Analysis<'_> {
             if func.kind == FnKind::Method
                 && func.name.as_ref().is_some_and(|n| LIFECYCLE_METHODS.contains(&n.as_str()))
             {
+                return true;
+            }
+            // inside `sequelize.transaction(async (t) => …)` or `prisma.$transaction(async (tx) => …)`
+            // every query runs on the transaction's one connection
+            let in_transaction = func.uses.iter().any(|u| match u {
+                FnUse::Callback { call, .. } => self.m.effect(self.m.call(*call)) == Effect::Transaction,
+                _ => false,
+            });
+            if in_transaction {
                 return true;
             }
             depth += 1;
@@ -1082,7 +1096,7 @@ impl Shapes<'_, '_> {
     }
 
     fn skip_context(&self, call: Span) -> bool {
-        self.a.runs_at_startup(call)
+        self.a.exempt(call)
     }
 
     /// `xs.map(cb)` whose promises run together: under a combinator, through a variable, or
@@ -1166,7 +1180,7 @@ impl Shapes<'_, '_> {
 
     /// `jobs.push(start(x))` in a loop over an unbounded collection, then `Promise.all(jobs)`.
     fn check_push(&mut self, p: &Push, combinator: &str, at: ByteSpan) -> bool {
-        if self.a.m.calls.iter().any(|c| c.span == p.call && self.a.runs_at_startup_fn(c.caller)) {
+        if self.a.m.calls.iter().any(|c| c.span == p.call && self.a.exempt_fn(c.caller)) {
             return false;
         }
         let Expr::Call(c) = strip(&p.arg) else { return false };
@@ -1439,6 +1453,21 @@ impl Visit for Shapes<'_, '_> {
 
 // ---------------------------------------------------------------------------------------------
 // Syntax helpers.
+
+/// Whether a call runs inside a transaction it is handed (`{ transaction: t }`).
+fn passes_transaction(c: &CallExpr) -> bool {
+    c.args.iter().any(|a| match strip(&a.expr) {
+        Expr::Object(o) => o.props.iter().any(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => prop_name_is(&kv.key, k::TRANSACTION_KEYS),
+                Prop::Shorthand(i) => k::TRANSACTION_KEYS.contains(&i.sym.as_str()),
+                _ => false,
+            },
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    })
+}
 
 /// Whether a query call asks for a page: an options object with a limit key
 /// (`{ limit }`, `{ take: 20 }`), or a limit anywhere in its builder chain (`.limit(50)`).

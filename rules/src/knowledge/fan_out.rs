@@ -285,3 +285,7 @@ pub const PAGE_LIMIT_KEYS: &[&str] = &[
 
 /// Query-builder methods that cap the result: `.limit(50)`, `.take(20)`, `.paginate(1, 20)`.
 pub const PAGE_LIMIT_METHODS: &[&str] = &["limit", "take", "top", "paginate"];
+
+/// Option keys that run a query inside a transaction, on its single connection (Sequelize,
+/// Objection).
+pub const TRANSACTION_KEYS: &[&str] = &["transaction"];
