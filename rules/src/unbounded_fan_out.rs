@@ -300,7 +300,7 @@ impl Visit for Collector<'_> {
                 if k::GROWING_METHODS.contains(&method.as_str()) {
                     self.facts.grown.insert(b);
                 }
-                if method.as_str() == "push" && n.args.len() == 1 && n.args[0].spread.is_none() {
+                if k::PUSH_METHODS.contains(&method.as_str()) && n.args.len() == 1 && n.args[0].spread.is_none() {
                     if let Some(Some(over)) = self.loops.last() {
                         let push =
                             Push { call: self.m.span(n.span), arg: (*n.args[0].expr).clone(), over: over.clone() };
@@ -692,7 +692,7 @@ impl Analysis<'_> {
     /// by the call they start from.
     fn work_of_call(&self, c: &CallExpr) -> Option<Work> {
         if let Some((obj, method)) = callee_member(c) {
-            if matches!(method.as_str(), "then" | "catch" | "finally") {
+            if k::PROMISE_CHAIN_METHODS.contains(&method.as_str()) {
                 if let Expr::Call(inner) = strip(obj) {
                     return self.work_of_call(inner);
                 }
@@ -725,7 +725,7 @@ impl Analysis<'_> {
         if is_fn_like(callee) {
             // an immediately invoked async function
             let f = fn_of(self.m, callee)?;
-            return Some(Work { name: "an async block".to_string(), resource: None, local: Some(f), nested: false });
+            return Some(Work { name: String::new(), resource: None, local: Some(f), nested: false });
         }
         match self.m.resolve_expr(callee) {
             Target::Api(q) if !is_relative(&q.module) => {
@@ -1064,7 +1064,8 @@ impl Shapes<'_, '_> {
         if work.nested {
             return Some(Work { nested: true, ..inner });
         }
-        if work.name == "an async block" {
+        if work.name.is_empty() {
+            // an immediately invoked function is named by what it does
             return Some(inner);
         }
         work.resource = inner.resource;
@@ -1239,7 +1240,7 @@ impl Shapes<'_, '_> {
             return;
         }
         // only calls that surely start a promise: a chain on one, or a local async function
-        let chained = callee_member(c).is_some_and(|(_, m)| matches!(m.as_str(), "then" | "catch" | "finally"));
+        let chained = callee_member(c).is_some_and(|(_, m)| k::PROMISE_CHAIN_METHODS.contains(&m.as_str()));
         let Some(work) = self.a.work_of_call(c) else { return };
         let async_local = work.local.is_some_and(|f| self.a.m.function(f).is_async);
         if !(chained || async_local) {
@@ -1434,7 +1435,7 @@ impl Visit for Shapes<'_, '_> {
             }
         }
         if let Some((obj, method)) = callee_member(n) {
-            if method.as_str() == "forEach" {
+            if k::FOR_EACH_METHODS.contains(&method.as_str()) {
                 self.check_for_each(n, obj);
             }
             if LISTENER_METHODS.contains(&method.as_str()) {

@@ -289,3 +289,41 @@ pub const PAGE_LIMIT_METHODS: &[&str] = &["limit", "take", "top", "paginate"];
 /// Option keys that run a query inside a transaction, on its single connection (Sequelize,
 /// Objection).
 pub const TRANSACTION_KEYS: &[&str] = &["transaction"];
+
+/// Methods that continue a promise: `start(x).catch(log)` is `start(x)`, still a promise.
+pub const PROMISE_CHAIN_METHODS: &[&str] = &["then", "catch", "finally"];
+
+/// Methods that append to an array of pending promises.
+pub const PUSH_METHODS: &[&str] = &["push"];
+
+/// Methods that run a callback per element and ignore what it returns (so never await it).
+pub const FOR_EACH_METHODS: &[&str] = &["forEach"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swc_atoms::Atom;
+
+    fn q(module: &str, path: &[&str]) -> QualName {
+        QualName { module: Atom::from(module), path: path.iter().map(|p| Atom::from(*p)).collect() }
+    }
+
+    #[test]
+    fn tables_match_resolved_names() {
+        assert!(matches(COMBINATORS, &q("global", &["Promise", "allSettled"])));
+        assert!(!matches(COMBINATORS, &q("global", &["Promise", "resolve"])));
+        assert!(matches(LIMITER_FACTORIES, &q("p-limit", &[])));
+        assert!(!matches(LIMITER_FACTORIES, &q("p-limit", &["limitFunction", "x"])));
+        assert!(matches(CHUNK_APIS, &q("lodash", &["chunk"])));
+        assert!(matches(CHUNK_APIS, &q("lodash/chunk", &[])));
+        assert!(matches!(collection_api(&q("async", &["mapLimit"])).map(|c| &c.bound), Some(Bound::Always)));
+        assert!(matches!(
+            collection_api(&q("bluebird", &["map"])).map(|c| &c.bound),
+            Some(Bound::OptionKey { arg: 2, .. })
+        ));
+        assert!(collection_api(&q("async", &["waterfall"])).is_none());
+        assert_eq!(resource_of(&q("fs/promises", &["readFile"])), Some(RESOURCES[1].1));
+        assert_eq!(resource_of(&q("global", &["JSON", "parse"])), None);
+        assert!(resource_of(&q("global", &["fetch"])).is_some());
+    }
+}
