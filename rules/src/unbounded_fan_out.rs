@@ -27,11 +27,16 @@ use swc_ecma_visit::{Visit, VisitWith};
 ///   `async.each`, `async.parallel`;
 /// - async `data`/`line`/`row` listeners on streams that never pause the stream.
 ///
-/// Only collections whose size the code does not control are reported: parameters, request
-/// fields, query results, `readdir`/`glob` output, and what is derived from them. Literal arrays,
-/// constant lists, `slice(i, i + n)` batches, `chunk(xs, n)` groups, collections whose length is
-/// checked against a maximum, work run through a limiter (`p-limit`, `p-queue`, Bottleneck,
-/// `async-sema`) and start-up code are not.
+/// Only collections whose size the code does not control are reported: function parameters
+/// (unless every caller in the file passes a fixed list), request `body`/`query`/`params`
+/// fields, database results, `readdir`/`glob` output, and what is derived from them.
+///
+/// Not reported: literal arrays and constant lists, `Object.keys` of a literal object,
+/// `slice(i, i + n)` batches and `chunk(xs, n)` groups, paged queries (`{ limit }`, `.limit(n)`),
+/// collections whose length is checked against a maximum, work run through a limiter (`p-limit`,
+/// `p-queue`, Bottleneck, `async-sema`, recognized by import), queries inside a transaction
+/// (they share one connection), what a callback receives from its caller (often a batch), and
+/// start-up code (including lifecycle hooks such as `onModuleInit`).
 ///
 /// ## Why it matters
 /// A thousand ids in a request body become a thousand simultaneous queries: the database pool
@@ -104,7 +109,9 @@ struct Facts {
     /// Collections changed in place (`push`, `splice`, `add`).
     grown: FxHashSet<BindingId>,
     /// `this.x = …` and class fields, by name.
-    this_props: FxHashMap<Atom, Expr>,
+    this_props: FxHashMap<Atom, Vec<Expr>>,
+    /// `this` fields changed in place (`this.clients.push(ws)`).
+    grown_this: FxHashSet<Atom>,
     /// The receiver of each per-element call (`xs` in `xs.map(cb)`), by call span.
     receivers: FxHashMap<(u32, u32), Expr>,
     /// `jobs.push(x)` inside a loop, by the array's binding.
@@ -146,7 +153,7 @@ impl Collector<'_> {
         let bounding = match strip(other) {
             Expr::Lit(Lit::Num(n)) => n.value > 1.0,
             Expr::Ident(i) => self.binding(i).is_some_and(|b| self.m.binding(b).kind == BindingKind::Const),
-            Expr::Member(_) => true,
+            Expr::Member(_) => !is_length(other),
             _ => false,
         };
         if bounding {
@@ -249,7 +256,7 @@ impl Visit for Collector<'_> {
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
                 if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
                     if n.op == AssignOp::Assign && !is_fn_like(&n.right) {
-                        self.facts.this_props.insert(p.sym.clone(), (*n.right).clone());
+                        self.facts.this_props.entry(p.sym.clone()).or_default().push((*n.right).clone());
                     }
                 }
             }
@@ -273,7 +280,7 @@ impl Visit for Collector<'_> {
     fn visit_class_prop(&mut self, n: &ClassProp) {
         if let (PropName::Ident(key), Some(v)) = (&n.key, &n.value) {
             if !is_fn_like(v) {
-                self.facts.this_props.insert(key.sym.clone(), (**v).clone());
+                self.facts.this_props.entry(key.sym.clone()).or_default().push((**v).clone());
             }
         }
         n.visit_children_with(self);
@@ -296,6 +303,13 @@ impl Visit for Collector<'_> {
                 Expr::Ident(i) => self.binding(i),
                 _ => None,
             };
+            if let Expr::Member(m) = strip(obj) {
+                if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
+                    if k::GROWING_METHODS.contains(&method.as_str()) {
+                        self.facts.grown_this.insert(p.sym.clone());
+                    }
+                }
+            }
             if let Some(b) = obj_binding {
                 if k::GROWING_METHODS.contains(&method.as_str()) {
                     self.facts.grown.insert(b);
@@ -576,7 +590,14 @@ impl Analysis<'_> {
         match strip(root) {
             Expr::This(_) => match first_prop {
                 Some(MemberProp::Ident(p)) => match self.facts.this_props.get(&p.sym) {
-                    Some(init) => self.size_of(init, depth + 1),
+                    Some(values) => {
+                        let s = agree(values.iter().map(|v| self.size_of(v, depth + 1)).collect());
+                        if s == Size::Bounded && self.facts.grown_this.contains(&p.sym) {
+                            Size::Opaque
+                        } else {
+                            s
+                        }
+                    }
                     None => Size::Opaque,
                 },
                 _ => Size::Opaque,
@@ -671,9 +692,11 @@ impl Analysis<'_> {
                     && matches!(self.facts.inits.get(&b), Some(Init::Value(init)) if self.is_limiter_factory(init))
             }),
             Expr::Member(m) => match (&*m.obj, &m.prop) {
-                (Expr::This(_), MemberProp::Ident(p)) => {
-                    self.facts.this_props.get(&p.sym).is_some_and(|init| self.is_limiter_factory(init))
-                }
+                (Expr::This(_), MemberProp::Ident(p)) => self
+                    .facts
+                    .this_props
+                    .get(&p.sym)
+                    .is_some_and(|v| v.iter().all(|init| self.is_limiter_factory(init))),
                 _ => self.is_limiter(&m.obj),
             },
             _ => false,
@@ -792,7 +815,7 @@ impl Analysis<'_> {
                 }
             }
             Expr::This(_) => match first_prop {
-                Some(MemberProp::Ident(p)) => self.facts.this_props.get(&p.sym)?,
+                Some(MemberProp::Ident(p)) => self.facts.this_props.get(&p.sym)?.first()?,
                 _ => return None,
             },
             _ => return None,
