@@ -720,6 +720,15 @@ impl Analysis<'_> {
                     return self.work_of_call(inner);
                 }
             }
+            if k::FAN_OUT_METHODS.contains(&method.as_str()) {
+                // `ys.map((y) => save(y))` returned into a `flatMap`: the work is `save`
+                let cb = c.args.first().and_then(|a| fn_of(self.m, &a.expr))?;
+                return Some(Work { name: String::new(), resource: None, local: Some(cb), nested: false });
+            }
+            if k::PER_ELEMENT_METHODS.contains(&method.as_str()) || k::SIZE_KEEPING_METHODS.contains(&method.as_str()) {
+                // array helpers make plain values
+                return None;
+            }
         }
         if self.is_api(c, k::COMBINATORS) {
             // `Promise.all(xs.map(cb))`: named by what `cb` starts
