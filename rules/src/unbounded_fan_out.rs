@@ -3,7 +3,9 @@ use loopsafe_analyzer::diagnostic::ByteSpan;
 use loopsafe_analyzer::knowledge::{
     is_node_builtin, is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS,
 };
-use loopsafe_analyzer::model::{BindingId, BindingKind, Context, EntryReason, FileModel, FnId, FnKind, FnUse, Target};
+use loopsafe_analyzer::model::{
+    BindingId, BindingKind, Context, EntryReason, FileModel, FnId, FnKind, FnUse, QualName, Target,
+};
 use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
 use loopsafe_macros::rule;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -74,7 +76,9 @@ impl Rule for UnboundedFanOut {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut collector = Collector { m: cx.model, facts: Facts::default(), loops: Vec::new(), next_loop: None };
         cx.program.visit_with(&mut collector);
-        let a = Analysis { cx, m: cx.model, facts: collector.facts, visiting: Default::default() };
+        let limiters_present =
+            cx.model.calls.iter().any(|c| c.api().is_some_and(|q| k::matches(k::LIMITER_FACTORIES, q)));
+        let a = Analysis { cx, m: cx.model, facts: collector.facts, visiting: Default::default(), limiters_present };
         let mut fns = FnFacts { a: &a, info: FxHashMap::default(), stack: vec![FnId::MODULE] };
         cx.program.visit_with(&mut fns);
         let info = fns.info;
@@ -407,6 +411,8 @@ struct Analysis<'a> {
     facts: Facts,
     /// Variables whose size is being computed (cycle guard).
     visiting: std::cell::RefCell<FxHashSet<BindingId>>,
+    /// Whether the file makes a limiter at all (`pLimit(4)`, `new PQueue(…)`).
+    limiters_present: bool,
 }
 
 const MAX_DEPTH: u32 = 12;
@@ -662,9 +668,14 @@ impl Analysis<'_> {
 
     fn is_api(&self, c: &CallExpr, table: &[k::Api]) -> bool {
         match &c.callee {
-            Callee::Expr(e) => matches!(self.m.resolve_expr(e), Target::Api(q) if k::matches(table, &q)),
+            Callee::Expr(_) => self.api_of(c).is_some_and(|q| k::matches(table, q)),
             _ => false,
         }
+    }
+
+    /// The API a call resolves to, as the model resolved it.
+    fn api_of(&self, c: &CallExpr) -> Option<&QualName> {
+        self.m.call_at(c.span).and_then(|s| s.api())
     }
 
     // -----------------------------------------------------------------------------------------
@@ -706,7 +717,7 @@ impl Analysis<'_> {
     /// `limit(() => …)`, `queue.add(…)`, `this.limiter.schedule(…)`, `sema.acquire()`.
     fn is_limiter_call(&self, c: &CallExpr) -> bool {
         match &c.callee {
-            Callee::Expr(e) => self.is_limiter(e),
+            Callee::Expr(e) => self.limiters_present && self.is_limiter(e),
             _ => false,
         }
     }
@@ -759,7 +770,12 @@ impl Analysis<'_> {
             let f = fn_of(self.m, callee)?;
             return Some(Work { name: String::new(), resource: None, local: Some(f), nested: false });
         }
-        match self.m.resolve_expr(callee) {
+        // the model's target also knows `this.helper()` as a method of this class
+        let target = match self.m.call_at(c.span) {
+            Some(site) => site.target.clone(),
+            None => self.m.resolve_expr(callee),
+        };
+        match target {
             Target::Api(q) if !is_relative(&q.module) => {
                 if k::matches(k::SETTLED, &q) {
                     return None;
@@ -795,7 +811,7 @@ impl Analysis<'_> {
 
     /// The package a client object comes from: `pg` for `pool` in `pool.query` after
     /// `const pool = new Pool()`.
-    fn receiver_module(&self, callee: &Expr, depth: u32) -> Option<loopsafe_analyzer::model::QualName> {
+    fn receiver_module(&self, callee: &Expr, depth: u32) -> Option<QualName> {
         if depth > 4 {
             return None;
         }
@@ -948,6 +964,9 @@ impl FnFacts<'_> {
 
     /// A promise-returning expression in return position.
     fn note_returned(&mut self, e: &Expr) {
+        if self.cur().returned.is_some() {
+            return;
+        }
         let work = match strip(e) {
             Expr::Call(c) => self.a.work_of_call(c),
             Expr::New(n) => match self.a.m.resolve_expr(&n.callee) {
@@ -1000,22 +1019,22 @@ impl Visit for FnFacts<'_> {
     }
 
     fn visit_await_expr(&mut self, n: &AwaitExpr) {
-        if let Expr::Call(c) = strip(&n.arg) {
-            let sleeps = self.a.m.call_at(c.span).is_some_and(|s| self.a.m.effect(s) == Effect::Sleep);
+        let pending = {
+            let cur = self.cur();
+            cur.awaited.is_none() || cur.nested.is_none()
+        };
+        if let (true, Expr::Call(c)) = (pending, strip(&n.arg)) {
             // a nested `Promise.all` is named by what it runs, found where its own callback is
-            let combinator = self.a.is_api(c, k::COMBINATORS);
-            if combinator {
-                let w = self.a.work_of_call(c);
-                let cur = self.cur();
-                if cur.nested.is_none() {
-                    cur.nested = w;
+            if self.a.is_api(c, k::COMBINATORS) {
+                if self.cur().nested.is_none() {
+                    let w = self.a.work_of_call(c);
+                    self.cur().nested = w;
                 }
-            } else if !sleeps {
-                if let Some(w) = self.a.work_of_call(c) {
-                    let cur = self.cur();
-                    if cur.awaited.is_none() {
-                        cur.awaited = Some(w);
-                    }
+            } else if self.cur().awaited.is_none() {
+                let sleeps = self.a.m.call_at(c.span).is_some_and(|s| self.a.m.effect(s) == Effect::Sleep);
+                if !sleeps {
+                    let w = self.a.work_of_call(c);
+                    self.cur().awaited = w;
                 }
             }
         }
@@ -1136,7 +1155,7 @@ impl Shapes<'_, '_> {
     /// discarded (`awaited_by` is `None`).
     fn check_map(&mut self, map: &CallExpr, awaited_by: Option<(&str, ByteSpan)>) {
         let Some((receiver, method)) = callee_member(map) else { return };
-        if !k::FAN_OUT_METHODS.contains(&method.as_str()) || self.skip_context(map.span) {
+        if !k::FAN_OUT_METHODS.contains(&method.as_str()) {
             return;
         }
         let Some(cb) = map.args.first().and_then(|a| fn_of(self.a.m, &a.expr)) else { return };
@@ -1145,6 +1164,9 @@ impl Shapes<'_, '_> {
         }
         let Some(work) = self.callback_work(cb) else { return };
         let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
+        if self.skip_context(map.span) {
+            return;
+        }
         let coll = self.a.text(&receiver.span());
         let exhausts = Self::exhausts(&work);
         let name = work.shown();
@@ -1238,15 +1260,15 @@ impl Shapes<'_, '_> {
 
     /// `xs.forEach(async (x) => …)`.
     fn check_for_each(&mut self, call: &CallExpr, receiver: &Expr) {
-        if self.skip_context(call.span) {
-            return;
-        }
         let Some(cb) = call.args.first().and_then(|a| fn_of(self.a.m, &a.expr)) else { return };
         if !self.a.m.function(cb).is_async {
             return;
         }
         let Some(work) = self.callback_work(cb) else { return };
         let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
+        if self.skip_context(call.span) {
+            return;
+        }
         let coll = self.a.text(&receiver.span());
         let name = work.shown();
         let exhausts = Self::exhausts(&work);
@@ -1268,7 +1290,7 @@ impl Shapes<'_, '_> {
             e => e,
         };
         let Expr::Call(c) = e else { return };
-        if self.skip_context(c.span) || self.a.is_limiter_call(c) {
+        if self.a.is_limiter_call(c) {
             return;
         }
         // only calls that surely start a promise: a chain on one, or a local async function
@@ -1280,6 +1302,9 @@ impl Shapes<'_, '_> {
         }
         let Some(work) = self.settle_work(work, 0) else { return };
         let Size::Unknown(origin) = self.a.size_of(over, 0) else { return };
+        if self.skip_context(c.span) {
+            return;
+        }
         let coll = self.a.text(&over.span());
         let name = work.shown();
         let exhausts = Self::exhausts(&work);
@@ -1453,14 +1478,14 @@ impl Visit for Shapes<'_, '_> {
 
     fn visit_call_expr(&mut self, n: &CallExpr) {
         if let Callee::Expr(callee) = &n.callee {
-            if let Target::Api(q) = self.a.m.resolve_expr(callee) {
-                if k::matches(k::COMBINATORS, &q) {
+            if let Some(q) = self.a.api_of(n) {
+                if k::matches(k::COMBINATORS, q) {
                     let name = q.to_string();
                     self.check_combinator(
                         n,
                         name.rsplit('.').next().map(|m| format!("Promise.{m}")).as_deref().unwrap_or(&name),
                     );
-                } else if let Some(api) = k::collection_api(&q) {
+                } else if let Some(api) = k::collection_api(q) {
                     let name = self.a.text(&callee.span());
                     self.check_collection_api(n, api, &name);
                 }
