@@ -635,7 +635,7 @@ impl Analysis<'_> {
                 };
             }
             if k::matches(k::COLLECTION_SOURCES, q) {
-                return Size::Unknown(format!("from `{q}`"));
+                return Size::Unknown(format!("from `{}`", self.text(&callee.span())));
             }
             if q.module.as_str() == "global" && !q.path.first().is_some_and(|p| k::GLOBAL_IO.contains(&p.as_str())) {
                 // `JSON.parse(...)`, `process.argv.slice(...)`: configuration, not data
@@ -658,7 +658,7 @@ impl Analysis<'_> {
         let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
         if self.m.effect(site) == Effect::Read {
             let name = match &target {
-                Target::Api(q) if !is_relative(&q.module) => q.to_string(),
+                Target::Api(q) if is_node_builtin(&q.module) => q.to_string(),
                 _ => self.text(&callee.span()),
             };
             return Size::Unknown(format!("from `{name}`"));
@@ -1239,7 +1239,7 @@ impl Shapes<'_, '_> {
             return false;
         }
         let Expr::Call(c) = strip(&p.arg) else { return false };
-        if self.a.is_limiter_call(c) {
+        if self.a.is_limiter_call(chain_base(c)) {
             return false;
         }
         let Some(work) = self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0)) else { return false };
@@ -1290,7 +1290,7 @@ impl Shapes<'_, '_> {
             e => e,
         };
         let Expr::Call(c) = e else { return };
-        if self.a.is_limiter_call(c) {
+        if self.a.is_limiter_call(chain_base(c)) {
             return;
         }
         // only calls that surely start a promise: a chain on one, or a local async function
@@ -1595,6 +1595,17 @@ fn callee_expr(c: &CallExpr) -> Option<&Expr> {
         Callee::Expr(e) => Some(e),
         _ => None,
     }
+}
+
+/// The call a promise chain starts from: `limit(f)` in `limit(f).then(g).catch(h)`.
+fn chain_base(mut c: &CallExpr) -> &CallExpr {
+    while let Some((obj, method)) = callee_member(c) {
+        match strip(obj) {
+            Expr::Call(inner) if k::PROMISE_CHAIN_METHODS.contains(&method.as_str()) => c = inner,
+            _ => break,
+        }
+    }
+    c
 }
 
 /// `obj.method(...)`: the receiver and the method name.
