@@ -1110,7 +1110,7 @@ impl Shapes<'_, '_> {
             return None;
         }
         let func = self.a.m.function(g);
-        let inner = if func.is_async { info.awaited.or(info.returned) } else { info.returned };
+        let inner = if func.is_async { info.awaited.or(info.returned).or(info.nested) } else { info.returned };
         let inner = self.settle_work(inner?, depth + 1)?;
         if work.nested {
             return Some(Work { nested: true, ..inner });
