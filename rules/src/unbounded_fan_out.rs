@@ -896,8 +896,13 @@ impl Analysis<'_> {
             }
             // inside `sequelize.transaction(async (t) => …)` or `prisma.$transaction(async (tx) => …)`
             // every query runs on the transaction's one connection
+            // (also project helpers such as `inTransaction(db, async (tx) => …)`)
             let in_transaction = func.uses.iter().any(|u| match u {
-                FnUse::Callback { call, .. } => self.m.effect(self.m.call(*call)) == Effect::Transaction,
+                FnUse::Callback { call, .. } => {
+                    let call = self.m.call(*call);
+                    self.m.effect(call) == Effect::Transaction
+                        || call.method.as_deref().is_some_and(|m| has_word(m, k::TRANSACTION_WRAPPER_WORDS))
+                }
                 _ => false,
             });
             if in_transaction {
@@ -1159,10 +1164,11 @@ impl Shapes<'_, '_> {
             return;
         }
         let Some(cb) = map.args.first().and_then(|a| fn_of(self.a.m, &a.expr)) else { return };
-        if awaited_by.is_none() && !self.a.m.function(cb).is_async {
+        let Some(work) = self.callback_work(cb) else { return };
+        // a discarded map starts promises when its callback is async or calls a known I/O API
+        if awaited_by.is_none() && !self.a.m.function(cb).is_async && work.resource.is_none() {
             return;
         }
-        let Some(work) = self.callback_work(cb) else { return };
         let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
         if self.skip_context(map.span) {
             return;
@@ -1595,6 +1601,25 @@ fn callee_expr(c: &CallExpr) -> Option<&Expr> {
         Callee::Expr(e) => Some(e),
         _ => None,
     }
+}
+
+/// Whether a camelCase or snake_case name has one of these words (`inTransaction` has
+/// `transaction`).
+fn has_word(name: &str, words: &[&str]) -> bool {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    for ch in name.chars() {
+        if ch == '_' || ch == '$' {
+            parts.push(std::mem::take(&mut cur));
+        } else if ch.is_ascii_uppercase() && !cur.is_empty() {
+            parts.push(std::mem::take(&mut cur));
+            cur.push(ch.to_ascii_lowercase());
+        } else {
+            cur.push(ch.to_ascii_lowercase());
+        }
+    }
+    parts.push(cur);
+    parts.iter().any(|p| words.contains(&p.as_str()))
 }
 
 /// The call a promise chain starts from: `limit(f)` in `limit(f).then(g).catch(h)`.

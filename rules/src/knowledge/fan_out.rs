@@ -290,6 +290,10 @@ pub const PAGE_LIMIT_METHODS: &[&str] = &["limit", "take", "top", "paginate"];
 /// Objection).
 pub const TRANSACTION_KEYS: &[&str] = &["transaction"];
 
+/// Words that make a function a transaction wrapper whose callback gets one connection
+/// (`inTransaction`, `withTransaction`, `runInTransaction`), beyond the model's transaction effect.
+pub const TRANSACTION_WRAPPER_WORDS: &[&str] = &["transaction", "transactional"];
+
 /// Methods that continue a promise: `start(x).catch(log)` is `start(x)`, still a promise.
 pub const PROMISE_CHAIN_METHODS: &[&str] = &["then", "catch", "finally"];
 
