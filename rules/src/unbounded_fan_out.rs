@@ -1699,3 +1699,27 @@ fn path_key(m: &FileModel, e: &Expr) -> Option<String> {
 fn contains(outer: ByteSpan, inner: ByteSpan) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_of_names() {
+        assert!(has_word("inTransaction", &["transaction"]));
+        assert!(has_word("run_in_transaction", &["transaction"]));
+        assert!(!has_word("transactionsCount", &["transaction"]));
+        assert!(!has_word("intransaction", &["transaction"]));
+    }
+
+    #[test]
+    fn sizes_combine() {
+        let unknown = || Size::Unknown("from the request body".into());
+        assert_eq!(join(Size::Bounded, unknown()), unknown());
+        assert_eq!(join(Size::Cycle, Size::Bounded), Size::Bounded);
+        assert_eq!(agree(vec![unknown(), Size::Bounded]), Size::Opaque);
+        assert_eq!(agree(vec![unknown(), Size::Cycle]), unknown());
+        assert_eq!(agree(vec![Size::Bounded, Size::Bounded]), Size::Bounded);
+        assert_eq!(agree(vec![Size::Cycle]), Size::Cycle);
+    }
+}
