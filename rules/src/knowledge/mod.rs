@@ -1,1 +1,3 @@
 //! Data the rules share beyond what the analyzer's model knows.
+
+pub mod fan_out;

@@ -1,0 +1,1725 @@
+use crate::knowledge::fan_out::{self as k, Bound};
+use loopsafe_analyzer::diagnostic::ByteSpan;
+use loopsafe_analyzer::knowledge::{
+    is_node_builtin, is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS,
+};
+use loopsafe_analyzer::model::{
+    BindingId, BindingKind, Context, EntryReason, FileModel, FnId, FnKind, FnUse, QualName, Target,
+};
+use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
+use loopsafe_macros::rule;
+use rustc_hash::{FxHashMap, FxHashSet};
+use swc_atoms::Atom;
+use swc_common::{Span, Spanned};
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitWith};
+
+/// Async work started once per element of a collection of unknown size, with nothing bounding
+/// how much runs at once.
+///
+/// ## What it finds
+/// - `Promise.all(xs.map(async (x) => …))` (and `allSettled`, `any`, `race`, Bluebird's), a
+///   `map` whose callback returns a promise (`xs.map((x) => db.remove(x))`), and the same through
+///   a variable (`const jobs = xs.map(…); await Promise.all(jobs)`);
+/// - `xs.forEach(async …)` and a discarded `xs.map(async …)`: every callback starts at once and
+///   nobody awaits them;
+/// - promises pushed in a loop (`for (const x of xs) jobs.push(save(x))`) and then awaited
+///   together, and async calls started in a loop without `await` (`notify(u).catch(log)`);
+/// - `p-map`, `p-all` and Bluebird `Promise.map` without `{ concurrency }`, and `async.map`,
+///   `async.each`, `async.parallel`;
+/// - async `data`/`line`/`row` listeners on streams that never pause the stream.
+///
+/// Only collections whose size the code does not control are reported: function parameters
+/// (unless every caller in the file passes a fixed list), request `body`/`query`/`params`
+/// fields, database results, `readdir`/`glob` output, and what is derived from them.
+///
+/// Not reported: literal arrays and constant lists, `Object.keys` of a literal object,
+/// `slice(i, i + n)` batches and `chunk(xs, n)` groups, paged queries (`{ limit }`, `.limit(n)`),
+/// collections whose length is checked against a maximum, work run through a limiter (`p-limit`,
+/// `p-queue`, Bottleneck, `async-sema`, recognized by import), queries inside a transaction
+/// (they share one connection), what a callback receives from its caller (often a batch), and
+/// start-up code (including lifecycle hooks such as `onModuleInit`).
+///
+/// ## Why it matters
+/// A thousand ids in a request body become a thousand simultaneous queries: the database pool
+/// (often 10 connections) queues them, every other request waits behind them, and timeouts
+/// cascade. `fs` and `crypto` calls share the libuv pool of 4 threads; remote APIs rate-limit
+/// and sockets run out. It works in tests with three elements and fails in production.
+///
+/// ## Examples
+/// ```js
+/// app.post('/users/bulk-delete', async (req, res) => {
+///   await Promise.all(req.body.ids.map((id) => User.deleteOne({ _id: id })));
+///   res.sendStatus(204);
+/// });
+/// ```
+/// ```js
+/// const pLimit = require('p-limit');
+/// const limit = pLimit(8);
+/// app.post('/users/bulk-delete', async (req, res) => {
+///   await Promise.all(req.body.ids.map((id) => limit(() => User.deleteOne({ _id: id }))));
+///   res.sendStatus(204);
+/// });
+/// ```
+///
+/// ## How to fix
+/// Bound the concurrency: run each task through a limiter (`p-limit`), use `p-map` or Bluebird
+/// `Promise.map` with `{ concurrency: n }` or `async.mapLimit`, or await fixed-size batches
+/// (`xs.slice(i, i + n)`, lodash `chunk`) one after another. When order matters or the work is
+/// small, a plain `for…of` loop with `await` is enough. Reject oversized input at the edge
+/// (`if (ids.length > 100) return res.status(413)…`). For streams, iterate with
+/// `for await (const chunk of stream)`, or `pause()` before the await and `resume()` after.
+#[rule(id = "unbounded-fan-out", severity = "warning", category = "performance", fixable = false)]
+pub struct UnboundedFanOut;
+
+impl Rule for UnboundedFanOut {
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        let mut collector = Collector { m: cx.model, facts: Facts::default(), loops: Vec::new(), next_loop: None };
+        cx.program.visit_with(&mut collector);
+        let limiters_present =
+            cx.model.calls.iter().any(|c| c.api().is_some_and(|q| k::matches(k::LIMITER_FACTORIES, q)));
+        let a = Analysis { cx, m: cx.model, facts: collector.facts, visiting: Default::default(), limiters_present };
+        let mut fns = FnFacts { a: &a, info: FxHashMap::default(), stack: vec![FnId::MODULE] };
+        cx.program.visit_with(&mut fns);
+        let info = fns.info;
+        let mut shapes = Shapes { a: &a, info: &info, loops: Vec::new(), reported: FxHashSet::default(), out };
+        cx.program.visit_with(&mut shapes);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 1: what each binding holds, which collections are grown or length-checked, loops' pushes.
+
+enum Init {
+    /// `const x = <expr>` or destructured from it.
+    Value(Expr),
+    /// The variable of `for (const x of <expr>)`.
+    ElementOf(Expr),
+}
+
+struct Push {
+    call: ByteSpan,
+    arg: Expr,
+    /// What the enclosing loop walks over.
+    over: Expr,
+}
+
+#[derive(Default)]
+struct Facts {
+    inits: FxHashMap<BindingId, Init>,
+    assigns: FxHashMap<BindingId, Vec<Expr>>,
+    /// Assigned by a compound operator or a destructuring assignment.
+    opaque_assigns: FxHashSet<BindingId>,
+    /// Collections changed in place (`push`, `splice`, `add`).
+    grown: FxHashSet<BindingId>,
+    /// `this.x = …` and class fields, by name.
+    this_props: FxHashMap<Atom, Vec<Expr>>,
+    /// `this` fields changed in place (`this.clients.push(ws)`).
+    grown_this: FxHashSet<Atom>,
+    /// The receiver of each per-element call (`xs` in `xs.map(cb)`), by call span.
+    receivers: FxHashMap<(u32, u32), Expr>,
+    /// `jobs.push(x)` inside a loop, by the array's binding.
+    pushes: FxHashMap<BindingId, Vec<Push>>,
+    /// Paths whose `.length` is compared with a maximum (`ids.length > MAX`).
+    length_checked: FxHashSet<String>,
+    /// The arguments of calls to functions of this file, by call span.
+    local_args: FxHashMap<(u32, u32), Vec<Expr>>,
+}
+
+struct Collector<'m> {
+    m: &'m FileModel,
+    facts: Facts,
+    /// What each enclosing loop of the current function walks over (`None`: not known).
+    loops: Vec<Option<Expr>>,
+    /// Set while visiting the callback of `xs.forEach(cb)`: it loops over `xs`.
+    next_loop: Option<Expr>,
+}
+
+impl Collector<'_> {
+    fn binding(&self, i: &Ident) -> Option<BindingId> {
+        self.m.binding_of(i)
+    }
+
+    fn enter_fn(&mut self) -> Vec<Option<Expr>> {
+        let saved = std::mem::take(&mut self.loops);
+        if let Some(over) = self.next_loop.take() {
+            self.loops.push(Some(over));
+        }
+        saved
+    }
+
+    /// `x.length` compared with a maximum: a constant, a literal above 1 or a configured member.
+    fn note_length_check(&mut self, length: &Expr, other: &Expr) {
+        let Expr::Member(m) = strip(length) else { return };
+        if !matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "length") {
+            return;
+        }
+        let bounding = match strip(other) {
+            Expr::Lit(Lit::Num(n)) => n.value > 1.0,
+            Expr::Ident(i) => self.binding(i).is_some_and(|b| self.m.binding(b).kind == BindingKind::Const),
+            Expr::Member(_) => !is_length(other),
+            _ => false,
+        };
+        if bounding {
+            if let Some(key) = path_key(self.m, &m.obj) {
+                self.facts.length_checked.insert(key);
+            }
+        }
+    }
+}
+
+impl Visit for Collector<'_> {
+    fn visit_var_declarator(&mut self, n: &VarDeclarator) {
+        if let Some(init) = &n.init {
+            if !is_fn_like(init) {
+                for id in pat_idents(&n.name) {
+                    if let Some(b) = self.binding(id) {
+                        self.facts.inits.insert(b, Init::Value((**init).clone()));
+                    }
+                }
+            }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
+        if let ForHead::VarDecl(d) = &n.left {
+            for decl in &d.decls {
+                for id in pat_idents(&decl.name) {
+                    if let Some(b) = self.binding(id) {
+                        self.facts.inits.insert(b, Init::ElementOf((*n.right).clone()));
+                    }
+                }
+            }
+        }
+        n.right.visit_with(self);
+        self.loops.push(Some((*n.right).clone()));
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
+        n.right.visit_with(self);
+        self.loops.push(Some((*n.right).clone()));
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_for_stmt(&mut self, n: &ForStmt) {
+        n.init.visit_with(self);
+        n.test.visit_with(self);
+        n.update.visit_with(self);
+        self.loops.push(n.test.as_deref().and_then(counted_collection));
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_while_stmt(&mut self, n: &WhileStmt) {
+        n.test.visit_with(self);
+        self.loops.push(None);
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
+        self.loops.push(None);
+        n.body.visit_with(self);
+        self.loops.pop();
+        n.test.visit_with(self);
+    }
+
+    fn visit_function(&mut self, n: &Function) {
+        let saved = self.enter_fn();
+        n.visit_children_with(self);
+        self.loops = saved;
+    }
+
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        let saved = self.enter_fn();
+        n.visit_children_with(self);
+        self.loops = saved;
+    }
+
+    fn visit_constructor(&mut self, n: &Constructor) {
+        let saved = self.enter_fn();
+        n.visit_children_with(self);
+        self.loops = saved;
+    }
+
+    fn visit_assign_expr(&mut self, n: &AssignExpr) {
+        match &n.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
+                if let Some(id) = self.binding(&b.id) {
+                    if n.op == AssignOp::Assign {
+                        self.facts.assigns.entry(id).or_default().push((*n.right).clone());
+                    } else {
+                        self.facts.opaque_assigns.insert(id);
+                    }
+                }
+            }
+            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
+                if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
+                    if n.op == AssignOp::Assign && !is_fn_like(&n.right) {
+                        self.facts.this_props.entry(p.sym.clone()).or_default().push((*n.right).clone());
+                    }
+                }
+            }
+            AssignTarget::Pat(p) => {
+                struct Idents<'a, 'm>(&'a mut Collector<'m>);
+                impl Visit for Idents<'_, '_> {
+                    fn visit_binding_ident(&mut self, b: &BindingIdent) {
+                        if let Some(id) = self.0.binding(&b.id) {
+                            self.0.facts.opaque_assigns.insert(id);
+                        }
+                    }
+                    fn visit_expr(&mut self, _: &Expr) {}
+                }
+                p.visit_with(&mut Idents(self));
+            }
+            _ => {}
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_class_prop(&mut self, n: &ClassProp) {
+        if let (PropName::Ident(key), Some(v)) = (&n.key, &n.value) {
+            if !is_fn_like(v) {
+                self.facts.this_props.entry(key.sym.clone()).or_default().push((**v).clone());
+            }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_bin_expr(&mut self, n: &BinExpr) {
+        match n.op {
+            BinaryOp::Gt | BinaryOp::GtEq => self.note_length_check(&n.left, &n.right),
+            BinaryOp::Lt | BinaryOp::LtEq => self.note_length_check(&n.right, &n.left),
+            _ => {}
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        let member = callee_member(n);
+        let mut per_element_receiver = None;
+        if let Some((obj, method)) = member {
+            let obj_binding = match strip(obj) {
+                Expr::Ident(i) => self.binding(i),
+                _ => None,
+            };
+            if let Expr::Member(m) = strip(obj) {
+                if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
+                    if k::GROWING_METHODS.contains(&method.as_str()) {
+                        self.facts.grown_this.insert(p.sym.clone());
+                    }
+                }
+            }
+            if let Some(b) = obj_binding {
+                if k::GROWING_METHODS.contains(&method.as_str()) {
+                    self.facts.grown.insert(b);
+                }
+                if k::PUSH_METHODS.contains(&method.as_str()) && n.args.len() == 1 && n.args[0].spread.is_none() {
+                    if let Some(Some(over)) = self.loops.last() {
+                        let push =
+                            Push { call: self.m.span(n.span), arg: (*n.args[0].expr).clone(), over: over.clone() };
+                        self.facts.pushes.entry(b).or_default().push(push);
+                    }
+                }
+            }
+            if k::PER_ELEMENT_METHODS.contains(&method.as_str()) {
+                let s = self.m.span(n.span);
+                self.facts.receivers.insert((s.start, s.end), obj.clone());
+                per_element_receiver = Some(obj.clone());
+            }
+        }
+        if let Some(site) = self.m.call_at(n.span) {
+            if matches!(site.target, Target::Local(_)) && n.args.iter().all(|a| a.spread.is_none()) {
+                let args = n.args.iter().map(|a| (*a.expr).clone()).collect();
+                self.facts.local_args.insert((site.span.start, site.span.end), args);
+            }
+        }
+        n.callee.visit_with(self);
+        for (i, a) in n.args.iter().enumerate() {
+            if i == 0 && is_fn_like(&a.expr) {
+                self.next_loop = per_element_receiver.take();
+            }
+            a.visit_with(self);
+            self.next_loop = None;
+        }
+    }
+}
+
+/// `i < xs.length` walks `xs`; `i < 3` walks a literal count.
+fn counted_collection(test: &Expr) -> Option<Expr> {
+    let Expr::Bin(b) = strip(test) else { return None };
+    if !matches!(b.op, BinaryOp::Lt | BinaryOp::LtEq) {
+        return None;
+    }
+    match strip(&b.right) {
+        Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "length") => {
+            Some((*m.obj).clone())
+        }
+        lit @ Expr::Lit(Lit::Num(_)) => Some(lit.clone()),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes of collections.
+
+/// How large a collection can be.
+#[derive(Clone, Debug, PartialEq)]
+enum Size {
+    /// Fixed by the code: a literal, a constant list, a batch.
+    Bounded,
+    /// Comes from outside (the request, a query, the file system): the phrase says where.
+    Unknown(String),
+    /// Not known either way: stay silent.
+    Opaque,
+    /// A variable that refers back to itself (`xs = xs.filter(…)`): adds nothing.
+    Cycle,
+}
+
+/// Either of two values (`a ?? b`, `c ? a : b`): unknown if either is.
+fn join(a: Size, b: Size) -> Size {
+    match (a, b) {
+        (Size::Cycle, x) | (x, Size::Cycle) => x,
+        (Size::Unknown(x), _) | (_, Size::Unknown(x)) => Size::Unknown(x),
+        (Size::Opaque, _) | (_, Size::Opaque) => Size::Opaque,
+        _ => Size::Bounded,
+    }
+}
+
+/// The values a reassigned variable takes: unknown only if all of them are, bounded only if all
+/// of them are (`ids = ids.slice(0, 100)` caps what came before).
+fn agree(parts: Vec<Size>) -> Size {
+    let parts: Vec<Size> = parts.into_iter().filter(|p| *p != Size::Cycle).collect();
+    if parts.is_empty() {
+        Size::Cycle
+    } else if parts.iter().all(|p| matches!(p, Size::Unknown(_))) {
+        parts.into_iter().next().unwrap()
+    } else if parts.iter().all(|p| *p == Size::Bounded) {
+        Size::Bounded
+    } else {
+        Size::Opaque
+    }
+}
+
+struct Analysis<'a> {
+    cx: &'a FileContext<'a>,
+    m: &'a FileModel,
+    facts: Facts,
+    /// Variables whose size is being computed (cycle guard).
+    visiting: std::cell::RefCell<FxHashSet<BindingId>>,
+    /// Whether the file makes a limiter at all (`pLimit(4)`, `new PQueue(…)`).
+    limiters_present: bool,
+}
+
+const MAX_DEPTH: u32 = 12;
+
+impl Analysis<'_> {
+    fn size_of(&self, e: &Expr, depth: u32) -> Size {
+        if depth > MAX_DEPTH {
+            return Size::Opaque;
+        }
+        let e = strip(e);
+        if let Some(key) = path_key(self.m, e) {
+            if self.facts.length_checked.contains(&key) {
+                return Size::Bounded;
+            }
+        }
+        match e {
+            Expr::Array(a) => a.elems.iter().flatten().fold(Size::Bounded, |acc, el| match el.spread {
+                Some(_) => join(acc, self.size_of(&el.expr, depth + 1)),
+                None => acc,
+            }),
+            Expr::Object(_) | Expr::Lit(_) | Expr::Tpl(_) => Size::Bounded,
+            Expr::Ident(i) => self.ident_size(i, depth + 1),
+            Expr::Member(_) => self.member_size(e, depth + 1),
+            Expr::Await(a) => self.size_of(&a.arg, depth + 1),
+            Expr::Cond(c) => join(self.size_of(&c.cons, depth + 1), self.size_of(&c.alt, depth + 1)),
+            Expr::Bin(b)
+                if matches!(b.op, BinaryOp::LogicalOr | BinaryOp::LogicalAnd | BinaryOp::NullishCoalescing) =>
+            {
+                join(self.size_of(&b.left, depth + 1), self.size_of(&b.right, depth + 1))
+            }
+            Expr::Call(c) => self.call_size(c, depth + 1),
+            Expr::New(n) => match self.m.resolve_expr(&n.callee) {
+                Target::Api(q) if k::matches(k::SIZE_OF_ARGUMENT, &q) => match n.args.as_deref() {
+                    Some([first, ..]) => self.size_of(&first.expr, depth + 1),
+                    _ => Size::Bounded,
+                },
+                _ => Size::Opaque,
+            },
+            _ => Size::Opaque,
+        }
+    }
+
+    fn ident_size(&self, i: &Ident, depth: u32) -> Size {
+        let Some(b) = self.m.binding_of(i) else { return Size::Opaque };
+        let binding = self.m.binding(b);
+        if !matches!(binding.kind, BindingKind::Param | BindingKind::Var | BindingKind::Let | BindingKind::Const) {
+            return Size::Opaque;
+        }
+        if !self.visiting.borrow_mut().insert(b) {
+            return Size::Cycle;
+        }
+        let mut parts = Vec::new();
+        match binding.kind {
+            BindingKind::Param => parts.push(self.param_size(b, depth)),
+            _ => match self.facts.inits.get(&b) {
+                Some(Init::Value(e)) => parts.push(self.size_of(e, depth + 1)),
+                Some(Init::ElementOf(e)) => parts.push(self.element_size(e, depth + 1)),
+                None if binding.reassigned => {} // `let rows;` then assigned
+                None => parts.push(Size::Opaque),
+            },
+        }
+        if binding.reassigned {
+            if self.facts.opaque_assigns.contains(&b) {
+                parts.push(Size::Opaque);
+            }
+            for a in self.facts.assigns.get(&b).into_iter().flatten() {
+                parts.push(self.size_of(a, depth + 1));
+            }
+        }
+        self.visiting.borrow_mut().remove(&b);
+        let s = agree(parts);
+        if s == Size::Bounded && self.facts.grown.contains(&b) {
+            return Size::Opaque;
+        }
+        s
+    }
+
+    /// The size of an element of `iterable`: a `chunk(xs, n)` group is bounded; anything else is
+    /// as large as what it came from.
+    fn element_size(&self, iterable: &Expr, depth: u32) -> Size {
+        if depth > MAX_DEPTH {
+            return Size::Opaque;
+        }
+        match strip(iterable) {
+            Expr::Call(c) if self.is_api(c, k::CHUNK_APIS) => Size::Bounded,
+            Expr::Ident(i) => {
+                if let Some(b) = self.m.binding_of(i) {
+                    if !self.m.binding(b).reassigned {
+                        if let Some(Init::Value(e)) = self.facts.inits.get(&b) {
+                            if let Expr::Call(c) = strip(e) {
+                                if self.is_api(c, k::CHUNK_APIS) {
+                                    return Size::Bounded;
+                                }
+                            }
+                        }
+                    }
+                }
+                self.size_of(iterable, depth + 1)
+            }
+            _ => self.size_of(iterable, depth + 1),
+        }
+    }
+
+    fn param_size(&self, b: BindingId, depth: u32) -> Size {
+        let f = self.m.function(self.m.binding(b).scope);
+        if f.params.first() == Some(&b) {
+            // the element parameter of `xs.map(cb)` is an element of `xs`
+            for u in &f.uses {
+                if let FnUse::Callback { call, arg: 0, kind: CallbackKind::Sync } = u {
+                    let s = self.m.call(*call).span;
+                    if let Some(recv) = self.facts.receivers.get(&(s.start, s.end)) {
+                        return self.element_size(recv, depth + 1);
+                    }
+                }
+            }
+        }
+        // a helper called only here takes what its callers pass
+        let index = f.params.iter().position(|p| *p == b);
+        let simple = f.params.len() == f.param_names.len() && f.param_names.iter().all(|n| !n.is_empty());
+        if let (Some(i), true) = (index, simple) {
+            if !f.uses.is_empty() && f.uses.iter().all(|u| matches!(u, FnUse::Called(_))) {
+                let mut parts = Vec::new();
+                for u in &f.uses {
+                    let FnUse::Called(c) = u else { continue };
+                    let s = self.m.call(*c).span;
+                    match self.facts.local_args.get(&(s.start, s.end)) {
+                        Some(args) => {
+                            if let Some(a) = args.get(i) {
+                                parts.push(self.size_of(a, depth + 1));
+                            }
+                        }
+                        None => parts.push(Size::Opaque),
+                    }
+                }
+                if !parts.is_empty() {
+                    return agree(parts);
+                }
+            }
+        }
+        // a callback's arguments are whatever its caller hands it (a batch, a page): unknown
+        let callback = f.uses.iter().any(|u| matches!(u, FnUse::Callback { .. }));
+        if callback && !f.uses.iter().any(|u| matches!(u, FnUse::Called(_))) {
+            return Size::Opaque;
+        }
+        match &f.name {
+            Some(n) => Size::Unknown(format!("from a parameter of `{n}`")),
+            None => Size::Unknown(format!("from a parameter of the {}", self.m.describe(f.id))),
+        }
+    }
+
+    /// The request object of a route handler or request-handler-shaped function.
+    fn is_request_param(&self, b: BindingId) -> bool {
+        let binding = self.m.binding(b);
+        if binding.kind != BindingKind::Param {
+            return false;
+        }
+        let f = self.m.function(binding.scope);
+        f.params.first() == Some(&b) && matches!(f.entry, Some(EntryReason::Route { .. } | EntryReason::HandlerParams))
+    }
+
+    fn member_size(&self, e: &Expr, depth: u32) -> Size {
+        let mut root = e;
+        let mut first_prop = None;
+        let mut props = Vec::new();
+        while let Expr::Member(m) = strip(root) {
+            first_prop = Some(&m.prop);
+            if let MemberProp::Ident(p) = &m.prop {
+                props.push(p.sym.as_str());
+            }
+            root = &m.obj;
+        }
+        if let Expr::Ident(i) = strip(root) {
+            if self.m.binding_of(i).is_some_and(|b| self.is_request_param(b)) {
+                // `req.body.ids`, `ctx.request.query.tags`: input; `req.config.x`: the server's own
+                return match props.iter().rev().find(|p| k::REQUEST_INPUT_FIELDS.contains(p)) {
+                    Some(field) => Size::Unknown(format!("from the request {field}")),
+                    None => Size::Opaque,
+                };
+            }
+        }
+        match strip(root) {
+            Expr::This(_) => match first_prop {
+                Some(MemberProp::Ident(p)) => match self.facts.this_props.get(&p.sym) {
+                    Some(values) => {
+                        let s = agree(values.iter().map(|v| self.size_of(v, depth + 1)).collect());
+                        if s == Size::Bounded && self.facts.grown_this.contains(&p.sym) {
+                            Size::Opaque
+                        } else {
+                            s
+                        }
+                    }
+                    None => Size::Opaque,
+                },
+                _ => Size::Opaque,
+            },
+            r @ (Expr::Ident(_) | Expr::Call(_) | Expr::Await(_)) => self.size_of(r, depth + 1),
+            _ => Size::Opaque,
+        }
+    }
+
+    fn call_size(&self, c: &CallExpr, depth: u32) -> Size {
+        let Callee::Expr(callee) = &c.callee else { return Size::Opaque };
+        if is_paged(c) {
+            // `findAll({ where, limit })`, `.find().limit(20)`: a page, not the whole table
+            return Size::Bounded;
+        }
+        let target = self.m.resolve_expr(callee);
+        if let Target::Api(q) = &target {
+            if k::matches(k::KEYS_OF_ARGUMENT, q) {
+                // the keys of a literal are fixed; of anything else, usually a schema's fields
+                return match c.args.first().map(|a| self.size_of(&a.expr, depth + 1)) {
+                    Some(Size::Bounded) | None => Size::Bounded,
+                    _ => Size::Opaque,
+                };
+            }
+            if k::matches(k::SIZE_OF_ARGUMENT, q) || k::matches(k::CHUNK_APIS, q) {
+                return match c.args.first() {
+                    Some(a) => self.size_of(&a.expr, depth + 1),
+                    None => Size::Bounded,
+                };
+            }
+            if k::matches(k::COLLECTION_SOURCES, q) {
+                return Size::Unknown(format!("from `{}`", self.text(&callee.span())));
+            }
+            if q.module.as_str() == "global" && !q.path.first().is_some_and(|p| k::GLOBAL_IO.contains(&p.as_str())) {
+                // `JSON.parse(...)`, `process.argv.slice(...)`: configuration, not data
+                return Size::Opaque;
+            }
+        }
+        if let Some((obj, method)) = callee_member(c) {
+            let method = method.as_str();
+            if k::BATCH_METHODS.contains(&method) && c.args.len() >= 2 && !is_length(&c.args[1].expr) {
+                return Size::Bounded;
+            }
+            if k::SIZE_KEEPING_METHODS.contains(&method) {
+                return self.size_of(obj, depth + 1);
+            }
+        }
+        if self.receiver_module(callee, 0).is_some_and(|q| k::matches(k::QUERY_CLIENTS, &q)) {
+            // a call on a database client returns rows: `db('photos').where(…)`, `redis.smembers(…)`
+            return Size::Unknown(format!("from `{}`", self.text(&callee.span())));
+        }
+        let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
+        if self.m.effect(site) == Effect::Read {
+            let name = match &target {
+                Target::Api(q) if is_node_builtin(&q.module) => q.to_string(),
+                _ => self.text(&callee.span()),
+            };
+            return Size::Unknown(format!("from `{name}`"));
+        }
+        Size::Opaque
+    }
+
+    fn is_api(&self, c: &CallExpr, table: &[k::Api]) -> bool {
+        match &c.callee {
+            Callee::Expr(_) => self.api_of(c).is_some_and(|q| k::matches(table, q)),
+            _ => false,
+        }
+    }
+
+    /// The API a call resolves to, as the model resolved it.
+    fn api_of(&self, c: &CallExpr) -> Option<&QualName> {
+        self.m.call_at(c.span).and_then(|s| s.api())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Limiters and work.
+
+    /// Whether `e` creates a limiter (`pLimit(4)`, `new PQueue({ concurrency: 2 })`).
+    fn is_limiter_factory(&self, e: &Expr) -> bool {
+        let callee = match strip(e) {
+            Expr::Call(c) => match &c.callee {
+                Callee::Expr(e) => &**e,
+                _ => return false,
+            },
+            Expr::New(n) => &*n.callee,
+            Expr::Await(a) => return self.is_limiter_factory(&a.arg),
+            _ => return false,
+        };
+        matches!(self.m.resolve_expr(callee), Target::Api(q) if k::matches(k::LIMITER_FACTORIES, &q))
+    }
+
+    /// Whether an expression names a limiter: a binding or `this` field initialized by a factory.
+    fn is_limiter(&self, e: &Expr) -> bool {
+        match strip(e) {
+            Expr::Ident(i) => self.m.binding_of(i).is_some_and(|b| {
+                !self.m.binding(b).reassigned
+                    && matches!(self.facts.inits.get(&b), Some(Init::Value(init)) if self.is_limiter_factory(init))
+            }),
+            Expr::Member(m) => match (&*m.obj, &m.prop) {
+                (Expr::This(_), MemberProp::Ident(p)) => self
+                    .facts
+                    .this_props
+                    .get(&p.sym)
+                    .is_some_and(|v| v.iter().all(|init| self.is_limiter_factory(init))),
+                _ => self.is_limiter(&m.obj),
+            },
+            _ => false,
+        }
+    }
+
+    /// `limit(() => …)`, `queue.add(…)`, `this.limiter.schedule(…)`, `sema.acquire()`.
+    fn is_limiter_call(&self, c: &CallExpr) -> bool {
+        match &c.callee {
+            Callee::Expr(e) => self.limiters_present && self.is_limiter(e),
+            _ => false,
+        }
+    }
+
+    /// The work a call starts: its resolved name and what it exhausts. Promise chains are named
+    /// by the call they start from.
+    fn work_of_call(&self, c: &CallExpr) -> Option<Work> {
+        if let Some((obj, method)) = callee_member(c) {
+            if k::PROMISE_CHAIN_METHODS.contains(&method.as_str()) {
+                if let Expr::Call(inner) = strip(obj) {
+                    return self.work_of_call(inner);
+                }
+            }
+            if k::FAN_OUT_METHODS.contains(&method.as_str()) {
+                // `ys.map((y) => save(y))` returned into a `flatMap`: the work is `save`
+                let cb = c.args.first().and_then(|a| fn_of(self.m, &a.expr))?;
+                return Some(Work { name: String::new(), resource: None, local: Some(cb), nested: false });
+            }
+            if k::PER_ELEMENT_METHODS.contains(&method.as_str()) || k::SIZE_KEEPING_METHODS.contains(&method.as_str()) {
+                // array helpers make plain values
+                return None;
+            }
+        }
+        if self.is_api(c, k::COMBINATORS) {
+            // `Promise.all(xs.map(cb))`: named by what `cb` starts
+            let generic = Work { name: "Promise.all".to_string(), resource: None, local: None, nested: false };
+            return Some(match c.args.first().map(|a| strip(&a.expr)) {
+                Some(Expr::Call(map)) => match map.args.first().and_then(|a| fn_of(self.m, &a.expr)) {
+                    Some(cb) => Work { local: Some(cb), nested: true, ..generic },
+                    None => generic,
+                },
+                // `Promise.all([a(x), b(x)])`: named by its first call
+                Some(Expr::Array(a)) => a
+                    .elems
+                    .iter()
+                    .flatten()
+                    .find_map(|el| match strip(&el.expr) {
+                        Expr::Call(first) => self.work_of_call(first),
+                        _ => None,
+                    })
+                    .map(|w| Work { nested: true, ..w })
+                    .unwrap_or(generic),
+                _ => generic,
+            });
+        }
+        let Callee::Expr(callee) = &c.callee else { return None };
+        let callee = strip(callee);
+        if is_fn_like(callee) {
+            // an immediately invoked async function
+            let f = fn_of(self.m, callee)?;
+            return Some(Work { name: String::new(), resource: None, local: Some(f), nested: false });
+        }
+        // the model's target also knows `this.helper()` as a method of this class
+        let target = match self.m.call_at(c.span) {
+            Some(site) => site.target.clone(),
+            None => self.m.resolve_expr(callee),
+        };
+        match target {
+            Target::Api(q) if !is_relative(&q.module) => {
+                if k::matches(k::SETTLED, &q) {
+                    return None;
+                }
+                if passes_transaction(c) {
+                    // `{ transaction }`: the queries share the transaction's one connection
+                    return None;
+                }
+                // Node's own APIs by their full name (`fs.promises.readFile`); others as written
+                let builtin = is_node_builtin(&q.module) || (q.module.as_str() == "global" && q.path.len() <= 2);
+                let name = if builtin { q.to_string() } else { self.text(&callee.span()) };
+                Some(Work { name, resource: k::resource_of(&q), local: None, nested: false })
+            }
+            _ if passes_transaction(c) => None,
+            Target::Local(f) => {
+                Some(Work { name: self.text(&callee.span()), resource: None, local: Some(f), nested: false })
+            }
+            _ => Some(Work {
+                name: self.text(&callee.span()),
+                resource: self.receiver_resource(callee, 0),
+                local: None,
+                nested: false,
+            }),
+        }
+    }
+
+    /// What a method call on a client exhausts, from where the client came from:
+    /// `pool.query` with `const pool = new Pool()` from `pg`, `User.find` with
+    /// `const User = mongoose.model(…)`.
+    fn receiver_resource(&self, callee: &Expr, depth: u32) -> Option<&'static str> {
+        self.receiver_module(callee, depth).and_then(|q| k::resource_of(&q))
+    }
+
+    /// The package a client object comes from: `pg` for `pool` in `pool.query` after
+    /// `const pool = new Pool()`.
+    fn receiver_module(&self, callee: &Expr, depth: u32) -> Option<QualName> {
+        if depth > 4 {
+            return None;
+        }
+        let mut root = strip(callee);
+        let mut first_prop = None;
+        loop {
+            match root {
+                Expr::Member(m) => {
+                    first_prop = Some(&m.prop);
+                    root = strip(&m.obj);
+                }
+                // a query builder chain: `db('photos').select('key').where(…)`
+                Expr::Call(c) => match callee_expr(c) {
+                    Some(e) => root = strip(e),
+                    None => return None,
+                },
+                _ => break,
+            }
+        }
+        let init = match root {
+            Expr::Ident(i) => {
+                let b = self.m.binding_of(i)?;
+                match self.facts.inits.get(&b) {
+                    Some(Init::Value(e)) => e,
+                    _ => return None,
+                }
+            }
+            Expr::This(_) => match first_prop {
+                Some(MemberProp::Ident(p)) => self.facts.this_props.get(&p.sym)?.first()?,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let maker = match strip(init) {
+            Expr::Await(a) => match strip(&a.arg) {
+                Expr::Call(c) => callee_expr(c)?,
+                _ => return None,
+            },
+            Expr::Call(c) => callee_expr(c)?,
+            Expr::New(n) => &n.callee,
+            e @ (Expr::Member(_) | Expr::Ident(_)) => e,
+            _ => return None,
+        };
+        match self.m.resolve_expr(maker) {
+            Target::Api(q) => Some(q),
+            _ => self.receiver_module(maker, depth + 1),
+        }
+    }
+
+    /// Source text for messages, on one line and short.
+    fn text(&self, span: &Span) -> String {
+        let s = self.cx.span(*span);
+        let raw = self.cx.source.text().get(s.start as usize..s.end as usize).unwrap_or("");
+        let one_line: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one_line.chars().count() > 48 {
+            let cut: String = one_line.chars().take(45).collect();
+            format!("{cut}…")
+        } else {
+            one_line
+        }
+    }
+
+    /// Whether the function making this call is exempt: it runs at start-up (the model's start-up
+    /// context, or a framework lifecycle hook such as `onModuleInit`), or inside a transaction
+    /// callback, whose queries queue on one connection.
+    fn exempt(&self, span: Span) -> bool {
+        self.m.call_at(span).is_some_and(|c| self.exempt_fn(c.caller))
+    }
+
+    fn exempt_fn(&self, start: FnId) -> bool {
+        let mut f = Some(start);
+        let mut depth = 0;
+        while let Some(id) = f {
+            let func = self.m.function(id);
+            if id == start && func.context == Context::StartUp {
+                return true;
+            }
+            if func.kind == FnKind::Method
+                && func.name.as_ref().is_some_and(|n| LIFECYCLE_METHODS.contains(&n.as_str()))
+            {
+                return true;
+            }
+            // inside `sequelize.transaction(async (t) => …)` or `prisma.$transaction(async (tx) => …)`
+            // every query runs on the transaction's one connection
+            // (also project helpers such as `inTransaction(db, async (tx) => …)`)
+            let in_transaction = func.uses.iter().any(|u| match u {
+                FnUse::Callback { call, .. } => {
+                    let call = self.m.call(*call);
+                    self.m.effect(call) == Effect::Transaction
+                        || call.method.as_deref().is_some_and(|m| has_word(m, k::TRANSACTION_WRAPPER_WORDS))
+                }
+                _ => false,
+            });
+            if in_transaction {
+                return true;
+            }
+            depth += 1;
+            if depth > 16 {
+                break;
+            }
+            f = func.parent;
+        }
+        false
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Work {
+    /// What is called, as resolved or written.
+    name: String,
+    /// Started through a `Promise.all` of its own, once per element.
+    nested: bool,
+    resource: Option<&'static str>,
+    /// A function of this file that the call runs: its own work says what it exhausts.
+    local: Option<FnId>,
+}
+
+impl Work {
+    /// How the message names it: `` `db.grant` `` or `` `Promise.all` of `db.grant` ``.
+    fn shown(&self) -> String {
+        if self.nested {
+            format!("`Promise.all` of `{}`", self.name)
+        } else {
+            format!("`{}`", self.name)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2: what each function does when it runs: the work it awaits or returns, whether it goes
+// through a limiter, whether it pauses a stream.
+
+#[derive(Default, Clone, Debug)]
+struct FnInfo {
+    limited: bool,
+    awaited: Option<Work>,
+    returned: Option<Work>,
+    /// An awaited `Promise.all` of its own: work, when nothing else is awaited.
+    nested: Option<Work>,
+    /// Receivers of `x.pause()` calls (`None`: not a plain variable).
+    pauses: Vec<Option<BindingId>>,
+}
+
+struct FnFacts<'a> {
+    a: &'a Analysis<'a>,
+    info: FxHashMap<FnId, FnInfo>,
+    stack: Vec<FnId>,
+}
+
+impl FnFacts<'_> {
+    fn cur(&mut self) -> &mut FnInfo {
+        let f = *self.stack.last().unwrap();
+        self.info.entry(f).or_default()
+    }
+
+    /// A promise-returning expression in return position.
+    fn note_returned(&mut self, e: &Expr) {
+        if self.cur().returned.is_some() {
+            return;
+        }
+        let work = match strip(e) {
+            Expr::Call(c) => self.a.work_of_call(c),
+            Expr::New(n) => match self.a.m.resolve_expr(&n.callee) {
+                Target::Api(q) if q.is("global", &["Promise"]) => {
+                    Some(Work { name: "new Promise".to_string(), resource: None, local: None, nested: false })
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(w) = work {
+            let cur = self.cur();
+            if cur.returned.is_none() {
+                cur.returned = Some(w);
+            }
+        }
+    }
+
+    fn in_fn(&mut self, span: Span, f: impl FnOnce(&mut Self)) {
+        let id = self.a.m.function_at(span).unwrap_or(*self.stack.last().unwrap());
+        self.stack.push(id);
+        f(self);
+        self.stack.pop();
+    }
+}
+
+impl Visit for FnFacts<'_> {
+    fn visit_function(&mut self, n: &Function) {
+        self.in_fn(n.span, |s| n.visit_children_with(s));
+    }
+
+    fn visit_constructor(&mut self, n: &Constructor) {
+        self.in_fn(n.span, |s| n.visit_children_with(s));
+    }
+
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        self.in_fn(n.span, |s| {
+            if let ArrowFunctionBody::Expr(e) = &*n.body {
+                s.note_returned(e);
+            }
+            n.visit_children_with(s)
+        });
+    }
+
+    fn visit_return_stmt(&mut self, n: &ReturnStmt) {
+        if let Some(arg) = &n.arg {
+            self.note_returned(arg);
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_await_expr(&mut self, n: &AwaitExpr) {
+        let pending = {
+            let cur = self.cur();
+            cur.awaited.is_none() || cur.nested.is_none()
+        };
+        if let (true, Expr::Call(c)) = (pending, strip(&n.arg)) {
+            // a nested `Promise.all` is named by what it runs, found where its own callback is
+            if self.a.is_api(c, k::COMBINATORS) {
+                if self.cur().nested.is_none() {
+                    let w = self.a.work_of_call(c);
+                    self.cur().nested = w;
+                }
+            } else if self.cur().awaited.is_none() {
+                let sleeps = self.a.m.call_at(c.span).is_some_and(|s| self.a.m.effect(s) == Effect::Sleep);
+                if !sleeps {
+                    let w = self.a.work_of_call(c);
+                    self.cur().awaited = w;
+                }
+            }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        if self.a.is_limiter_call(n) {
+            self.cur().limited = true;
+        }
+        if let Some((obj, method)) = callee_member(n) {
+            if k::PAUSE_METHODS.contains(&method.as_str()) {
+                let b = match strip(obj) {
+                    Expr::Ident(i) => self.a.m.binding_of(i),
+                    _ => None,
+                };
+                self.cur().pauses.push(b);
+            }
+        }
+        n.visit_children_with(self);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 3: the fan-out shapes.
+
+struct Shapes<'a, 'o> {
+    a: &'a Analysis<'a>,
+    info: &'a FxHashMap<FnId, FnInfo>,
+    /// What the enclosing loops of the current function walk over.
+    loops: Vec<Option<Expr>>,
+    reported: FxHashSet<ByteSpan>,
+    out: &'o mut Vec<Diagnostic>,
+}
+
+/// A finding, before it becomes a diagnostic.
+struct Finding {
+    primary: ByteSpan,
+    message: String,
+    label: String,
+    collection: String,
+    secondary: Option<(ByteSpan, String)>,
+    help: Option<String>,
+}
+
+impl Shapes<'_, '_> {
+    fn info(&self, f: FnId) -> FnInfo {
+        self.info.get(&f).cloned().unwrap_or_default()
+    }
+
+    /// What a function handed to a fan-out starts when it runs; `None` when it starts nothing
+    /// asynchronous, or runs its work through a limiter.
+    fn callback_work(&self, f: FnId) -> Option<Work> {
+        let info = self.info(f);
+        if info.limited {
+            return None;
+        }
+        let func = self.a.m.function(f);
+        let work = if func.is_async { info.awaited.or(info.returned).or(info.nested) } else { info.returned };
+        let work = work?;
+        self.settle_work(work, 0)
+    }
+
+    /// Follow a call of a local function to what it does: drop it if it is synchronous or
+    /// limited, and take its resource.
+    fn settle_work(&self, mut work: Work, depth: u32) -> Option<Work> {
+        let Some(g) = work.local else { return Some(work) };
+        if depth > 6 {
+            return Some(work);
+        }
+        let info = self.info(g);
+        if info.limited {
+            return None;
+        }
+        let func = self.a.m.function(g);
+        let inner = if func.is_async { info.awaited.or(info.returned).or(info.nested) } else { info.returned };
+        let inner = self.settle_work(inner?, depth + 1)?;
+        if work.nested {
+            return Some(Work { nested: true, ..inner });
+        }
+        if work.name.is_empty() {
+            // an immediately invoked function is named by what it does
+            return Some(inner);
+        }
+        work.resource = inner.resource;
+        Some(work)
+    }
+
+    fn exhausts(work: &Work) -> String {
+        match work.resource {
+            Some(r) => r.to_string(),
+            None => format!("whatever `{}` calls (a connection pool, a remote API, the libuv thread pool)", work.name),
+        }
+    }
+
+    fn emit(&mut self, f: Finding) {
+        if !self.reported.insert(f.primary) {
+            return;
+        }
+        let c = &f.collection;
+        let help = f.help.unwrap_or_else(|| {
+            format!(
+                "bound it: a p-limit limiter (`{c}.map((x) => limit(() => …))`), p-map or Bluebird `Promise.map` with `{{ concurrency: 8 }}`, or `async.mapLimit`; or await `{c}.slice(i, i + 50)` batches one at a time; a `for…of` loop with `await` if order matters"
+            )
+        });
+        let mut d = Diagnostic::new(UnboundedFanOut::META.id, f.primary, f.message).with_label(f.label).with_help(help);
+        if let Some((span, text)) = f.secondary {
+            d = d.with_secondary(span, text);
+        }
+        self.out.push(d);
+    }
+
+    fn skip_context(&self, call: Span) -> bool {
+        self.a.exempt(call)
+    }
+
+    /// `xs.map(cb)` whose promises run together: under a combinator, through a variable, or
+    /// discarded (`awaited_by` is `None`).
+    fn check_map(&mut self, map: &CallExpr, awaited_by: Option<(&str, ByteSpan)>) {
+        let Some((receiver, method)) = callee_member(map) else { return };
+        if !k::FAN_OUT_METHODS.contains(&method.as_str()) {
+            return;
+        }
+        let Some(cb) = map.args.first().and_then(|a| fn_of(self.a.m, &a.expr)) else { return };
+        let Some(work) = self.callback_work(cb) else { return };
+        // a discarded map starts promises when its callback is async or calls a known I/O API
+        if awaited_by.is_none() && !self.a.m.function(cb).is_async && work.resource.is_none() {
+            return;
+        }
+        let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
+        if self.skip_context(map.span) {
+            return;
+        }
+        let coll = self.a.text(&receiver.span());
+        let exhausts = Self::exhausts(&work);
+        let name = work.shown();
+        let (message, label, secondary) = match awaited_by {
+            Some((combinator, at)) => {
+                let primary = self.a.cx.span(map.span);
+                let secondary = (at != primary && !contains(at, primary)).then(|| (at, "all awaited together here".to_string()));
+                (
+                    format!("`{coll}` ({origin}) has no size limit and `{combinator}` runs one {name} per element at once: a large input exhausts {exhausts}"),
+                    format!("one {name} per element of `{coll}`, all at once"),
+                    secondary,
+                )
+            }
+            None => (
+                format!("`{coll}` ({origin}) has no size limit and `{method}` starts one async {name} per element at once without awaiting them: a large input exhausts {exhausts}, and failures go unhandled"),
+                format!("one {name} per element, none awaited"),
+                None,
+            ),
+        };
+        self.emit(Finding {
+            primary: self.a.cx.span(map.span),
+            message,
+            label,
+            collection: coll,
+            secondary,
+            help: None,
+        });
+    }
+
+    /// `Promise.all(arg)`: a map, a variable holding one, pushed promises, or spread maps.
+    fn check_combinator(&mut self, call: &CallExpr, name: &str) {
+        let Some(arg) = call.args.first() else { return };
+        let at = self.a.cx.span(call.span);
+        match strip(&arg.expr) {
+            Expr::Call(map) => self.check_map(map, Some((name, at))),
+            Expr::Array(a) => {
+                for el in a.elems.iter().flatten() {
+                    if el.spread.is_some() {
+                        if let Expr::Call(map) = strip(&el.expr) {
+                            self.check_map(map, Some((name, at)));
+                        }
+                    }
+                }
+            }
+            Expr::Ident(i) => {
+                let Some(b) = self.a.m.binding_of(i) else { return };
+                if !self.a.m.binding(b).reassigned {
+                    if let Some(Init::Value(init)) = self.a.facts.inits.get(&b) {
+                        if let Expr::Call(map) = strip(init) {
+                            self.check_map(map, Some((name, at)));
+                            return;
+                        }
+                    }
+                }
+                if let Some(pushes) = self.a.facts.pushes.get(&b) {
+                    for p in pushes {
+                        if self.check_push(p, name, at) {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `jobs.push(start(x))` in a loop over an unbounded collection, then `Promise.all(jobs)`.
+    fn check_push(&mut self, p: &Push, combinator: &str, at: ByteSpan) -> bool {
+        if self.a.m.calls.iter().any(|c| c.span == p.call && self.a.exempt_fn(c.caller)) {
+            return false;
+        }
+        let Expr::Call(c) = strip(&p.arg) else { return false };
+        if self.a.is_limiter_call(chain_base(c)) {
+            return false;
+        }
+        let Some(work) = self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0)) else { return false };
+        let Size::Unknown(origin) = self.a.size_of(&p.over, 0) else { return false };
+        let coll = self.a.text(&p.over.span());
+        let name = work.shown();
+        let exhausts = Self::exhausts(&work);
+        self.emit(Finding {
+            primary: p.call,
+            message: format!("`{coll}` ({origin}) has no size limit and this loop starts one {name} per element, all run at once by `{combinator}`: a large input exhausts {exhausts}"),
+            label: format!("one {name} per element of `{coll}`"),
+            collection: coll,
+            secondary: Some((at, "all awaited together here".to_string())),
+            help: None,
+        });
+        true
+    }
+
+    /// `xs.forEach(async (x) => …)`.
+    fn check_for_each(&mut self, call: &CallExpr, receiver: &Expr) {
+        let Some(cb) = call.args.first().and_then(|a| fn_of(self.a.m, &a.expr)) else { return };
+        if !self.a.m.function(cb).is_async {
+            return;
+        }
+        let Some(work) = self.callback_work(cb) else { return };
+        let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
+        if self.skip_context(call.span) {
+            return;
+        }
+        let coll = self.a.text(&receiver.span());
+        let name = work.shown();
+        let exhausts = Self::exhausts(&work);
+        self.emit(Finding {
+            primary: self.a.cx.span(call.span),
+            message: format!("`{coll}` ({origin}) has no size limit and `forEach` starts one async {name} per element at once without awaiting any: a large input exhausts {exhausts}, and failures go unhandled"),
+            label: "async callback: not awaited, not bounded".to_string(),
+            collection: coll,
+            secondary: None,
+            help: None,
+        });
+    }
+
+    /// An un-awaited async call as a statement of a loop body.
+    fn check_loop_statement(&mut self, e: &Expr) {
+        let Some(Some(over)) = self.loops.last() else { return };
+        let e = match strip(e) {
+            Expr::Unary(u) if u.op == UnaryOp::Void => strip(&u.arg),
+            e => e,
+        };
+        let Expr::Call(c) = e else { return };
+        if self.a.is_limiter_call(chain_base(c)) {
+            return;
+        }
+        // only calls that surely start a promise: a chain on one, or a local async function
+        let chained = callee_member(c).is_some_and(|(_, m)| k::PROMISE_CHAIN_METHODS.contains(&m.as_str()));
+        let Some(work) = self.a.work_of_call(c) else { return };
+        let async_local = work.local.is_some_and(|f| self.a.m.function(f).is_async);
+        if !(chained || async_local) {
+            return;
+        }
+        let Some(work) = self.settle_work(work, 0) else { return };
+        let Size::Unknown(origin) = self.a.size_of(over, 0) else { return };
+        if self.skip_context(c.span) {
+            return;
+        }
+        let coll = self.a.text(&over.span());
+        let name = work.shown();
+        let exhausts = Self::exhausts(&work);
+        self.emit(Finding {
+            primary: self.a.cx.span(c.span),
+            message: format!("`{coll}` ({origin}) has no size limit and this loop starts {name} for every element without awaiting it: they all run at once and a large input exhausts {exhausts}"),
+            label: "started, not awaited".to_string(),
+            collection: coll,
+            secondary: None,
+            help: None,
+        });
+    }
+
+    /// `stream.on('data', async (chunk) => { await … })` with no `pause()`.
+    fn check_listener(&mut self, call: &CallExpr, receiver: &Expr, event: &str) {
+        let Some(cb) = call.args.get(1).and_then(|a| fn_of(self.a.m, &a.expr)) else { return };
+        if !self.a.m.function(cb).is_async {
+            return;
+        }
+        let info = self.info(cb);
+        let recv_binding = match strip(receiver) {
+            Expr::Ident(i) => self.a.m.binding_of(i),
+            _ => None,
+        };
+        let paused = info.pauses.iter().any(|p| recv_binding.is_none() || p.is_none() || *p == recv_binding);
+        if paused || info.limited {
+            return;
+        }
+        let Some(work) = info.awaited.and_then(|w| self.settle_work(w, 0)) else { return };
+        let name = work.shown();
+        let exhausts = Self::exhausts(&work);
+        let stream = self.a.text(&receiver.span());
+        let Callee::Expr(callee) = &call.callee else { return };
+        let primary = match strip(callee) {
+            Expr::Member(m) => self.a.cx.span(m.prop.span()),
+            _ => self.a.cx.span(call.span),
+        };
+        self.emit(Finding {
+            primary,
+            message: format!("async `{event}` listener starts {name} for every `{event}` event while the stream keeps flowing: nothing bounds how many run at once, and a large input exhausts {exhausts}"),
+            label: format!("a new {name} per `{event}` event, never paused"),
+            collection: stream.clone(),
+            secondary: None,
+            help: Some(format!(
+                "consume the stream with `for await (const item of {stream})` so each item waits for the previous one, or call `pause()` before the await and `resume()` after it"
+            )),
+        });
+    }
+
+    /// `pMap(xs, fn)` without `concurrency`, `async.map(xs, fn)`.
+    fn check_collection_api(&mut self, call: &CallExpr, api: &k::CollectionApi, name: &str) {
+        let unbounded = match api.bound {
+            Bound::Always => false,
+            Bound::Never => true,
+            Bound::OptionKey { arg, key } => match call.args.get(arg).map(|a| strip(&a.expr)) {
+                None => true,
+                Some(Expr::Object(o)) => !o.props.iter().any(|p| match p {
+                    PropOrSpread::Prop(p) => match &**p {
+                        Prop::KeyValue(kv) => matches!(&kv.key, PropName::Ident(i) if i.sym.as_str() == key),
+                        Prop::Shorthand(i) => i.sym.as_str() == key,
+                        _ => false,
+                    },
+                    PropOrSpread::Spread(_) => true,
+                }),
+                Some(_) => false,
+            },
+        };
+        if !unbounded || self.skip_context(call.span) {
+            return;
+        }
+        let Some(coll) = call.args.get(api.collection) else { return };
+        let work = call.args.get(api.collection + 1).and_then(|a| fn_of(self.a.m, &a.expr)).and_then(|f| {
+            let info = self.info(f);
+            if info.limited {
+                return None;
+            }
+            info.awaited.or(info.returned).and_then(|w| self.settle_work(w, 0))
+        });
+        let Some(work) = work else { return };
+        let Size::Unknown(origin) = self.a.size_of(&coll.expr, 0) else { return };
+        let text = self.a.text(&coll.expr.span());
+        let without = match api.bound {
+            Bound::OptionKey { key, .. } => format!(" with no `{key}` option"),
+            _ => String::new(),
+        };
+        let exhausts = Self::exhausts(&work);
+        self.emit(Finding {
+            primary: self.a.cx.span(call.span),
+            message: format!(
+                "`{text}` ({origin}) has no size limit and `{name}` runs one {} per element at once{without}: a large input exhausts {exhausts}",
+                work.shown()
+            ),
+            label: format!("one {} per element, all at once", work.shown()),
+            collection: text,
+            secondary: None,
+            help: Some(match api.bound {
+                Bound::OptionKey { key, .. } => format!("pass `{{ {key}: 8 }}` (a number that the pool or API can take)"),
+                _ => format!("use the `…Limit` form (`{}Limit(xs, 8, fn)`) or `…Series`", name),
+            }),
+        });
+    }
+}
+
+impl Visit for Shapes<'_, '_> {
+    fn visit_function(&mut self, n: &Function) {
+        let saved = std::mem::take(&mut self.loops);
+        n.visit_children_with(self);
+        self.loops = saved;
+    }
+
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        let saved = std::mem::take(&mut self.loops);
+        n.visit_children_with(self);
+        self.loops = saved;
+    }
+
+    fn visit_constructor(&mut self, n: &Constructor) {
+        let saved = std::mem::take(&mut self.loops);
+        n.visit_children_with(self);
+        self.loops = saved;
+    }
+
+    fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
+        n.left.visit_with(self);
+        n.right.visit_with(self);
+        self.loops.push(if n.is_await { None } else { Some((*n.right).clone()) });
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
+        n.left.visit_with(self);
+        n.right.visit_with(self);
+        self.loops.push(Some((*n.right).clone()));
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_for_stmt(&mut self, n: &ForStmt) {
+        n.init.visit_with(self);
+        n.test.visit_with(self);
+        n.update.visit_with(self);
+        self.loops.push(n.test.as_deref().and_then(counted_collection));
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_while_stmt(&mut self, n: &WhileStmt) {
+        n.test.visit_with(self);
+        self.loops.push(None);
+        n.body.visit_with(self);
+        self.loops.pop();
+    }
+
+    fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
+        self.loops.push(None);
+        n.body.visit_with(self);
+        self.loops.pop();
+        n.test.visit_with(self);
+    }
+
+    fn visit_expr_stmt(&mut self, n: &ExprStmt) {
+        if let Expr::Call(c) = strip(&n.expr) {
+            if callee_member(c).is_some_and(|(_, m)| k::FAN_OUT_METHODS.contains(&m.as_str())) {
+                self.check_map(c, None);
+            }
+        }
+        self.check_loop_statement(&n.expr);
+        n.visit_children_with(self);
+    }
+
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        if let Callee::Expr(callee) = &n.callee {
+            if let Some(q) = self.a.api_of(n) {
+                if k::matches(k::COMBINATORS, q) {
+                    let name = q.to_string();
+                    self.check_combinator(
+                        n,
+                        name.rsplit('.').next().map(|m| format!("Promise.{m}")).as_deref().unwrap_or(&name),
+                    );
+                } else if let Some(api) = k::collection_api(q) {
+                    let name = self.a.text(&callee.span());
+                    self.check_collection_api(n, api, &name);
+                }
+            }
+        }
+        if let Some((obj, method)) = callee_member(n) {
+            if k::FOR_EACH_METHODS.contains(&method.as_str()) {
+                self.check_for_each(n, obj);
+            }
+            if LISTENER_METHODS.contains(&method.as_str()) {
+                if let Some(Expr::Lit(Lit::Str(s))) = n.args.first().map(|a| strip(&a.expr)) {
+                    if let Some(event) = s.value.as_str() {
+                        if k::PER_ITEM_EVENTS.contains(&event) {
+                            self.check_listener(n, obj, event);
+                        }
+                    }
+                }
+            }
+        }
+        n.visit_children_with(self);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Syntax helpers.
+
+/// Whether a call runs inside a transaction it is handed (`{ transaction: t }`).
+fn passes_transaction(c: &CallExpr) -> bool {
+    c.args.iter().any(|a| match strip(&a.expr) {
+        Expr::Object(o) => o.props.iter().any(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => prop_name_is(&kv.key, k::TRANSACTION_KEYS),
+                Prop::Shorthand(i) => k::TRANSACTION_KEYS.contains(&i.sym.as_str()),
+                _ => false,
+            },
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    })
+}
+
+/// Whether a query call asks for a page: an options object with a limit key
+/// (`{ limit }`, `{ take: 20 }`), or a limit anywhere in its builder chain (`.limit(50)`).
+fn is_paged(c: &CallExpr) -> bool {
+    let limited_options = c.args.iter().any(|a| match strip(&a.expr) {
+        Expr::Object(o) => o.props.iter().any(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => prop_name_is(&kv.key, k::PAGE_LIMIT_KEYS),
+                Prop::Shorthand(i) => k::PAGE_LIMIT_KEYS.contains(&i.sym.as_str()),
+                _ => false,
+            },
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    });
+    if limited_options {
+        return true;
+    }
+    match callee_member(c) {
+        Some((obj, method)) => {
+            if k::PAGE_LIMIT_METHODS.contains(&method.as_str()) && !c.args.is_empty() {
+                return true;
+            }
+            match strip(obj) {
+                Expr::Call(inner) => is_paged(inner),
+                _ => false,
+            }
+        }
+        None => false,
+    }
+}
+
+fn prop_name_is(key: &PropName, names: &[&str]) -> bool {
+    match key {
+        PropName::Ident(i) => names.contains(&i.sym.as_str()),
+        PropName::Str(s) => s.value.as_str().is_some_and(|v| names.contains(&v)),
+        _ => false,
+    }
+}
+
+/// Strip parentheses and TypeScript-only wrappers.
+fn strip(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Paren(p) => &p.expr,
+            Expr::TsAs(x) => &x.expr,
+            Expr::TsNonNull(x) => &x.expr,
+            Expr::TsTypeAssertion(x) => &x.expr,
+            Expr::TsConstAssertion(x) => &x.expr,
+            Expr::TsSatisfies(x) => &x.expr,
+            Expr::TsInstantiation(x) => &x.expr,
+            _ => return e,
+        }
+    }
+}
+
+fn is_fn_like(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_))
+}
+
+fn is_length(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "length"))
+}
+
+fn callee_expr(c: &CallExpr) -> Option<&Expr> {
+    match &c.callee {
+        Callee::Expr(e) => Some(e),
+        _ => None,
+    }
+}
+
+/// Whether a camelCase or snake_case name has one of these words (`inTransaction` has
+/// `transaction`).
+fn has_word(name: &str, words: &[&str]) -> bool {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    for ch in name.chars() {
+        if ch == '_' || ch == '$' {
+            parts.push(std::mem::take(&mut cur));
+        } else if ch.is_ascii_uppercase() && !cur.is_empty() {
+            parts.push(std::mem::take(&mut cur));
+            cur.push(ch.to_ascii_lowercase());
+        } else {
+            cur.push(ch.to_ascii_lowercase());
+        }
+    }
+    parts.push(cur);
+    parts.iter().any(|p| words.contains(&p.as_str()))
+}
+
+/// The call a promise chain starts from: `limit(f)` in `limit(f).then(g).catch(h)`.
+fn chain_base(mut c: &CallExpr) -> &CallExpr {
+    while let Some((obj, method)) = callee_member(c) {
+        match strip(obj) {
+            Expr::Call(inner) if k::PROMISE_CHAIN_METHODS.contains(&method.as_str()) => c = inner,
+            _ => break,
+        }
+    }
+    c
+}
+
+/// `obj.method(...)`: the receiver and the method name.
+fn callee_member(c: &CallExpr) -> Option<(&Expr, Atom)> {
+    let Callee::Expr(callee) = &c.callee else { return None };
+    match strip(callee) {
+        Expr::Member(m) => match &m.prop {
+            MemberProp::Ident(p) => Some((&m.obj, p.sym.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The function an argument is: an inline function or a reference to a local one.
+fn fn_of(m: &FileModel, e: &Expr) -> Option<FnId> {
+    match strip(e) {
+        Expr::Arrow(a) => m.function_at(a.span),
+        Expr::Fn(f) => m.function_at(f.function.span),
+        Expr::Ident(_) => match m.resolve_expr(e) {
+            Target::Local(f) => Some(f),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The identifiers a declaration pattern binds.
+fn pat_idents(p: &Pat) -> Vec<&Ident> {
+    let mut out = Vec::new();
+    fn walk<'p>(p: &'p Pat, out: &mut Vec<&'p Ident>) {
+        match p {
+            Pat::Ident(b) => out.push(&b.id),
+            Pat::Object(o) => {
+                for prop in &o.props {
+                    match prop {
+                        ObjectPatProp::KeyValue(kv) => walk(&kv.value, out),
+                        ObjectPatProp::Assign(a) => out.push(&a.key.id),
+                        ObjectPatProp::Rest(r) => walk(&r.arg, out),
+                    }
+                }
+            }
+            Pat::Array(a) => a.elems.iter().flatten().for_each(|e| walk(e, out)),
+            Pat::Rest(r) => walk(&r.arg, out),
+            Pat::Assign(a) => walk(&a.left, out),
+            Pat::Expr(_) | Pat::Invalid(_) => {}
+        }
+    }
+    walk(p, &mut out);
+    out
+}
+
+/// A stable key for a variable or member path (`ids`, `req.body.ids`, `this.items`).
+fn path_key(m: &FileModel, e: &Expr) -> Option<String> {
+    match strip(e) {
+        Expr::Ident(i) => m.binding_of(i).map(|b| format!("#{}", b.0)),
+        Expr::This(_) => Some("this".to_string()),
+        Expr::Member(mm) => match &mm.prop {
+            MemberProp::Ident(p) => path_key(m, &mm.obj).map(|k| format!("{k}.{}", p.sym)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn contains(outer: ByteSpan, inner: ByteSpan) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_of_names() {
+        assert!(has_word("inTransaction", &["transaction"]));
+        assert!(has_word("run_in_transaction", &["transaction"]));
+        assert!(!has_word("transactionsCount", &["transaction"]));
+        assert!(!has_word("intransaction", &["transaction"]));
+    }
+
+    #[test]
+    fn sizes_combine() {
+        let unknown = || Size::Unknown("from the request body".into());
+        assert_eq!(join(Size::Bounded, unknown()), unknown());
+        assert_eq!(join(Size::Cycle, Size::Bounded), Size::Bounded);
+        assert_eq!(agree(vec![unknown(), Size::Bounded]), Size::Opaque);
+        assert_eq!(agree(vec![unknown(), Size::Cycle]), unknown());
+        assert_eq!(agree(vec![Size::Bounded, Size::Bounded]), Size::Bounded);
+        assert_eq!(agree(vec![Size::Cycle]), Size::Cycle);
+    }
+}
