@@ -3,12 +3,13 @@
 
 pub mod knowledge;
 
+pub mod await_race;
 pub mod blocking_call;
 
 use loopsafe_analyzer::Rule;
 
 /// Every rule, in the order they are documented.
-pub static ALL: &[&dyn Rule] = &[&blocking_call::BlockingCall];
+pub static ALL: &[&dyn Rule] = &[&blocking_call::BlockingCall, &await_race::AwaitRace];
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
