@@ -69,9 +69,10 @@ pub struct AwaitRace;
 
 impl Rule for AwaitRace {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        let mut clients = Clients { m: cx.model, modules: FxHashMap::default() };
+        let mut clients = Clients { m: cx.model, modules: FxHashMap::default(), optimistic_schema: false };
         cx.program.visit_with(&mut clients);
-        let mut finder = Finder { m: cx.model, clients: &clients.modules, out };
+        let mut finder =
+            Finder { m: cx.model, optimistic_schema: clients.optimistic_schema, clients: &clients.modules, out };
         cx.program.visit_with(&mut finder);
     }
 }
@@ -79,6 +80,7 @@ impl Rule for AwaitRace {
 /// Walks every function node and checks the async ones that run on the event loop.
 struct Finder<'a, 'o> {
     m: &'a FileModel,
+    optimistic_schema: bool,
     clients: &'a FxHashMap<BindingId, Atom>,
     out: &'o mut Vec<Diagnostic>,
 }
@@ -109,6 +111,7 @@ impl Finder<'_, '_> {
             docs: FxHashMap::default(),
             locked: false,
             optimistic: false,
+            optimistic_schema: self.optimistic_schema,
             shared: FxHashMap::default(),
             out: Vec::new(),
         };
@@ -150,9 +153,20 @@ impl Visit for Finder<'_, '_> {
 struct Clients<'a> {
     m: &'a FileModel,
     modules: FxHashMap<BindingId, Atom>,
+    /// `{ optimisticConcurrency: true }` (Mongoose) or a version option in a schema of this file.
+    optimistic_schema: bool,
 }
 
 impl Visit for Clients<'_> {
+    fn visit_key_value_prop(&mut self, n: &KeyValueProp) {
+        if prop_key(&n.key).is_some_and(|k| stores::OPTIMISTIC_SCHEMA_OPTIONS.contains(&k.as_str()))
+            && matches!(unwrap(&n.value), Expr::Lit(Lit::Bool(b)) if b.value)
+        {
+            self.optimistic_schema = true;
+        }
+        n.visit_children_with(self);
+    }
+
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
         if let (Pat::Ident(b), Some(init)) = (&n.name, &n.init) {
             let callee = match unwrap(init) {
@@ -378,6 +392,8 @@ struct Flow<'a> {
     locked: bool,
     /// After a `WATCH`.
     optimistic: bool,
+    /// The file declares a schema with optimistic concurrency: saves check the version.
+    optimistic_schema: bool,
     shared: FxHashMap<BindingId, bool>,
     out: Vec<Diagnostic>,
 }
@@ -600,7 +616,7 @@ impl Flow<'_> {
                     for a in &c.args {
                         t.add(self.expr(&a.expr));
                     }
-                    t.computed()
+                    t
                 }
             },
             Expr::New(n) => {
@@ -608,16 +624,42 @@ impl Flow<'_> {
                 for a in n.args.iter().flatten() {
                     t.add(self.expr(&a.expr));
                 }
-                t.computed()
+                t
             }
             Expr::Await(a) => self.await_expr(a),
             Expr::Bin(b) => {
                 let mut t = self.expr(&b.left);
                 t.add(self.expr(&b.right));
-                t.computed()
+                use BinaryOp::*;
+                match b.op {
+                    // arithmetic makes a new value from the old one: the shape of a lost update
+                    Add | Sub | Mul | Div | Mod | Exp | BitAnd | BitOr | BitXor | LShift | RShift | ZeroFillRShift => {
+                        t.computed()
+                    }
+                    // a default or a choice passes the value on unchanged
+                    LogicalOr | LogicalAnd | NullishCoalescing => t,
+                    // a comparison yields a fresh boolean
+                    _ => Taint::default(),
+                }
             }
-            Expr::Unary(u) => self.expr(&u.arg).computed(),
-            Expr::Update(u) => self.expr(&u.arg).computed(),
+            Expr::Unary(u) => {
+                let t = self.expr(&u.arg);
+                match u.op {
+                    UnaryOp::Minus | UnaryOp::Plus | UnaryOp::Tilde => t.computed(),
+                    _ => Taint::default(),
+                }
+            }
+            Expr::Update(u) => {
+                let t = self.expr(&u.arg).computed();
+                // `doc.views++` changes a record from its own value
+                if let Some(PathKey { root: PathRoot::Binding(b), segs }) = path_of(self.m, &u.arg) {
+                    if !segs.is_empty() {
+                        let span = self.m.span(u.span);
+                        self.mark_changed(b, span);
+                    }
+                }
+                t
+            }
             Expr::Assign(a) => self.assign(a),
             Expr::Cond(c) => {
                 self.expr(&c.test);
@@ -637,14 +679,14 @@ impl Flow<'_> {
                 for x in &tpl.exprs {
                     t.add(self.expr(x));
                 }
-                t.computed()
+                t
             }
             Expr::TaggedTpl(tt) => {
                 let mut t = Taint::default();
                 for x in &tt.tpl.exprs {
                     t.add(self.expr(x));
                 }
-                t.computed()
+                t
             }
             Expr::Array(a) => {
                 let mut t = Taint::default();
@@ -753,7 +795,10 @@ impl Flow<'_> {
 
     fn await_expr(&mut self, a: &AwaitExpr) -> Taint {
         let read = self.read_call(&a.arg);
+        // what an awaited operation returns is its own result: `x = await hash(x)` replaces `x`
+        // rather than updating it from a stale copy
         let mut t = self.expr(&a.arg);
+        t.0.retain(|(s, _)| !matches!(s, Src::Mem { .. }));
         let start = self.m.span(a.span).start;
         let await_kw = ByteSpan::new(start, start + 5);
         self.awaits.push(await_kw);
@@ -876,11 +921,13 @@ impl Flow<'_> {
         if let Some(site) = self.m.call_at(span) {
             self.effects(site, callee, args, &arg_taints);
         }
+        // a call passes on what it was given (`Number(n)`, `user.get('x')`) without making it a
+        // computation of its own
         let mut t = recv_taint;
         for a in arg_taints {
             t.add(a);
         }
-        t.computed()
+        t
     }
 
     /// Transaction and lock regions, and the write checks of a datastore call.
@@ -924,6 +971,16 @@ impl Flow<'_> {
         if let Expr::Ident(i) = unwrap(&me.obj) {
             if let Some(b) = m.binding_of(i) {
                 if let Some(&(r, dirty)) = self.docs.get(&b) {
+                    if stores::RECORD_SET_METHODS.contains(&method) {
+                        // `doc.set('n', doc.n - x)` changes the record in memory
+                        if arg_taints.iter().any(|t| t.computed_from_read(r)) {
+                            self.mark_changed(b, site.span);
+                        }
+                        return;
+                    }
+                    if self.optimistic_schema && stores::RECORD_WRITE_METHODS.contains(&method) {
+                        return;
+                    }
                     if stores::RECORD_WRITE_METHODS.contains(&method) && !self.reads[r].protected {
                         let computed = arg_taints.iter().any(|t| t.computed_from_read(r));
                         if dirty.is_some() || computed {
@@ -996,6 +1053,16 @@ impl Flow<'_> {
         }
     }
 
+    /// Note that record `b` was changed from its own stale value at `span`.
+    fn mark_changed(&mut self, b: BindingId, span: ByteSpan) {
+        if self.locked {
+            return;
+        }
+        if let Some(d) = self.docs.get_mut(&b) {
+            d.1.get_or_insert(span);
+        }
+    }
+
     fn assign(&mut self, a: &AssignExpr) -> Taint {
         let m = self.m;
         let compound =
@@ -1042,11 +1109,8 @@ impl Flow<'_> {
                         if compound {
                             t.0.push((Src::Store { read: r }, true));
                         }
-                        if t.computed_from_read(r) && !self.locked {
-                            let span = m.span(a.span);
-                            if let Some(d) = self.docs.get_mut(&b) {
-                                d.1.get_or_insert(span);
-                            }
+                        if t.computed_from_read(r) {
+                            self.mark_changed(b, m.span(a.span));
                         }
                         return t;
                     }

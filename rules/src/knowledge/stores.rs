@@ -163,3 +163,10 @@ pub const WRITE_BACK_WORDS: &[&str] = &[
     "set", "save", "update", "upsert", "put", "patch", "replace", "hset", "hmset", "mset", "setex", "psetex", "store",
     "persist", "write", "modify",
 ];
+
+/// Record methods that change the record in memory only (saved later with `save`).
+pub const RECORD_SET_METHODS: &[&str] = &["set", "setDataValue"];
+
+/// Schema options that make every save of a record check its version (Mongoose
+/// `optimisticConcurrency`, Sequelize `version`): then a stale save fails instead of overwriting.
+pub const OPTIMISTIC_SCHEMA_OPTIONS: &[&str] = &["optimisticConcurrency", "version"];
