@@ -780,9 +780,10 @@ impl Flow<'_> {
         if g.is_none() {
             return false;
         }
-        if m.function(binding.scope).context == Context::StartUp {
-            return true;
-        }
+        // shared only when a function between the use and the declaration runs once per event
+        // (a route or listener registered in the declaring function) or concurrently with itself
+        // (an async `map`/`forEach` callback); a callback handed to an unknown callee may run
+        // strictly one at a time (batch helpers, test runners)
         chain.iter().any(|&x| {
             let f = m.function(x);
             f.uses.iter().any(|u| match u {
