@@ -752,6 +752,33 @@ impl Flow<'_> {
         }
     }
 
+    /// Whether `path` is shared only because it is captured by callbacks that run concurrently
+    /// (`items.map(async …)`) rather than by every request.
+    fn concurrent_capture(&self, path: &PathKey) -> bool {
+        let PathRoot::Binding(b) = path.root else { return false };
+        let scope = self.m.binding(b).scope;
+        if scope == FnId::MODULE {
+            return false;
+        }
+        let mut g = Some(self.cur);
+        let mut concurrent = false;
+        while let Some(x) = g {
+            if x == scope || x == FnId::MODULE {
+                break;
+            }
+            let f = self.m.function(x);
+            for u in &f.uses {
+                match u {
+                    FnUse::Callback { kind: CallbackKind::Repeated, .. } => return false,
+                    FnUse::Callback { kind: CallbackKind::Sync, .. } if f.is_async => concurrent = true,
+                    _ => {}
+                }
+            }
+            g = f.parent;
+        }
+        concurrent
+    }
+
     fn binding_shared(&self, b: BindingId) -> bool {
         let m = self.m;
         let binding = m.binding(b);
@@ -1155,7 +1182,7 @@ impl Flow<'_> {
         if compound {
             if now > awaits_before {
                 let left = m.span(a.left.span());
-                self.report_mem(a, &text, left, self.awaits[awaits_before], true);
+                self.report_mem(a, &path, &text, left, self.awaits[awaits_before], true);
             }
             return t;
         }
@@ -1172,12 +1199,21 @@ impl Flow<'_> {
         });
         if let Some((span, idx)) = stale {
             let single = span.start >= m.span(a.span).start;
-            self.report_mem(a, &text, span, self.awaits[idx], single);
+            self.report_mem(a, &path, &text, span, self.awaits[idx], single);
         }
         t
     }
 
-    fn report_mem(&mut self, a: &AssignExpr, text: &str, read: ByteSpan, await_kw: ByteSpan, single: bool) {
+    fn report_mem(
+        &mut self,
+        a: &AssignExpr,
+        path: &PathKey,
+        text: &str,
+        read: ByteSpan,
+        await_kw: ByteSpan,
+        single: bool,
+    ) {
+        let who = if self.concurrent_capture(path) { "another call of this callback" } else { "another request" };
         let help = if single {
             format!("await the value first, then update `{text}` in one synchronous step (`const v = await …; {text} += v`), or serialize the updates with a mutex (`runExclusive`)")
         } else {
@@ -1187,7 +1223,7 @@ impl Flow<'_> {
             Diagnostic::new(
                 AwaitRace::META.id,
                 self.m.span(a.span),
-                format!("`{text}` is read before an await and written after it from the stale value: an update made meanwhile by another request is lost"),
+                format!("`{text}` is read before an await and written after it from the stale value: an update made meanwhile by {who} is lost"),
             )
             .with_label("written here from the stale value")
             .with_secondary(read, "read here")
