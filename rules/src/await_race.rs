@@ -343,6 +343,21 @@ impl Taint {
             }
         }
     }
+    fn copied(mut self) -> Taint {
+        for s in &mut self.0 {
+            s.1 = false;
+        }
+        self
+    }
+    fn reads(&self) -> Vec<usize> {
+        self.0
+            .iter()
+            .filter_map(|(s, _)| match s {
+                Src::Store { read } => Some(*read),
+                _ => None,
+            })
+            .collect()
+    }
     fn computed(mut self) -> Taint {
         for s in &mut self.0 {
             s.1 = true;
@@ -591,7 +606,8 @@ impl Flow<'_> {
                 self.mem_read(unwrap(e), i.span)
             }
             Expr::Member(me) => {
-                let mut t = self.expr(&me.obj);
+                // a field of a value is a copy of part of it, not a computation
+                let mut t = self.expr(&me.obj).copied();
                 if let MemberProp::Computed(c) = &me.prop {
                     self.expr(&c.expr);
                 }
@@ -600,7 +616,7 @@ impl Flow<'_> {
             }
             Expr::OptChain(o) => match &*o.base {
                 OptChainBase::Member(me) => {
-                    let mut t = self.expr(&me.obj);
+                    let mut t = self.expr(&me.obj).copied();
                     if let MemberProp::Computed(c) = &me.prop {
                         self.expr(&c.expr);
                     }
@@ -653,9 +669,14 @@ impl Flow<'_> {
                 let t = self.expr(&u.arg).computed();
                 // `doc.views++` changes a record from its own value
                 if let Some(PathKey { root: PathRoot::Binding(b), segs }) = path_of(self.m, &u.arg) {
-                    if !segs.is_empty() {
+                    let reads = self.locals.get(&b).map(Taint::reads).unwrap_or_default();
+                    if !segs.is_empty() && !reads.is_empty() {
+                        let mut own = Taint::default();
+                        for &r in &reads {
+                            own.0.push((Src::Store { read: r }, true));
+                        }
                         let span = self.m.span(u.span);
-                        self.mark_changed(b, span);
+                        self.changed_local(b, &reads, &own, span);
                     }
                 }
                 t
@@ -1081,6 +1102,26 @@ impl Flow<'_> {
         }
     }
 
+    /// A field of local `b`, which holds data from the reads `reads`, was assigned `t`: when `t`
+    /// is computed from one of them, `b` now holds a value computed from the stale read.
+    fn changed_local(&mut self, b: BindingId, reads: &[usize], t: &Taint, span: ByteSpan) {
+        for &r in reads {
+            if !t.computed_from_read(r) {
+                continue;
+            }
+            if let Some(local) = self.locals.get_mut(&b) {
+                for (s, c) in &mut local.0 {
+                    if matches!(s, Src::Store { read } if *read == r) {
+                        *c = true;
+                    }
+                }
+            }
+            if self.docs.get(&b).is_some_and(|d| d.0 == r) {
+                self.mark_changed(b, span);
+            }
+        }
+    }
+
     /// Note that record `b` was changed from its own stale value at `span`.
     fn mark_changed(&mut self, b: BindingId, span: ByteSpan) {
         if self.locked {
@@ -1130,16 +1171,16 @@ impl Flow<'_> {
                     self.expr(&c.expr);
                 }
                 let Some(path) = path else { return self.expr(&a.right) };
-                // a change to a record read from a store: `doc.balance -= amount`
+                // a change to a record read from a store: `doc.balance -= amount`, `data.n += 1`
                 if let PathRoot::Binding(b) = path.root {
-                    if let Some(&(r, _)) = self.docs.get(&b) {
+                    if let Some(reads) = self.locals.get(&b).map(Taint::reads).filter(|r| !r.is_empty()) {
                         let mut t = self.expr(&a.right);
                         if compound {
-                            t.0.push((Src::Store { read: r }, true));
+                            for &r in &reads {
+                                t.0.push((Src::Store { read: r }, true));
+                            }
                         }
-                        if t.computed_from_read(r) {
-                            self.mark_changed(b, m.span(a.span));
-                        }
+                        self.changed_local(b, &reads, &t, m.span(a.span));
                         return t;
                     }
                 }
