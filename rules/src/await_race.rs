@@ -386,6 +386,8 @@ struct StoreRead {
     /// The values that identify the record; `None` when they cannot be compared.
     leaves: Option<Vec<Leaf>>,
     sql_table: Option<String>,
+    /// The table of a query-builder read (`knex('items')`).
+    builder_table: Option<String>,
     desc: String,
     method: String,
     protected: bool,
@@ -865,6 +867,9 @@ impl Flow<'_> {
     fn read_call(&self, e: &Expr) -> Option<StoreRead> {
         let m = self.m;
         let mut e = unwrap(e);
+        if let Some(chain) = builder_chain(m, e) {
+            return self.builder_read(&chain, e);
+        }
         let mut protected = false;
         loop {
             let Expr::Call(c) = e else { return None };
@@ -918,11 +923,37 @@ impl Flow<'_> {
                 receiver,
                 leaves,
                 sql_table: sql.and_then(|s| sql_table(s, "FROM")),
+                builder_table: None,
                 desc,
                 method: method.to_string(),
                 protected,
             });
         }
+    }
+
+    /// A read through a query builder: `knex('items').where({ id }).first()`.
+    fn builder_read(&self, chain: &Chain<'_>, e: &Expr) -> Option<StoreRead> {
+        let methods: Vec<&str> = chain.steps.iter().map(|(m, _)| *m).collect();
+        let outer = *methods.first()?;
+        if !stores::BUILDER_READ_STEPS.contains(&outer)
+            || methods
+                .iter()
+                .any(|m| stores::BUILDER_WRITE_STEPS.contains(m) || stores::ATOMIC_BUILDER_STEPS.contains(m))
+        {
+            return None;
+        }
+        let protected = methods.iter().any(|m| stores::PROTECTING_STEPS.contains(m));
+        Some(StoreRead {
+            call: self.m.span(e.span()),
+            await_kw: ByteSpan::new(0, 0),
+            receiver: Some(chain.root.clone()),
+            leaves: Some(chain.where_leaves(self.m)),
+            sql_table: None,
+            builder_table: Some(chain.table.clone()),
+            desc: format!("{}('{}')", path_text(self.m, &chain.root), chain.table),
+            method: outer.to_string(),
+            protected,
+        })
     }
 
     fn receiver_module(&self, r: &PathKey) -> Option<Atom> {
@@ -944,6 +975,9 @@ impl Flow<'_> {
     fn store_of(&self, r: &StoreRead) -> Store {
         if r.sql_table.is_some() {
             return Store::Sql;
+        }
+        if r.builder_table.is_some() {
+            return Store::Builder;
         }
         if let Some(module) = r.receiver.as_ref().and_then(|p| self.receiver_module(p)) {
             if let Some((_, s)) = stores::STORE_MODULES.iter().find(|(m, _)| *m == module.as_str()) {
@@ -1016,6 +1050,28 @@ impl Flow<'_> {
             return;
         }
         let Expr::Member(me) = callee else { return };
+        // a query-builder update of the rows a builder read: `knex('items').where({ id }).update(…)`
+        if stores::BUILDER_WRITE_STEPS.contains(&method) {
+            if let Some(chain) = builder_chain(m, unwrap(&me.obj)) {
+                let leaves = chain.where_leaves(m);
+                for r in (0..self.reads.len()).rev() {
+                    let read = &self.reads[r];
+                    if read.protected
+                        || chain.steps.iter().any(|(s, _)| stores::PROTECTING_STEPS.contains(s))
+                        || read.builder_table.as_deref() != Some(chain.table.as_str())
+                        || read.receiver.as_ref() != Some(&chain.root)
+                        || !read.leaves.as_ref().is_some_and(|ls| ls.iter().all(|l| leaves.contains(l)))
+                    {
+                        continue;
+                    }
+                    if arg_taints.iter().any(|t| t.computed_from_read(r)) {
+                        self.report_store(r, site.span, None);
+                        return;
+                    }
+                }
+                return;
+            }
+        }
         // a record written through itself: `doc.save()`, `user.update({ n: user.n - 1 })`
         if let Expr::Ident(i) = unwrap(&me.obj) {
             if let Some(b) = m.binding_of(i) {
@@ -1407,4 +1463,77 @@ fn sql_self_relative(sql: &str) -> bool {
 
 fn sql_has_version(sql: &str) -> bool {
     sql_words(sql).iter().any(|w| stores::VERSION_KEYS.iter().any(|k| w.eq_ignore_ascii_case(k)))
+}
+
+/// A query-builder chain: a root call naming a table (`knex('items')`, `trx('items')`, or
+/// `db.select(…).from('items')`) and the steps called on it, outermost first.
+struct Chain<'e> {
+    root: PathKey,
+    table: String,
+    steps: Vec<(&'e str, &'e [ExprOrSpread])>,
+}
+
+impl Chain<'_> {
+    /// The values the `where` steps filter on.
+    fn where_leaves(&self, m: &FileModel) -> Vec<Leaf> {
+        let mut out = Vec::new();
+        for (name, args) in &self.steps {
+            if stores::BUILDER_FILTER_STEPS.contains(name) {
+                for a in *args {
+                    leaves_of(m, &a.expr, &mut out);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn builder_chain<'e>(m: &FileModel, e: &'e Expr) -> Option<Chain<'e>> {
+    let mut steps: Vec<(&'e str, &'e [ExprOrSpread])> = Vec::new();
+    let mut table: Option<String> = None;
+    let mut e = unwrap(e);
+    loop {
+        let Expr::Call(c) = e else { return None };
+        let Callee::Expr(callee) = &c.callee else { return None };
+        let first_str = c.args.first().and_then(|a| match unwrap(&a.expr) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
+            _ => None,
+        });
+        match unwrap(callee) {
+            Expr::Member(me) => {
+                let MemberProp::Ident(name) = &me.prop else { return None };
+                let name: &'e str = name.sym.as_str();
+                if !stores::BUILDER_STEPS.contains(&name) {
+                    // `this.knex('items')`: the root call through a property
+                    if steps.is_empty() {
+                        return None;
+                    }
+                    let root = path_of(m, callee)?;
+                    return Some(Chain { root, table: table.or(first_str)?, steps });
+                }
+                if stores::BUILDER_TABLE_STEPS.contains(&name) {
+                    if let Some(t) = &first_str {
+                        table.get_or_insert_with(|| t.clone());
+                    }
+                }
+                steps.push((name, &c.args));
+                match unwrap(&me.obj) {
+                    inner @ Expr::Call(_) => e = inner,
+                    obj => {
+                        // `db.select('n').from('items')`: the steps start on the client itself
+                        let root = path_of(m, obj)?;
+                        return Some(Chain { root, table: table?, steps });
+                    }
+                }
+            }
+            Expr::Ident(_) => {
+                if steps.is_empty() {
+                    return None;
+                }
+                let root = path_of(m, callee)?;
+                return Some(Chain { root, table: table.or(first_str)?, steps });
+            }
+            _ => return None,
+        }
+    }
 }

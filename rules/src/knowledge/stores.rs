@@ -91,6 +91,8 @@ pub enum Store {
     Prisma,
     Sequelize,
     TypeOrm,
+    /// A query builder (Knex and look-alikes).
+    Builder,
     Unknown,
 }
 
@@ -151,6 +153,9 @@ pub fn help(store: Store) -> &'static str {
         Store::TypeOrm => {
             "use `repository.increment`/`decrement`, or read with `setLock('pessimistic_write')` inside a transaction, or a `@VersionColumn`"
         }
+        Store::Builder => {
+            "update in the database with `.increment()`/`.decrement()` (or `knex.raw('n - ?', [x])`), or read with `.forUpdate()` inside `knex.transaction`"
+        }
         Store::Unknown => {
             "make the update atomic in the store, or run the read and the write in one transaction with a row lock (`SELECT … FOR UPDATE`), or add a version check to the write (optimistic locking)"
         }
@@ -170,3 +175,40 @@ pub const RECORD_SET_METHODS: &[&str] = &["set", "setDataValue"];
 /// Schema options that make every save of a record check its version (Mongoose
 /// `optimisticConcurrency`, Sequelize `version`): then a stale save fails instead of overwriting.
 pub const OPTIMISTIC_SCHEMA_OPTIONS: &[&str] = &["optimisticConcurrency", "version"];
+
+/// Query-builder steps (Knex and look-alikes) that may follow the call naming the table.
+pub const BUILDER_STEPS: &[&str] = &[
+    "where",
+    "andWhere",
+    "whereIn",
+    "orWhere",
+    "whereNot",
+    "first",
+    "select",
+    "from",
+    "table",
+    "into",
+    "pluck",
+    "limit",
+    "orderBy",
+    "update",
+    "increment",
+    "decrement",
+    "forUpdate",
+    "forShare",
+    "forNoKeyUpdate",
+    "transacting",
+    "returning",
+    "column",
+    "columns",
+];
+/// Steps that name the table.
+pub const BUILDER_TABLE_STEPS: &[&str] = &["from", "table", "into"];
+/// Steps whose arguments select the rows.
+pub const BUILDER_FILTER_STEPS: &[&str] = &["where", "andWhere"];
+/// Outermost steps of a builder read.
+pub const BUILDER_READ_STEPS: &[&str] = &["first", "where", "andWhere", "select", "pluck", "from"];
+/// Steps that write through a builder.
+pub const BUILDER_WRITE_STEPS: &[&str] = &["update"];
+/// Steps that change a column atomically in the database.
+pub const ATOMIC_BUILDER_STEPS: &[&str] = &["increment", "decrement"];
