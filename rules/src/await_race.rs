@@ -846,10 +846,11 @@ impl Flow<'_> {
 
     fn await_expr(&mut self, a: &AwaitExpr) -> Taint {
         let read = self.read_call(&a.arg);
-        // what an awaited operation returns is its own result: `x = await hash(x)` replaces `x`
-        // rather than updating it from a stale copy
-        let mut t = self.expr(&a.arg);
-        t.0.retain(|(s, _)| !matches!(s, Src::Mem { .. }));
+        // what an awaited operation returns is its own result, not a computation on its
+        // arguments: `x = await hash(x)` replaces `x`, and an answer fetched with a prompt built
+        // from a record is not that record's stale value
+        self.expr(&a.arg);
+        let mut t = Taint::default();
         let start = self.m.span(a.span).start;
         let await_kw = ByteSpan::new(start, start + 5);
         self.awaits.push(await_kw);
