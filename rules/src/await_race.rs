@@ -438,9 +438,9 @@ impl Flow<'_> {
             }
             Stmt::If(i) => {
                 self.expr(&i.test);
-                self.stmt(&i.cons);
+                self.branch(&i.cons);
                 if let Some(a) = &i.alt {
-                    self.stmt(a);
+                    self.branch(a);
                 }
             }
             Stmt::Return(r) => {
@@ -454,7 +454,11 @@ impl Flow<'_> {
             Stmt::Try(t) => {
                 self.block(&t.block);
                 if let Some(h) = &t.handler {
+                    let saved = self.save();
                     self.block(&h.body);
+                    if h.body.stmts.last().is_some_and(terminates) {
+                        self.restore(saved);
+                    }
                 }
                 if let Some(f) = &t.finalizer {
                     self.block(f);
@@ -511,6 +515,29 @@ impl Flow<'_> {
             Stmt::Labeled(l) => self.stmt(&l.body),
             _ => {}
         }
+    }
+
+    /// A branch that ends in `return` or `throw` does not reach the code after it: what it
+    /// changes (a record, a lock region) is forgotten when it ends.
+    fn branch(&mut self, s: &Stmt) {
+        if terminates(s) {
+            let saved = self.save();
+            self.stmt(s);
+            self.restore(saved);
+        } else {
+            self.stmt(s);
+        }
+    }
+
+    fn save(&self) -> Saved {
+        Saved { locals: self.locals.clone(), docs: self.docs.clone(), locked: self.locked, optimistic: self.optimistic }
+    }
+
+    fn restore(&mut self, s: Saved) {
+        self.locals = s.locals;
+        self.docs = s.docs;
+        self.locked = s.locked;
+        self.optimistic = s.optimistic;
     }
 
     fn for_head(&mut self, head: &ForHead, t: Taint) {
@@ -1536,5 +1563,23 @@ fn builder_chain<'e>(m: &FileModel, e: &'e Expr) -> Option<Chain<'e>> {
             }
             _ => return None,
         }
+    }
+}
+
+/// The state a branch that does not fall through must not leak.
+struct Saved {
+    locals: FxHashMap<BindingId, Taint>,
+    docs: FxHashMap<BindingId, (usize, Option<ByteSpan>)>,
+    locked: bool,
+    optimistic: bool,
+}
+
+/// Whether a statement always ends in `return` or `throw`.
+fn terminates(s: &Stmt) -> bool {
+    match s {
+        Stmt::Return(_) | Stmt::Throw(_) => true,
+        Stmt::Block(b) => b.stmts.last().is_some_and(terminates),
+        Stmt::If(i) => terminates(&i.cons) && i.alt.as_deref().is_some_and(terminates),
+        _ => false,
     }
 }
