@@ -21,16 +21,20 @@ use swc_ecma_visit::{Visit, VisitWith};
 ///   or `const cur = state.n; await save(); state.n = cur + 1`, where the target is module-level,
 ///   a class field through `this`, a property of such an object, or a variable captured by a
 ///   route handler or by callbacks that run concurrently (`items.map(async …)`);
-/// - in a datastore: a record read (`findById`, `findUnique`, `get`, `SELECT`), then written back
-///   with a value computed from it (`doc.n -= x; await doc.save()`, `redis.set(k, n + 1)`,
-///   `UPDATE … SET n = $1` of the same row) with no transaction, lock, version check or atomic
-///   operator.
+/// - in a datastore: a record read (`findById`, `findUnique`, `findOneBy`, `get`, `SELECT`,
+///   `knex('t').where(…).first()`), then written back with a value computed from it by arithmetic
+///   (`doc.n -= x; await doc.save()`, `repo.save(entity)`, `redis.set(k, n + 1)`,
+///   `UPDATE … SET n = $1` of the same row, `knex('t').where(…).update(…)`), through the same
+///   client or model and the same key, with no transaction, lock, version check or atomic operator.
 ///
-/// Locals, parameters and fresh objects that no other invocation sees, writes that do not use the
-/// stale value (`latest = await fetchLatest()`), values read again after the `await`, work inside
-/// `sequelize.transaction`, `prisma.$transaction`, `runExclusive`, `lock.acquire`, after
-/// `SELECT … FOR UPDATE`, atomic updates (`$inc`, `INCRBY`, `SET n = n + 1`), optimistic writes
-/// (a version in the filter) and start-up code are not reported.
+/// Locals, parameters and fresh objects that no other invocation sees, writes that do not compute
+/// from the stale value (`latest = await fetchLatest()`, `x = await hash(x)`, `doc.title = body`),
+/// values read again after the `await`, work inside `sequelize.transaction`, `prisma.$transaction`,
+/// `knex.transaction`, `runExclusive`, `lock.acquire` or between `BEGIN` and `COMMIT`, reads with
+/// `SELECT … FOR UPDATE` or a `{ transaction }`/`{ session }` option, atomic updates (`$inc`,
+/// `INCRBY`, `SET n = n + 1`, `{ increment }`), optimistic writes (a version in the filter, a
+/// schema with `optimisticConcurrency`), changes on a path that returns early, and start-up code
+/// are not reported.
 ///
 /// ## Why it matters
 /// Node runs one request at a time, but an `await` hands the thread to every other request. Two
