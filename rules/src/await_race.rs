@@ -251,6 +251,8 @@ enum Seg {
     Name(Atom),
     Var(BindingId),
     Lit(String),
+    /// The entry of a `Map` under a key: `counts.get(k)`.
+    Entry(Box<Seg>),
 }
 
 /// An access path compared structurally: `this.balance`, `cache[key]`, `state.counts['a']`.
@@ -321,6 +323,11 @@ fn path_text(m: &FileModel, p: &PathKey) -> String {
             }
             Seg::Var(b) => s.push_str(&format!("[{}]", m.binding(*b).name)),
             Seg::Lit(l) => s.push_str(&format!("[{l}]")),
+            Seg::Entry(k) => match &**k {
+                Seg::Var(b) => s.push_str(&format!(".get({})", m.binding(*b).name)),
+                Seg::Lit(l) => s.push_str(&format!(".get({l})")),
+                _ => s.push_str(".get(…)"),
+            },
         }
     }
     s
@@ -1033,8 +1040,26 @@ impl Flow<'_> {
             other => self.expr(other),
         };
         let arg_taints: Vec<Taint> = args.iter().map(|a| self.expr(&a.expr)).collect();
+        let mut entry_read = Taint::default();
         if let Some(site) = self.m.call_at(span) {
             self.effects(site, callee, args, &arg_taints);
+            let method = site.method.as_deref().unwrap_or("");
+            // a shared `Map` read and written around an await: `counts.set(k, counts.get(k) + await w())`
+            if stores::MAP_READ_METHODS.contains(&method) {
+                if let Some(path) = self.map_entry(callee, args, site, 1) {
+                    let span = self.m.span(span);
+                    entry_read.0.push((Src::Mem { path, span, awaits: self.awaits.len(), locked: self.locked }, false));
+                }
+            } else if stores::MAP_WRITE_METHODS.contains(&method) && !self.locked {
+                if let Some(path) = self.map_entry(callee, args, site, 2) {
+                    if let Some((read, idx)) = self.stale_mem(&path, &arg_taints[1]) {
+                        let write = self.m.span(span);
+                        let text = path_text(self.m, &path);
+                        let single = read.start >= write.start;
+                        self.report_mem(write, &path, &text, read, self.awaits[idx], single);
+                    }
+                }
+            }
         }
         // a call passes on what it was given (`Number(n)`, `user.get('x')`) without making it a
         // computation of its own
@@ -1042,6 +1067,7 @@ impl Flow<'_> {
         for a in arg_taints {
             t.add(a);
         }
+        t.add(entry_read);
         t
     }
 
@@ -1311,31 +1337,57 @@ impl Flow<'_> {
         if compound {
             if now > awaits_before {
                 let left = m.span(a.left.span());
-                self.report_mem(a, &path, &text, left, self.awaits[awaits_before], true);
+                self.report_mem(m.span(a.span), &path, &text, left, self.awaits[awaits_before], true);
             }
             return t;
         }
-        let fresh =
-            t.0.iter().any(|(s, _)| matches!(s, Src::Mem { path: p, awaits, .. } if *p == path && *awaits == now));
-        if fresh {
-            return t;
-        }
-        let stale = t.0.iter().find_map(|(s, c)| match s {
-            Src::Mem { path: p, span, awaits, locked } if *c && *p == path && *awaits < now && !*locked => {
-                Some((*span, *awaits))
-            }
-            _ => None,
-        });
-        if let Some((span, idx)) = stale {
+        if let Some((span, idx)) = self.stale_mem(&path, &t) {
             let single = span.start >= m.span(a.span).start;
-            self.report_mem(a, &path, &text, span, self.awaits[idx], single);
+            self.report_mem(m.span(a.span), &path, &text, span, self.awaits[idx], single);
         }
         t
     }
 
+    /// The read of `path`, computed into `t`, that an await has passed since; none when `t` also
+    /// reads `path` afresh.
+    fn stale_mem(&self, path: &PathKey, t: &Taint) -> Option<(ByteSpan, usize)> {
+        let now = self.awaits.len();
+        let fresh =
+            t.0.iter().any(|(s, _)| matches!(s, Src::Mem { path: p, awaits, .. } if p == path && *awaits == now));
+        if fresh {
+            return None;
+        }
+        t.0.iter().find_map(|(s, c)| match s {
+            Src::Mem { path: p, span, awaits, locked } if *c && p == path && *awaits < now && !*locked => {
+                Some((*span, *awaits))
+            }
+            _ => None,
+        })
+    }
+
+    /// The entry of a shared in-memory `Map` a synchronous `get`/`set` call addresses.
+    fn map_entry(&mut self, callee: &Expr, args: &[ExprOrSpread], site: &CallSite, arity: usize) -> Option<PathKey> {
+        if site.awaited || args.len() != arity {
+            return None;
+        }
+        let Expr::Member(me) = callee else { return None };
+        let mut path = path_of(self.m, &me.obj)?;
+        let key = match unwrap(&args[0].expr) {
+            Expr::Ident(i) => Seg::Var(self.m.binding_of(i)?),
+            Expr::Lit(Lit::Str(s)) => Seg::Lit(format!("'{}'", s.value.as_str()?)),
+            Expr::Lit(Lit::Num(n)) => Seg::Lit(n.value.to_string()),
+            _ => return None,
+        };
+        if !self.is_shared(&path) {
+            return None;
+        }
+        path.segs.push(Seg::Entry(Box::new(key)));
+        Some(path)
+    }
+
     fn report_mem(
         &mut self,
-        a: &AssignExpr,
+        write: ByteSpan,
         path: &PathKey,
         text: &str,
         read: ByteSpan,
@@ -1351,7 +1403,7 @@ impl Flow<'_> {
         self.out.push(
             Diagnostic::new(
                 AwaitRace::META.id,
-                self.m.span(a.span),
+                write,
                 format!("`{text}` is read before an await and written after it from the stale value: an update made meanwhile by {who} is lost"),
             )
             .with_label("written here from the stale value")

@@ -212,3 +212,7 @@ pub const BUILDER_READ_STEPS: &[&str] = &["first", "where", "andWhere", "select"
 pub const BUILDER_WRITE_STEPS: &[&str] = &["update"];
 /// Steps that change a column atomically in the database.
 pub const ATOMIC_BUILDER_STEPS: &[&str] = &["increment", "decrement"];
+
+/// Methods of an in-memory `Map` (called without `await`) that read and write one entry.
+pub const MAP_READ_METHODS: &[&str] = &["get"];
+pub const MAP_WRITE_METHODS: &[&str] = &["set"];
