@@ -6,7 +6,7 @@ use loopsafe_analyzer::model::{
 };
 use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
 use loopsafe_macros::rule;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use swc_atoms::Atom;
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
@@ -73,10 +73,21 @@ pub struct AwaitRace;
 
 impl Rule for AwaitRace {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        let mut clients = Clients { m: cx.model, modules: FxHashMap::default(), optimistic_schema: false };
+        let mut clients = Clients {
+            m: cx.model,
+            modules: FxHashMap::default(),
+            optimistic_schema: false,
+            private_methods: FxHashSet::default(),
+        };
         cx.program.visit_with(&mut clients);
-        let mut finder =
-            Finder { m: cx.model, optimistic_schema: clients.optimistic_schema, clients: &clients.modules, out };
+        let mut finder = Finder {
+            m: cx.model,
+            optimistic_schema: clients.optimistic_schema,
+            clients: &clients.modules,
+            protected: FxHashMap::default(),
+            private_methods: &clients.private_methods,
+            out,
+        };
         cx.program.visit_with(&mut finder);
     }
 }
@@ -86,6 +97,9 @@ struct Finder<'a, 'o> {
     m: &'a FileModel,
     optimistic_schema: bool,
     clients: &'a FxHashMap<BindingId, Atom>,
+    /// Memo of [`fn_protected`].
+    protected: FxHashMap<FnId, bool>,
+    private_methods: &'a FxHashSet<FnId>,
     out: &'o mut Vec<Diagnostic>,
 }
 
@@ -101,7 +115,7 @@ impl Finder<'_, '_> {
         if !f.is_async || f.is_generator || f.awaits.is_empty() || f.context == Context::StartUp {
             return;
         }
-        if fn_protected(m, id, 0) {
+        if fn_protected(m, id, 0, self.private_methods, &mut self.protected) {
             return;
         }
         let mut flow = Flow {
@@ -159,9 +173,26 @@ struct Clients<'a> {
     modules: FxHashMap<BindingId, Atom>,
     /// `{ optimisticConcurrency: true }` (Mongoose) or a version option in a schema of this file.
     optimistic_schema: bool,
+    /// Private class methods (`private`, `#name`): only this class calls them.
+    private_methods: FxHashSet<FnId>,
 }
 
 impl Visit for Clients<'_> {
+    fn visit_class_method(&mut self, n: &ClassMethod) {
+        if n.accessibility == Some(Accessibility::Private) {
+            if let Some(id) = self.m.function_at(n.function.span) {
+                self.private_methods.insert(id);
+            }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_private_method(&mut self, n: &PrivateMethod) {
+        if let Some(id) = self.m.function_at(n.function.span) {
+            self.private_methods.insert(id);
+        }
+        n.visit_children_with(self);
+    }
     fn visit_key_value_prop(&mut self, n: &KeyValueProp) {
         if prop_key(&n.key).is_some_and(|k| stores::OPTIMISTIC_SCHEMA_OPTIONS.contains(&k.as_str()))
             && matches!(unwrap(&n.value), Expr::Lit(Lit::Bool(b)) if b.value)
@@ -212,10 +243,32 @@ fn is_protecting_call(m: &FileModel, c: &CallSite) -> bool {
 
 /// Whether function `id` only runs inside a transaction or lock: it or an enclosing function is a
 /// callback of a transaction/lock wrapper, or every caller is itself protected.
-fn fn_protected(m: &FileModel, id: FnId, depth: u32) -> bool {
+fn fn_protected(
+    m: &FileModel,
+    id: FnId,
+    depth: u32,
+    private: &FxHashSet<FnId>,
+    memo: &mut FxHashMap<FnId, bool>,
+) -> bool {
     if depth > 8 {
         return false;
     }
+    if let Some(&p) = memo.get(&id) {
+        return p;
+    }
+    memo.insert(id, false); // cycle guard
+    let p = fn_protected_uncached(m, id, depth, private, memo);
+    memo.insert(id, p);
+    p
+}
+
+fn fn_protected_uncached(
+    m: &FileModel,
+    id: FnId,
+    depth: u32,
+    private: &FxHashSet<FnId>,
+    memo: &mut FxHashMap<FnId, bool>,
+) -> bool {
     let mut g = Some(id);
     while let Some(x) = g {
         if x == FnId::MODULE {
@@ -231,12 +284,22 @@ fn fn_protected(m: &FileModel, id: FnId, depth: u32) -> bool {
         }
         g = f.parent;
     }
+    // every call comes from protected code; a private method escapes nowhere
     let f = m.function(id);
-    !f.uses.is_empty()
-        && f.uses.iter().all(|u| match u {
-            FnUse::Called(c) => fn_protected(m, m.call(*c).caller, depth + 1),
-            _ => false,
-        })
+    let mut called = false;
+    for u in &f.uses {
+        match u {
+            FnUse::Called(c) => {
+                called = true;
+                if !fn_protected(m, m.call(*c).caller, depth + 1, private, memo) {
+                    return false;
+                }
+            }
+            FnUse::Escapes if private.contains(&id) => {}
+            _ => return false,
+        }
+    }
+    called
 }
 
 /// The root of an access path.
