@@ -1,6 +1,6 @@
 use crate::knowledge::stores::{self, Store};
 use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::knowledge::{name_has_word, sql_effect, CallbackKind, Effect};
+use loopsafe_analyzer::knowledge::{name_has_word, sql_effect, CallbackKind, Effect, LIFECYCLE_METHODS};
 use loopsafe_analyzer::model::{
     self, BindingId, BindingKind, CallSite, Context, FileModel, FnId, FnKind, FnUse, Target,
 };
@@ -113,6 +113,9 @@ impl Finder<'_, '_> {
         let m = self.m;
         let f = m.function(id);
         if !f.is_async || f.is_generator || f.awaits.is_empty() || f.context == Context::StartUp {
+            return;
+        }
+        if in_lifecycle_hook(m, id) {
             return;
         }
         if fn_protected(m, id, 0, self.private_methods, &mut self.protected) {
@@ -233,6 +236,20 @@ fn this_is_instance(m: &FileModel, id: FnId) -> bool {
         }
     }
     f.kind == FnKind::Method
+}
+
+/// Whether function `id` is (or is nested in) a framework lifecycle hook such as NestJS
+/// `onModuleInit`, which runs once at start-up or shutdown.
+fn in_lifecycle_hook(m: &FileModel, id: FnId) -> bool {
+    let mut g = Some(id);
+    while let Some(x) = g {
+        let f = m.function(x);
+        if f.kind == FnKind::Method {
+            return f.name.as_deref().is_some_and(|n| LIFECYCLE_METHODS.contains(&n));
+        }
+        g = f.parent;
+    }
+    false
 }
 
 /// Whether a call runs its callback inside a transaction or under a lock.
