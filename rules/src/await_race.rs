@@ -1008,7 +1008,7 @@ impl Flow<'_> {
                     }
                 }
             }
-            if m.effect(site) != Effect::Read {
+            if m.effect(site) != Effect::Read || stores::AGGREGATE_READ_WORDS.iter().any(|w| name_has_word(method, w)) {
                 return None;
             }
             let receiver = match unwrap(callee) {

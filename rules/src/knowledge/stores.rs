@@ -216,3 +216,8 @@ pub const ATOMIC_BUILDER_STEPS: &[&str] = &["increment", "decrement"];
 /// Methods of an in-memory `Map` (called without `await`) that read and write one entry.
 pub const MAP_READ_METHODS: &[&str] = &["get"];
 pub const MAP_WRITE_METHODS: &[&str] = &["set"];
+
+/// Reads that return a count or a summary rather than a record (matched on whole camelCase
+/// words): a value computed from them and written is not a lost update of a record.
+pub const AGGREGATE_READ_WORDS: &[&str] =
+    &["count", "countDocuments", "estimatedDocumentCount", "aggregate", "exists", "list", "search", "scan", "keys"];
