@@ -1,3 +1,4 @@
 //! Data the rules share beyond what the analyzer's model knows.
 
 pub mod fan_out;
+pub mod stores;
