@@ -7,6 +7,30 @@ use crate::engine::Report;
 use crate::rule::RuleMeta;
 use serde_json::{json, Value};
 
+/// An artifact location: relative to `%SRCROOT%` (the working directory) when the file is under
+/// it, an absolute `file://` URI otherwise. Relative URIs are percent-encoded.
+fn artifact(path: &str) -> Value {
+    let p = std::path::Path::new(path);
+    let rel = if p.is_absolute() {
+        std::env::current_dir().ok().and_then(|cwd| p.strip_prefix(&cwd).ok().map(|r| r.to_path_buf()))
+    } else {
+        Some(crate::project::normalize(p))
+    };
+    match rel {
+        Some(r) if !r.starts_with("..") => {
+            let mut uri = String::new();
+            for b in r.to_string_lossy().replace('\\', "/").bytes() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => uri.push(b as char),
+                    _ => uri.push_str(&format!("%{b:02X}")),
+                }
+            }
+            json!({ "uri": uri, "uriBaseId": "%SRCROOT%" })
+        }
+        _ => json!({ "uri": crate::format::lsp::file_uri(p) }),
+    }
+}
+
 fn level(s: crate::Severity) -> &'static str {
     match s {
         crate::Severity::Error => "error",
@@ -33,7 +57,7 @@ pub fn render(report: &Report, rules: &[&RuleMeta], version: &str) -> String {
     let mut results = Vec::new();
     for f in &report.files {
         let fps = file_fingerprints(f);
-        let uri = f.path.replace('\\', "/");
+        let location = artifact(&f.path);
         for (d, fp) in f.diagnostics.iter().zip(fps) {
             let s = f.source.position(d.span.start);
             let e = f.source.position(d.span.end);
@@ -47,7 +71,7 @@ pub fn render(report: &Report, rules: &[&RuleMeta], version: &str) -> String {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": uri, "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": location.clone(),
                         "region": { "startLine": s.line, "startColumn": s.column, "endLine": e.line, "endColumn": e.column }
                     }
                 }],
@@ -68,7 +92,7 @@ pub fn render(report: &Report, rules: &[&RuleMeta], version: &str) -> String {
                             "id": i + 1,
                             "message": { "text": l.text },
                             "physicalLocation": {
-                                "artifactLocation": { "uri": uri, "uriBaseId": "%SRCROOT%" },
+                                "artifactLocation": location.clone(),
                                 "region": { "startLine": ls.line, "startColumn": ls.column, "endLine": le.line, "endColumn": le.column }
                             }
                         })
@@ -92,7 +116,7 @@ pub fn render(report: &Report, rules: &[&RuleMeta], version: &str) -> String {
             json!({
                 "level": "error",
                 "message": { "text": e.message },
-                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": e.file.replace('\\', "/"), "uriBaseId": "%SRCROOT%" }, "region": region } }],
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact(&e.file), "region": region } }],
             })
         })
         .collect();
