@@ -4,11 +4,12 @@
 pub mod knowledge;
 
 pub mod blocking_call;
+pub mod sequential_await;
 
 use loopsafe_analyzer::Rule;
 
 /// Every rule, in the order they are documented.
-pub static ALL: &[&dyn Rule] = &[&blocking_call::BlockingCall];
+pub static ALL: &[&dyn Rule] = &[&blocking_call::BlockingCall, &sequential_await::SequentialAwait];
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
