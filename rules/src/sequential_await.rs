@@ -732,29 +732,24 @@ impl Walker<'_, '_> {
         }
         let calls: Vec<&str> = group.iter().map(|g| self.text(g.call_span)).collect();
         let fix = self.statement_fix(&group);
+        let joined = calls.join(", ");
         let shown = match &fix {
-            Some(f) if f.edits[0].replacement.len() <= 160 => {
-                format!("`{}`", f.edits[0].replacement.trim().replace('\n', " ").replace("  ", ""))
-            }
-            _ => {
-                let joined = calls.join(", ");
-                if joined.len() <= 120 {
-                    format!("`await Promise.all([{joined}])`")
-                } else {
-                    "`await Promise.all([...])`".to_string()
-                }
-            }
+            Some((_, head, _)) if head.len() + joined.len() <= 140 => format!("`{head}await Promise.all([{joined}])`"),
+            Some((_, head, _)) => format!("`{head}await Promise.all([...])`"),
+            None if joined.len() <= 120 => format!("`await Promise.all([{joined}])`"),
+            None => "`await Promise.all([...])`".to_string(),
         };
         d = d.with_help(format!("start them together and await them once: {shown}"));
-        if let Some(f) = fix {
+        if let Some((f, _, _)) = fix {
             d = d.with_fix(f);
         }
         self.out.push(d);
     }
 
     /// `const [a, b] = await Promise.all([f(), g()]);` for a run of plain declarations of one kind
-    /// and discarded awaits; `None` when the rewrite is not obviously equivalent.
-    fn statement_fix(&self, group: &[Member]) -> Option<Fix> {
+    /// and discarded awaits, with the declaration head (`const [a, b] = `) and the rewritten text;
+    /// `None` when the rewrite is not obviously equivalent.
+    fn statement_fix(&self, group: &[Member]) -> Option<(Fix, String, String)> {
         let mut kind: Option<VarDeclKind> = None;
         let mut pats: Vec<Option<&str>> = Vec::new();
         for g in group {
@@ -773,11 +768,21 @@ impl Walker<'_, '_> {
         let first = self.cx.span(group[0].span);
         let last = self.cx.span(group[group.len() - 1].span);
         let range = ByteSpan::new(first.start, last.end);
-        // comments inside would be lost
-        if self.m().comments.iter().any(|c| c.span.start < range.end && c.span.end > range.start) {
-            return None;
-        }
         let text = self.cx.source.text();
+        // comments between the calls move above the rewrite; those inside a call stay with it
+        let inside_call = |c: &ByteSpan| {
+            group.iter().any(|g| {
+                let s = self.cx.span(g.call_span);
+                c.start >= s.start && c.end <= s.end
+            })
+        };
+        let moved: Vec<&str> = self
+            .m()
+            .comments
+            .iter()
+            .filter(|c| c.span.start < range.end && c.span.end > range.start && !inside_call(&c.span))
+            .map(|c| &text[c.span.start as usize..c.span.end as usize])
+            .collect();
         let line_start = text[..first.start as usize].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let indent: String = text[line_start..first.start as usize].chars().take_while(|c| c.is_whitespace()).collect();
         if indent.len() != first.start as usize - line_start {
@@ -816,10 +821,17 @@ impl Walker<'_, '_> {
             s.push_str("]);");
             s
         };
-        Some(Fix {
+        let mut prefix = String::new();
+        for c in moved {
+            prefix.push_str(c);
+            prefix.push('\n');
+            prefix.push_str(&indent);
+        }
+        let fix = Fix {
             description: "run the awaits together with Promise.all".to_string(),
-            edits: vec![Edit { span: range, replacement }],
-        })
+            edits: vec![Edit { span: range, replacement: prefix + &replacement }],
+        };
+        Some((fix, head, replacement))
     }
 
     fn call_name(&self, g: &Member) -> String {
