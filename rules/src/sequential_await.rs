@@ -65,7 +65,7 @@ pub struct SequentialAwait;
 impl Rule for SequentialAwait {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let path = format!("/{}", cx.path.replace('\\', "/"));
-        if ordering::TEST_PATH_MARKERS.iter().any(|p| path.contains(p)) {
+        if ordering::TEST_PATH_MARKERS.iter().chain(ordering::ONE_SHOT_PATH_MARKERS).any(|p| path.contains(p)) {
             return;
         }
         let mut serial = SerialBindings { m: cx.model, found: FxHashSet::default() };
@@ -577,6 +577,37 @@ impl Walker<'_, '_> {
         Some((a, c, wrapped || w2))
     }
 
+    /// Whether a callee's receiver path goes through a serial resource: `this.queryRunner.query`,
+    /// `trx.select`, a binding the file got from `pool.connect()`.
+    fn serial_path(&self, callee: &Expr) -> bool {
+        let mut e = unwrap(callee);
+        loop {
+            match e {
+                Expr::Member(mem) => {
+                    if let MemberProp::Ident(p) = &mem.prop {
+                        if !std::ptr::eq(e, unwrap(callee)) && is_serial_name(&p.sym) {
+                            return true;
+                        }
+                    }
+                    e = unwrap(&mem.obj);
+                }
+                Expr::Call(c) => match &c.callee {
+                    Callee::Expr(x) => {
+                        if c.args.iter().any(|a| has_serial_option(&a.expr)) {
+                            return true;
+                        }
+                        e = unwrap(x)
+                    }
+                    _ => return false,
+                },
+                Expr::Ident(i) => {
+                    return self.m().binding_of(i).is_some_and(|b| self.serial.contains(&b)) || is_serial_name(&i.sym);
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// The role of an awaited call, `discarded` when its result is not used.
     fn role(&self, c: &CallExpr, refs: &Refs, discarded: bool) -> Role {
         let m = self.m();
@@ -593,7 +624,20 @@ impl Walker<'_, '_> {
                 return Role::Barrier;
             }
         }
-        if ordering::ORDER_WORDS.iter().any(|w| name_has_word(name, w)) {
+        if ordering::ORDER_WORDS.iter().any(|w| name_has_word(name, w))
+            || ordering::LOCAL_WORK_WORDS.iter().any(|w| name_has_word(name, w))
+            || camel_words(name).any(|w| ordering::WRITE_ANYWHERE_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
+        {
+            return Role::Barrier;
+        }
+        // a wrapper that runs a function it is handed (retry, cache, lock) runs arbitrary work
+        if c.args.iter().any(|a| matches!(unwrap(&a.expr), Expr::Fn(_) | Expr::Arrow(_))) {
+            return Role::Barrier;
+        }
+        if c.args.iter().any(|a| has_serial_option(&a.expr)) {
+            return Role::Barrier;
+        }
+        if self.serial_path(callee) || refs.all.iter().any(|&b| is_serial_name(&self.m().binding(b).name)) {
             return Role::Barrier;
         }
         if call.api().is_some_and(|q| ordering::LOCAL_MODULES.contains(&q.module.as_str())) {
@@ -610,8 +654,13 @@ impl Walker<'_, '_> {
         if self.writes_over_http(c) {
             return Role::Barrier;
         }
+        let sql_text_unknown = ordering::SQL_METHODS.contains(&name) && call.first_string_arg.is_none();
         match self.effect(call) {
             Effect::Read if discarded && ordering::GUARD_WORDS.iter().any(|w| name_has_word(name, w)) => Role::Barrier,
+            // a dropped result is run for what it does, unless its own name says it reads
+            Effect::Read if discarded && self.m().effect(call) != Effect::Read => Role::Barrier,
+            Effect::Read if sql_text_unknown && !discarded => Role::Neutral,
+            Effect::Read if sql_text_unknown => Role::Barrier,
             Effect::Read => Role::Read,
             // an unknown call whose result is dropped is run for what it does
             Effect::Unknown if !discarded => Role::Neutral,
@@ -927,6 +976,9 @@ impl Walker<'_, '_> {
         if scan.assigned.iter().any(|&b| !per_iteration(b)) {
             return;
         }
+        if scan.mutated.iter().any(|&b| !per_iteration(b) && scan.read_and_changed(b)) {
+            return;
+        }
         let changed: FxHashSet<BindingId> =
             scan.assigned.iter().chain(scan.mutated.iter()).copied().filter(|&b| !per_iteration(b)).collect();
         for h in &head {
@@ -980,8 +1032,11 @@ struct BodyScan<'a> {
     /// `x.y op= …` or `x.y++`: read-modify-write of shared state.
     compound_member: bool,
     assigned: FxHashSet<BindingId>,
-    /// Bindings whose object the body changes (`seen.add(x)`, `cache[k] = v`).
+    /// Bindings whose object the body changes (`seen.add(x)`, `cache[k] = v`), with how many
+    /// of their references are those changes.
     mutated: FxHashSet<BindingId>,
+    mutations: FxHashMap<BindingId, u32>,
+    references: FxHashMap<BindingId, u32>,
 }
 
 impl<'a> BodyScan<'a> {
@@ -994,6 +1049,8 @@ impl<'a> BodyScan<'a> {
             compound_member: false,
             assigned: FxHashSet::default(),
             mutated: FxHashSet::default(),
+            mutations: FxHashMap::default(),
+            references: FxHashMap::default(),
         }
     }
 
@@ -1007,6 +1064,18 @@ impl<'a> BodyScan<'a> {
             },
             _ => None,
         }
+    }
+
+    fn mutate(&mut self, b: BindingId) {
+        self.mutated.insert(b);
+        *self.mutations.entry(b).or_default() += 1;
+    }
+
+    /// A changed object that the body also reads (`if (seen.has(id)) …; seen.add(id)`): the
+    /// iterations talk to each other through it.
+    fn read_and_changed(&self, b: BindingId) -> bool {
+        self.mutated.contains(&b)
+            && self.references.get(&b).copied().unwrap_or(0) > self.mutations.get(&b).copied().unwrap_or(0)
     }
 
     fn assign_pat(&mut self, p: &Pat) {
@@ -1025,6 +1094,11 @@ impl<'a> BodyScan<'a> {
 }
 
 impl Visit for BodyScan<'_> {
+    fn visit_ident(&mut self, i: &Ident) {
+        if let Some(b) = self.m.binding_of(i) {
+            *self.references.entry(b).or_default() += 1;
+        }
+    }
     fn visit_await_expr(&mut self, n: &AwaitExpr) {
         self.awaits.push(Expr::Await(n.clone()));
         n.visit_children_with(self);
@@ -1061,7 +1135,7 @@ impl Visit for BodyScan<'_> {
                     self.compound_member = true;
                 }
                 if let Some(b) = self.root_binding(&mem.obj) {
-                    self.mutated.insert(b);
+                    self.mutate(b);
                 }
             }
             AssignTarget::Pat(p) => {
@@ -1096,7 +1170,7 @@ impl Visit for BodyScan<'_> {
         if let (Callee::Expr(c), false) = (&n.callee, reads) {
             if let Expr::Member(mem) = unwrap(c) {
                 if let Some(b) = self.root_binding(&mem.obj) {
-                    self.mutated.insert(b);
+                    self.mutate(b);
                 }
             }
         }
@@ -1356,4 +1430,38 @@ fn join_names(names: &[String]) -> String {
 fn number_word(n: usize) -> String {
     const WORDS: &[&str] = &["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
     WORDS.get(n).map(|w| w.to_string()).unwrap_or_else(|| n.to_string())
+}
+
+/// The camelCase (or snake_case) words of a name: `getOrCreateUser` → get, Or, Create, User.
+fn camel_words(name: &str) -> impl Iterator<Item = &str> {
+    let mut starts = vec![0];
+    let b = name.as_bytes();
+    for i in 1..b.len() {
+        if (b[i].is_ascii_uppercase() && !b[i - 1].is_ascii_uppercase()) || b[i - 1] == b'_' {
+            starts.push(i);
+        }
+    }
+    starts.push(b.len());
+    (0..starts.len() - 1).map(move |k| name[starts[k]..starts[k + 1]].trim_matches('_')).filter(|w| !w.is_empty())
+}
+
+fn is_serial_name(name: &str) -> bool {
+    ordering::SERIAL_NAMES.contains(&name)
+}
+
+/// `{ transaction: t }`, `{ transacting: trx }`: an option that puts the call in a transaction.
+fn has_serial_option(e: &Expr) -> bool {
+    let Expr::Object(o) = unwrap(e) else { return false };
+    o.props.iter().any(|p| match p {
+        PropOrSpread::Prop(p) => match &**p {
+            Prop::KeyValue(kv) => match &kv.key {
+                PropName::Ident(i) => ordering::SERIAL_OPTION_KEYS.contains(&i.sym.as_str()),
+                PropName::Str(s) => s.value.as_str().is_some_and(|v| ordering::SERIAL_OPTION_KEYS.contains(&v)),
+                _ => false,
+            },
+            Prop::Shorthand(i) => ordering::SERIAL_OPTION_KEYS.contains(&i.sym.as_str()),
+            _ => false,
+        },
+        PropOrSpread::Spread(_) => false,
+    })
 }

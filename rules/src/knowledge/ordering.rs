@@ -120,3 +120,114 @@ pub const LOCAL_MODULES: &[&str] = &[
     "readline",
     "worker_threads",
 ];
+
+/// Path fragments of one-shot scripts (migrations, seeds): they run once, in order, and their
+/// latency does not matter.
+pub const ONE_SHOT_PATH_MARKERS: &[&str] = &["/migrations/", "/migration/", "/seeds/", "/seeders/", "/seed/"];
+
+/// Names of bindings and properties that hold a transaction or a single connection
+/// (`trx`, `this.queryRunner`, `options.transacting`): calls through them are serial.
+pub const SERIAL_NAMES: &[&str] = &["trx", "tx", "txn", "transaction", "transacting", "queryRunner", "session", "t"];
+
+/// Option keys that run a query inside a transaction or session (`{ transaction: t }`).
+pub const SERIAL_OPTION_KEYS: &[&str] = &["transaction", "transacting", "session", "trx", "queryRunner", "client"];
+
+/// Call names (whole camelCase words) that do local or CPU work rather than a round-trip:
+/// running them together saves nothing worth a review comment.
+pub const LOCAL_WORK_WORDS: &[&str] = &[
+    "render",
+    "compute",
+    "calculate",
+    "parse",
+    "format",
+    "serialize",
+    "compile",
+    "resolve",
+    "is",
+    "has",
+    "can",
+    "hash",
+    "sign",
+    "encrypt",
+    "decrypt",
+    "compress",
+    "decompress",
+    "transform",
+    "convert",
+    "build",
+    "generate",
+    "template",
+    "readFile",
+    "readJson",
+    "readJSON",
+    "readdir",
+    "stat",
+    "lstat",
+    "access",
+    "pathExists",
+    "glob",
+    "realpath",
+];
+
+/// Words that make a call a write wherever they appear in its name (`getOrCreateUser`,
+/// `verifySenderPropertyUpdate`, `editSharedSenderOptions`): the shared hints look at the first
+/// word only.
+pub const WRITE_ANYWHERE_WORDS: &[&str] = &[
+    "create",
+    "update",
+    "upsert",
+    "delete",
+    "remove",
+    "insert",
+    "save",
+    "edit",
+    "modify",
+    "change",
+    "send",
+    "set",
+    "write",
+    "publish",
+    "destroy",
+    "increment",
+    "decrement",
+    "mark",
+    "reset",
+    "sync",
+    "import",
+    "register",
+    "store",
+    "persist",
+    "assign",
+    "attach",
+    "detach",
+    "toggle",
+    "enable",
+    "disable",
+    "activate",
+    "deactivate",
+    "approve",
+    "reject",
+    "confirm",
+    "invite",
+    "grant",
+    "revoke",
+    "charge",
+    "refund",
+    "pay",
+    "capture",
+    "transfer",
+    "enqueue",
+    "schedule",
+    "track",
+    "record",
+    "notify",
+    "emit",
+    "dispatch",
+    "consume",
+    "claim",
+    "redeem",
+    "cancel",
+];
+
+/// Methods that take SQL text: with a non-literal first argument their effect is unknown.
+pub const SQL_METHODS: &[&str] = &["query", "execute", "raw", "run", "exec", "all", "one", "none", "any", "many"];
