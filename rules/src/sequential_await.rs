@@ -948,14 +948,15 @@ impl Walker<'_, '_> {
     // -----------------------------------------------------------------------------------------
     // Loops
 
-    /// `iteration`: the per-iteration bindings of the loop head. `head_reads`: what the head reads
-    /// on every iteration (a `for` test and update, the iterated collection).
+    /// `iteration`: the per-iteration bindings of the loop head. `head`: what the head reads on
+    /// every iteration (a `for` test, the iterated collection). `each`: for a `for…of`, the
+    /// iteration pattern and the collection, to name them in the help.
     fn check_loop(
         &mut self,
-        loop_span: Span,
         head_span: Span,
         iteration: Vec<BindingId>,
         head: Vec<&Expr>,
+        each: Option<(Span, &Expr)>,
         body: &Stmt,
     ) {
         let m = self.m();
@@ -1004,7 +1005,6 @@ impl Walker<'_, '_> {
         }
         let first = &reads[0];
         let name = self.call_name(first);
-        let _ = loop_span;
         let message = format!(
             "{name} is awaited in every iteration of this loop though no iteration needs another's result: the round-trips run one after another, one per item"
         );
@@ -1014,9 +1014,21 @@ impl Walker<'_, '_> {
         for g in &reads[1..] {
             d = d.with_secondary(self.cx.span(g.await_span), "also awaited per iteration");
         }
-        d = d.with_help(
-            "map the items to promises and await them together: `await Promise.all(items.map(async (item) => …))` when the collection is small and known; otherwise bound the concurrency with a pool (`p-limit`, `p-map` with `{ concurrency }`) so the fix does not become an unbounded fan-out",
-        );
+        let (list, pat) = match each {
+            Some((pat, list)) if self.text(pat).len() <= 40 && self.text(list.span()).len() <= 40 => {
+                (self.text(list.span()).to_string(), self.text(pat).to_string())
+            }
+            _ => ("items".to_string(), "item".to_string()),
+        };
+        let help = match each {
+            Some((_, Expr::Array(a))) if a.elems.len() <= 16 => format!(
+                "the list is short and fixed: start the iterations together with `await Promise.all({list}.map(async ({pat}) => …))`"
+            ),
+            _ => format!(
+                "start the iterations together through a bounded pool, e.g. with p-limit: `const limit = pLimit(5); await Promise.all({list}.map(({pat}) => limit(async () => …)))`; a plain `Promise.all` only when the collection is small and known, so the fix does not become an unbounded fan-out"
+            ),
+        };
+        d = d.with_help(help);
         self.out.push(d);
     }
 }
@@ -1303,7 +1315,11 @@ impl Visit for Walker<'_, '_> {
         if self.active() && !n.is_await {
             if let Some(iteration) = loop_bindings(self.m(), &n.left) {
                 let head = Span::new(n.span.lo, n.right.span().hi);
-                self.check_loop(n.span, head, iteration, vec![&n.right], &n.body);
+                let each = match &n.left {
+                    ForHead::VarDecl(v) => Some((v.decls[0].name.span(), unwrap(&n.right))),
+                    _ => None,
+                };
+                self.check_loop(head, iteration, vec![&n.right], each, &n.body);
             }
         }
         n.visit_children_with(self);
@@ -1313,7 +1329,7 @@ impl Visit for Walker<'_, '_> {
         if self.active() {
             if let Some(iteration) = loop_bindings(self.m(), &n.left) {
                 let head = Span::new(n.span.lo, n.right.span().hi);
-                self.check_loop(n.span, head, iteration, vec![&n.right], &n.body);
+                self.check_loop(head, iteration, vec![&n.right], None, &n.body);
             }
         }
         n.visit_children_with(self);
@@ -1327,7 +1343,7 @@ impl Visit for Walker<'_, '_> {
                 head.extend(n.test.as_deref());
                 let end = n.update.as_ref().map(|u| u.span().hi).or(n.test.as_ref().map(|t| t.span().hi));
                 let head_span = Span::new(n.span.lo, end.unwrap_or(n.span.lo));
-                self.check_loop(n.span, head_span, iteration, head, &n.body);
+                self.check_loop(head_span, iteration, head, None, &n.body);
             }
         }
         n.visit_children_with(self);
