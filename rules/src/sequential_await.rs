@@ -498,7 +498,16 @@ impl Walker<'_, '_> {
         let m = self.m();
         let mut reads = 0;
         let mut result = Effect::Unknown;
-        for &c in &m.function(f).calls {
+        // the body's calls, and those of the callbacks and closures defined in it
+        let mut fns = vec![f];
+        let mut i = 0;
+        while i < fns.len() && fns.len() < 256 {
+            let parent = fns[i];
+            fns.extend(m.functions.iter().filter(|g| g.parent == Some(parent)).map(|g| g.id));
+            i += 1;
+        }
+        let calls: Vec<_> = fns.iter().flat_map(|&g| m.function(g).calls.iter().copied()).collect();
+        for &c in &calls {
             let call = m.call(c);
             if call
                 .api()
