@@ -872,7 +872,12 @@ impl Walker<'_, '_> {
             let mut s = format!("{head}await Promise.all([\n");
             for c in &calls {
                 s.push_str(&inner);
-                s.push_str(c);
+                // continuation lines move in with the call, unless a template literal could span them
+                if c.contains('`') || c.contains("\\\n") {
+                    s.push_str(c);
+                } else {
+                    s.push_str(&c.replace('\n', "\n  "));
+                }
                 s.push_str(",\n");
             }
             s.push_str(&indent);
