@@ -121,9 +121,11 @@ pub const LOCAL_MODULES: &[&str] = &[
     "worker_threads",
 ];
 
-/// Path fragments of one-shot scripts (migrations, seeds): they run once, in order, and their
-/// latency does not matter.
-pub const ONE_SHOT_PATH_MARKERS: &[&str] = &["/migrations/", "/migration/", "/seeds/", "/seeders/", "/seed/"];
+/// Directories of one-shot scripts and start-up code (migrations, seeds, loaders, CLIs): they run
+/// once, in order, and their latency does not matter. The same directories the model treats as
+/// start-up files on the main branch.
+pub const ONE_SHOT_PATH_MARKERS: &[&str] =
+    &["/migrations/", "/migration/", "/seeds/", "/seeders/", "/seed/", "/scripts/", "/bin/", "/loaders/", "/cli/"];
 
 /// Names of bindings and properties that hold a transaction or a single connection
 /// (`trx`, `this.queryRunner`, `options.transacting`): calls through them are serial.
