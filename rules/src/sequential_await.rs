@@ -68,15 +68,40 @@ impl Rule for SequentialAwait {
         if ordering::TEST_PATH_MARKERS.iter().chain(ordering::ONE_SHOT_PATH_MARKERS).any(|p| path.contains(p)) {
             return;
         }
-        let mut serial = SerialBindings { m: cx.model, found: FxHashSet::default() };
-        cx.program.visit_with(&mut serial);
+        // nothing to judge without an async function on the event loop that awaits
+        let m = cx.model;
+        if !m.functions.iter().any(|f| f.is_async && !f.awaits.is_empty() && f.context != Context::StartUp) {
+            return;
+        }
         let mut w = Walker {
             cx,
             out,
             stack: Vec::new(),
-            serial: serial.found,
+            serial: FxHashSet::default(),
             local_effects: RefCell::new(FxHashMap::default()),
+            children: std::cell::OnceCell::new(),
+            judged: Vec::new(),
+            wanted: Vec::new(),
         };
+        // which functions are judged, and which hold a judged function: the walk skips the rest
+        let n = m.functions.len();
+        let mut judged = vec![false; n];
+        let mut wanted = vec![false; n];
+        for f in &m.functions {
+            if f.is_async && !f.awaits.is_empty() && w.function_is_judged(f.id) {
+                judged[f.id.0 as usize] = true;
+                let mut cur = Some(f.id);
+                while let Some(c) = cur {
+                    if wanted[c.0 as usize] {
+                        break;
+                    }
+                    wanted[c.0 as usize] = true;
+                    cur = m.function(c).parent;
+                }
+            }
+        }
+        w.judged = judged;
+        w.wanted = wanted;
         cx.program.visit_with(&mut w);
     }
 }
@@ -198,63 +223,65 @@ struct Refs {
     depth: u32,
 }
 
-fn refs_of(m: &FileModel, e: &Expr) -> Refs {
-    struct V<'a> {
-        m: &'a FileModel,
-        r: Refs,
-    }
-    impl Visit for V<'_> {
-        fn visit_ident(&mut self, i: &Ident) {
-            if let Some(b) = self.m.binding_of(i) {
-                self.r.all.insert(b);
-            }
-        }
-        fn visit_await_expr(&mut self, n: &AwaitExpr) {
-            if self.r.depth == 0 {
-                self.r.side_effects = true;
-            }
-            n.visit_children_with(self);
-        }
-        fn visit_yield_expr(&mut self, n: &YieldExpr) {
-            if self.r.depth == 0 {
-                self.r.side_effects = true;
-            }
-            n.visit_children_with(self);
-        }
-        fn visit_assign_expr(&mut self, n: &AssignExpr) {
-            if self.r.depth == 0 {
-                self.r.side_effects = true;
-            }
-            n.visit_children_with(self);
-        }
-        fn visit_update_expr(&mut self, n: &UpdateExpr) {
-            if self.r.depth == 0 {
-                self.r.side_effects = true;
-            }
-            n.visit_children_with(self);
-        }
-        fn visit_call_expr(&mut self, n: &CallExpr) {
-            if self.r.depth == 0 {
-                for a in &n.args {
-                    whole_bindings(self.m, &a.expr, &mut self.r.whole);
-                }
-            }
-            n.visit_children_with(self);
-        }
-        fn visit_function(&mut self, n: &Function) {
-            self.r.depth += 1;
-            n.visit_children_with(self);
-            self.r.depth -= 1;
-        }
-        fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
-            self.r.depth += 1;
-            n.visit_children_with(self);
-            self.r.depth -= 1;
-        }
-    }
-    let mut v = V { m, r: Refs::default() };
-    e.visit_with(&mut v);
+fn refs_of<'a, T: VisitWith<RefsVisitor<'a>>>(m: &'a FileModel, node: &T) -> Refs {
+    let mut v = RefsVisitor { m, r: Refs::default() };
+    node.visit_with(&mut v);
     v.r
+}
+
+struct RefsVisitor<'a> {
+    m: &'a FileModel,
+    r: Refs,
+}
+
+impl Visit for RefsVisitor<'_> {
+    fn visit_ident(&mut self, i: &Ident) {
+        if let Some(b) = self.m.binding_of(i) {
+            self.r.all.insert(b);
+        }
+    }
+    fn visit_await_expr(&mut self, n: &AwaitExpr) {
+        if self.r.depth == 0 {
+            self.r.side_effects = true;
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_yield_expr(&mut self, n: &YieldExpr) {
+        if self.r.depth == 0 {
+            self.r.side_effects = true;
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_assign_expr(&mut self, n: &AssignExpr) {
+        if self.r.depth == 0 {
+            self.r.side_effects = true;
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_update_expr(&mut self, n: &UpdateExpr) {
+        if self.r.depth == 0 {
+            self.r.side_effects = true;
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        if self.r.depth == 0 {
+            for a in &n.args {
+                whole_bindings(self.m, &a.expr, &mut self.r.whole);
+            }
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_function(&mut self, n: &Function) {
+        self.r.depth += 1;
+        n.visit_children_with(self);
+        self.r.depth -= 1;
+    }
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        self.r.depth += 1;
+        n.visit_children_with(self);
+        self.r.depth -= 1;
+    }
 }
 
 fn whole_bindings(m: &FileModel, e: &Expr, out: &mut FxHashSet<BindingId>) {
@@ -324,44 +351,35 @@ fn is_inert(e: &Expr) -> bool {
     !v.active
 }
 
-/// Bindings that hold a serial resource: a transaction, a single connection, a session or a lock
-/// (`const client = await pool.connect()`, `const t = await sequelize.transaction()`). Queries
-/// through one of them run one at a time whatever the code says.
-struct SerialBindings<'a> {
-    m: &'a FileModel,
-    found: FxHashSet<BindingId>,
-}
-
-impl Visit for SerialBindings<'_> {
-    fn visit_var_declarator(&mut self, n: &VarDeclarator) {
-        if let Some(init) = &n.init {
+/// Note the bindings a statement list declares that hold a serial resource: a transaction, a
+/// single connection, a session or a lock (`const client = await pool.connect()`,
+/// `const t = await sequelize.transaction()`). Queries through one of them run one at a time
+/// whatever the code says. Lists are seen outer block first, so a declaration is noted before
+/// the inner blocks that use it are judged.
+fn note_serial_bindings<'s>(
+    m: &FileModel,
+    stmts: impl IntoIterator<Item = &'s Stmt>,
+    found: &mut FxHashSet<BindingId>,
+) {
+    for st in stmts {
+        let Stmt::Decl(Decl::Var(v)) = st else { continue };
+        for d in &v.decls {
+            let Some(init) = &d.init else { continue };
             let mut e = unwrap(init);
             if let Expr::Await(a) = e {
                 e = unwrap(&a.arg);
             }
-            if let Expr::Call(c) = e {
-                if let Some(call) = self.m.call_at(c.span) {
-                    let serial = call
-                        .method
-                        .as_deref()
-                        .is_some_and(|name| ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w)))
-                        || matches!(self.m.effect(call), Effect::Transaction | Effect::Lock);
-                    if serial {
-                        struct Ids<'b>(&'b FileModel, &'b mut FxHashSet<BindingId>);
-                        impl Visit for Ids<'_> {
-                            fn visit_binding_ident(&mut self, b: &BindingIdent) {
-                                if let Some(id) = self.0.binding_of(&b.id) {
-                                    self.1.insert(id);
-                                }
-                            }
-                            fn visit_expr(&mut self, _: &Expr) {}
-                        }
-                        n.name.visit_with(&mut Ids(self.m, &mut self.found));
-                    }
-                }
+            let Expr::Call(c) = e else { continue };
+            let Some(call) = m.call_at(c.span) else { continue };
+            let serial = call
+                .method
+                .as_deref()
+                .is_some_and(|name| ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w)))
+                || matches!(m.effect(call), Effect::Transaction | Effect::Lock);
+            if serial {
+                found.extend(pattern_bindings(m, &d.name));
             }
         }
-        n.visit_children_with(self);
     }
 }
 
@@ -379,6 +397,11 @@ struct Walker<'a, 'o> {
     stack: Vec<Frame>,
     serial: FxHashSet<BindingId>,
     local_effects: RefCell<FxHashMap<FnId, Effect>>,
+    /// Per function: judged, and judged or holding a judged function.
+    judged: Vec<bool>,
+    wanted: Vec<bool>,
+    /// The functions defined directly in each function, built on first use.
+    children: std::cell::OnceCell<FxHashMap<FnId, Vec<FnId>>>,
 }
 
 /// One awaited call that may join a group.
@@ -422,9 +445,12 @@ impl Walker<'_, '_> {
         self.cx.source.text().get(s.start as usize..s.end as usize).unwrap_or("")
     }
 
-    fn enter(&mut self, span: Span) {
-        let active = self.m().function_at(span).is_some_and(|id| self.function_is_judged(id));
+    /// Enter a function node; `false` when nothing inside it is judged and the walk may skip it.
+    fn enter(&mut self, span: Span) -> bool {
+        let id = self.m().function_at(span);
+        let active = id.is_some_and(|id| self.judged[id.0 as usize]);
         self.stack.push(Frame { active });
+        id.is_none_or(|id| self.wanted[id.0 as usize])
     }
 
     /// Async, not a generator, on the event loop, not inside a transaction, lock or test callback,
@@ -499,11 +525,19 @@ impl Walker<'_, '_> {
         let mut reads = 0;
         let mut result = Effect::Unknown;
         // the body's calls, and those of the callbacks and closures defined in it
+        let children = self.children.get_or_init(|| {
+            let mut map: FxHashMap<FnId, Vec<FnId>> = FxHashMap::default();
+            for g in &m.functions {
+                if let Some(p) = g.parent {
+                    map.entry(p).or_default().push(g.id);
+                }
+            }
+            map
+        });
         let mut fns = vec![f];
         let mut i = 0;
         while i < fns.len() && fns.len() < 256 {
-            let parent = fns[i];
-            fns.extend(m.functions.iter().filter(|g| g.parent == Some(parent)).map(|g| g.id));
+            fns.extend(children.get(&fns[i]).into_iter().flatten().copied());
             i += 1;
         }
         let calls: Vec<_> = fns.iter().flat_map(|&g| m.function(g).calls.iter().copied()).collect();
@@ -680,7 +714,7 @@ impl Walker<'_, '_> {
     fn member(&self, span: Span, e: &Expr, declares: Vec<BindingId>, shape: Shape, discarded: bool) -> Option<Member> {
         let (a, c, wrapped) = self.awaited_call(e)?;
         let Callee::Expr(callee) = &c.callee else { return None };
-        let refs = refs_of(self.m(), &Expr::Call(c.clone()));
+        let refs = refs_of(self.m(), c);
         let role = self.role(c, &refs, discarded);
         Some(Member {
             span,
@@ -914,6 +948,9 @@ impl Walker<'_, '_> {
     // Awaits side by side in one expression
 
     fn check_elements(&mut self, elems: Vec<&Expr>) {
+        if elems.iter().filter(|e| self.awaited_call(e).is_some()).count() < 2 {
+            return;
+        }
         let mut members: Vec<Member> = Vec::new();
         for e in &elems {
             match self.awaited_call(e) {
@@ -997,7 +1034,7 @@ impl Walker<'_, '_> {
         let changed: FxHashSet<BindingId> =
             scan.assigned.iter().chain(scan.mutated.iter()).copied().filter(|&b| !per_iteration(b)).collect();
         for h in &head {
-            let r = refs_of(m, h);
+            let r = refs_of(m, *h);
             if r.side_effects || r.all.iter().any(|b| changed.contains(b) || scan.assigned.contains(b)) {
                 return;
             }
@@ -1233,14 +1270,16 @@ impl Visit for BodyScan<'_> {
 
 impl Visit for Walker<'_, '_> {
     fn visit_function(&mut self, n: &Function) {
-        self.enter(n.span);
-        n.visit_children_with(self);
+        if self.enter(n.span) {
+            n.visit_children_with(self);
+        }
         self.stack.pop();
     }
 
     fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
-        self.enter(n.span);
-        n.visit_children_with(self);
+        if self.enter(n.span) {
+            n.visit_children_with(self);
+        }
         self.stack.pop();
     }
 
@@ -1250,7 +1289,18 @@ impl Visit for Walker<'_, '_> {
         self.stack.pop();
     }
 
+    fn visit_module(&mut self, n: &Module) {
+        note_serial_bindings(self.cx.model, n.body.iter().filter_map(|i| i.as_stmt()), &mut self.serial);
+        n.visit_children_with(self);
+    }
+
+    fn visit_script(&mut self, n: &Script) {
+        note_serial_bindings(self.cx.model, &n.body, &mut self.serial);
+        n.visit_children_with(self);
+    }
+
     fn visit_block_stmt(&mut self, n: &BlockStmt) {
+        note_serial_bindings(self.cx.model, &n.stmts, &mut self.serial);
         if self.active() {
             self.check_stmts(&n.stmts);
         }
@@ -1258,6 +1308,7 @@ impl Visit for Walker<'_, '_> {
     }
 
     fn visit_function_body(&mut self, n: &FunctionBody) {
+        note_serial_bindings(self.cx.model, &n.stmts, &mut self.serial);
         if self.active() {
             self.check_stmts(&n.stmts);
         }
@@ -1265,6 +1316,7 @@ impl Visit for Walker<'_, '_> {
     }
 
     fn visit_switch_case(&mut self, n: &SwitchCase) {
+        note_serial_bindings(self.cx.model, &n.cons, &mut self.serial);
         if self.active() {
             self.check_stmts(&n.cons);
         }
@@ -1308,7 +1360,10 @@ impl Visit for Walker<'_, '_> {
     }
 
     fn visit_call_expr(&mut self, n: &CallExpr) {
-        if self.active() && n.args.iter().all(|a| a.spread.is_none() || is_inert(&a.expr)) {
+        if self.active()
+            && n.args.iter().filter(|a| self.awaited_call(&a.expr).is_some()).count() >= 2
+            && n.args.iter().all(|a| a.spread.is_none() || is_inert(&a.expr))
+        {
             let callee_inert = match &n.callee {
                 Callee::Expr(c) => is_inert(c),
                 _ => true,
