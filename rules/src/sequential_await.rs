@@ -14,18 +14,22 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// Independent awaits that run one after another when they could run together.
 ///
 /// ## What it finds
-/// - Two or more awaits in a row in one async function whose operations do not depend on each
-///   other: no operand reads a value an earlier one produced, none is a write, a lock, a
-///   transaction step or a pause, and calls of unknown effect do not share a receiver or an object
-///   argument. Also awaits side by side in one expression (`{ a: await x(), b: await y() }`,
-///   `f(await a(), await b())`, `[await a(), await b()]`).
-/// - An await in a `for`, `for…of` or `for…in` loop whose iterations are independent: the awaited
-///   read depends only on the loop variable and values the loop does not change, and the loop has
-///   no `break`, `return`, `throw` or `try` (it does not stop at a hit or retry).
+/// - Two or more awaits in a row in one async function on the event loop whose operations do not
+///   depend on each other: no operand reads a value an earlier one produced, at least one is a
+///   read (`get*`, `find*`, `fetch`, `load*`, `count`, a `SELECT`), none is a write, a lock, a
+///   transaction step or a pause, and calls of unknown effect share neither a receiver nor an object
+///   argument with the others. Also awaits side by side in one expression
+///   (`{ a: await x(), b: await y() }`, `f(await a(), await b())`, `[await a(), await b()]`).
+/// - An await in a `for`, `for…of` or `for…in` loop whose iterations are independent: every awaited
+///   call reads, depends only on the loop variable and values the loop does not change, and the loop
+///   has no `break`, `return`, `throw` or `try` (it does not stop at a hit or retry).
 ///
-/// It stays silent on data dependence, ordered writes, transactions, locks, pacing, guards
-/// (`if (!user) return` ends a group), retry and pagination loops, `for await`, awaits in different
-/// branches, start-up code and test code. `while` loops are not judged.
+/// It stays silent on data dependence, writes (whose order is usually the meaning), transactions,
+/// single connections, locks and pauses anywhere in the function, guards (a statement between two
+/// awaits, such as `if (!user) return`, ends a group; a dropped `await check…()` is a guard), local
+/// or CPU work (`fs`, rendering, hashing), wrappers that run a callback (`retry(async () => …)`),
+/// retry, pagination and accumulating loops, `for await`, awaits in different branches, start-up
+/// code, and test, migration, seed and script files. `while` loops are not judged.
 ///
 /// ## Why it matters
 /// Each await waits for the previous operation to finish before the next one starts. Three
@@ -1040,8 +1044,8 @@ impl Walker<'_, '_> {
             }
         }
         let mut reads = Vec::new();
-        for a in &scan.awaits {
-            let Some(mem) = self.member(a.span(), a, Vec::new(), Shape::Other, false) else { return };
+        for (a, discarded) in &scan.awaits {
+            let Some(mem) = self.member(a.span(), a, Vec::new(), Shape::Other, *discarded) else { return };
             if mem.role != Role::Read {
                 return;
             }
@@ -1087,8 +1091,11 @@ impl Walker<'_, '_> {
 /// What a loop body does, outside nested functions.
 struct BodyScan<'a> {
     m: &'a FileModel,
-    /// Awaits not inside a nested loop, as expressions (`await f()`).
-    awaits: Vec<Expr>,
+    /// Awaits not inside a nested loop, as expressions (`await f()`), and whether the result is
+    /// dropped (`await f();`).
+    awaits: Vec<(Expr, bool)>,
+    /// The await expression statement being visited.
+    discarded_await: Option<Span>,
     nested_loop_awaits: bool,
     /// `break`, `return`, `throw`, `try`, `yield`, a labeled `continue`, `for await`.
     exits: bool,
@@ -1107,6 +1114,7 @@ impl<'a> BodyScan<'a> {
         BodyScan {
             m,
             awaits: Vec::new(),
+            discarded_await: None,
             nested_loop_awaits: false,
             exits: false,
             compound_member: false,
@@ -1162,8 +1170,15 @@ impl Visit for BodyScan<'_> {
             *self.references.entry(b).or_default() += 1;
         }
     }
+    fn visit_expr_stmt(&mut self, n: &ExprStmt) {
+        if let Expr::Await(a) = strip_ts(&n.expr).0 {
+            self.discarded_await = Some(a.span);
+        }
+        n.visit_children_with(self);
+    }
     fn visit_await_expr(&mut self, n: &AwaitExpr) {
-        self.awaits.push(Expr::Await(n.clone()));
+        let discarded = self.discarded_await == Some(n.span);
+        self.awaits.push((Expr::Await(n.clone()), discarded));
         n.visit_children_with(self);
     }
     fn visit_break_stmt(&mut self, _: &BreakStmt) {
