@@ -373,12 +373,20 @@ fn note_serial_bindings<'s>(
             if let Expr::Await(a) = e {
                 e = unwrap(&a.arg);
             }
-            let Expr::Call(c) = e else { continue };
-            let Some(call) = m.call_at(c.span) else { continue };
-            let serial = call
-                .method
-                .as_deref()
-                .is_some_and(|name| ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w)))
+            let span = match e {
+                Expr::Call(c) => c.span,
+                Expr::New(n) => n.span,
+                _ => continue,
+            };
+            let Some(call) = m.call_at(span) else { continue };
+            let single = call
+                .api()
+                .is_some_and(|q| ordering::SINGLE_CONNECTION_APIS.iter().any(|(module, name)| q.is(module, &[name])));
+            let serial = single
+                || call
+                    .method
+                    .as_deref()
+                    .is_some_and(|name| ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w)))
                 || matches!(m.effect(call), Effect::Transaction | Effect::Lock);
             if serial {
                 found.extend(pattern_bindings(m, &d.name));

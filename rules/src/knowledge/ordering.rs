@@ -79,6 +79,7 @@ pub const SERIAL_SCOPE_METHODS: &[&str] = &[
     "withSession",
     "connect",
     "getConnection",
+    "createConnection",
     "createQueryRunner",
     "acquire",
     "runExclusive",
@@ -233,3 +234,17 @@ pub const WRITE_ANYWHERE_WORDS: &[&str] = &[
 
 /// Methods that take SQL text: with a non-literal first argument their effect is unknown.
 pub const SQL_METHODS: &[&str] = &["query", "execute", "raw", "run", "exec", "all", "one", "none", "any", "many"];
+
+/// Constructors and factories that return one database connection (not a pool): its queries
+/// run one at a time, so awaiting them together saves nothing.
+pub const SINGLE_CONNECTION_APIS: &[(&str, &str)] = &[
+    ("pg", "Client"),
+    ("mysql", "createConnection"),
+    ("mysql2", "createConnection"),
+    ("mysql2/promise", "createConnection"),
+    ("mariadb", "createConnection"),
+    ("tedious", "Connection"),
+    ("oracledb", "getConnection"),
+    ("sqlite3", "Database"),
+    ("sqlite", "open"),
+];
