@@ -1,6 +1,6 @@
 use crate::knowledge::ordering;
 use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::knowledge::{name_has_word, Effect};
+use loopsafe_analyzer::knowledge::{effect_of, name_has_word, Effect};
 use loopsafe_analyzer::model::{BindingId, BindingKind, CallSite, Context, FileModel, FnId, FnUse, Target};
 use loopsafe_analyzer::{Diagnostic, Edit, FileContext, Fix, Rule};
 use loopsafe_macros::rule;
@@ -398,9 +398,14 @@ fn note_serial_bindings<'s>(
 // ---------------------------------------------------------------------------------------------
 // The walk
 
+#[derive(Default)]
 struct Frame {
     /// Whether awaits in this function are judged at all.
     active: bool,
+    /// Bindings seen carrying a transaction (`options.transacting`): calls handed one are serial.
+    carriers: FxHashSet<BindingId>,
+    /// Findings held until the whole function is seen, with the bindings their calls read.
+    pending: Vec<(Diagnostic, FxHashSet<BindingId>)>,
 }
 
 struct Walker<'a, 'o> {
@@ -461,8 +466,30 @@ impl Walker<'_, '_> {
     fn enter(&mut self, span: Span) -> bool {
         let id = self.m().function_at(span);
         let active = id.is_some_and(|id| self.judged[id.0 as usize]);
-        self.stack.push(Frame { active });
+        self.stack.push(Frame { active, ..Default::default() });
         id.is_none_or(|id| self.wanted[id.0 as usize])
+    }
+
+    /// Leave a function node: report what survived, hand carriers to the enclosing function.
+    fn leave(&mut self) {
+        let Some(frame) = self.stack.pop() else { return };
+        for (d, refs) in frame.pending {
+            if refs.is_disjoint(&frame.carriers) {
+                self.out.push(d);
+            }
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            parent.carriers.extend(frame.carriers);
+        }
+    }
+
+    /// Hold a finding until the function is seen whole.
+    fn report<'g>(&mut self, d: Diagnostic, members: impl IntoIterator<Item = &'g Member>) {
+        let refs: FxHashSet<BindingId> = members.into_iter().flat_map(|g| g.refs.all.iter().copied()).collect();
+        match self.stack.last_mut() {
+            Some(f) => f.pending.push((d, refs)),
+            None => self.out.push(d),
+        }
     }
 
     /// Async, not a generator, on the event loop, not inside a transaction, lock or test callback,
@@ -484,7 +511,8 @@ impl Walker<'_, '_> {
             for u in &g.uses {
                 if let FnUse::Callback { call, .. } = u {
                     let cs = m.call(*call);
-                    let name = cs.method.as_deref().unwrap_or("");
+                    // a callee the model cannot name (`this.#withTransaction(…)`) may be a scope
+                    let Some(name) = cs.method.as_deref() else { return false };
                     if ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w))
                         || ordering::TEST_HOOKS.contains(&name)
                         || matches!(m.effect(cs), Effect::Transaction | Effect::Lock)
@@ -668,7 +696,12 @@ impl Walker<'_, '_> {
         let m = self.m();
         let Callee::Expr(callee) = &c.callee else { return Role::Barrier };
         let Some(call) = m.call_at(c.span) else { return Role::Barrier };
-        let Some(name) = call.method.as_deref() else { return Role::Barrier };
+        // `this.#load()`: the model names no method for private names
+        let private = match unwrap(callee) {
+            Expr::Member(MemberExpr { prop: MemberProp::PrivateName(p), .. }) => Some(p.name.as_str()),
+            _ => None,
+        };
+        let Some(name) = call.method.as_deref().or(private) else { return Role::Barrier };
         if call.is_new || refs.side_effects {
             return Role::Barrier;
         }
@@ -686,7 +719,14 @@ impl Walker<'_, '_> {
             return Role::Barrier;
         }
         // a wrapper that runs a function it is handed (retry, cache, lock) runs arbitrary work
-        if c.args.iter().any(|a| matches!(unwrap(&a.expr), Expr::Fn(_) | Expr::Arrow(_))) {
+        if c.args.iter().any(|a| match unwrap(&a.expr) {
+            Expr::Fn(_) | Expr::Arrow(_) => true,
+            Expr::Ident(i) => self
+                .m()
+                .binding_of(i)
+                .is_some_and(|b| matches!(self.m().binding(b).origin, loopsafe_analyzer::model::Origin::Function(_))),
+            _ => false,
+        }) {
             return Role::Barrier;
         }
         if c.args.iter().any(|a| has_serial_option(&a.expr)) {
@@ -710,10 +750,16 @@ impl Walker<'_, '_> {
             return Role::Barrier;
         }
         let sql_text_unknown = ordering::SQL_METHODS.contains(&name) && call.first_string_arg.is_none();
-        match self.effect(call) {
+        let effect = match private {
+            Some(p) if call.method.is_none() => effect_of(p, call.first_string_arg.as_deref()),
+            _ => self.effect(call),
+        };
+        match effect {
             Effect::Read if discarded && ordering::GUARD_WORDS.iter().any(|w| name_has_word(name, w)) => Role::Barrier,
             // a dropped result is run for what it does, unless its own name says it reads
-            Effect::Read if discarded && self.m().effect(call) != Effect::Read => Role::Barrier,
+            Effect::Read if discarded && call.method.is_some() && self.m().effect(call) != Effect::Read => {
+                Role::Barrier
+            }
             Effect::Read if sql_text_unknown && !discarded => Role::Neutral,
             Effect::Read if sql_text_unknown => Role::Barrier,
             Effect::Read => Role::Read,
@@ -847,7 +893,7 @@ impl Walker<'_, '_> {
         if let Some((f, _, _)) = fix {
             d = d.with_fix(f);
         }
-        self.out.push(d);
+        self.report(d, &group);
     }
 
     /// `const [a, b] = await Promise.all([f(), g()]);` for a run of plain declarations of one kind
@@ -1005,7 +1051,7 @@ impl Walker<'_, '_> {
             "`const [...] = await Promise.all([...])`".to_string()
         };
         d = d.with_help(format!("start them together first, {example}, then build the value from the results"));
-        self.out.push(d);
+        self.report(d, &members);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1053,7 +1099,11 @@ impl Walker<'_, '_> {
         }
         let mut reads = Vec::new();
         for (a, discarded) in &scan.awaits {
-            let Some(mem) = self.member(a.span(), a, Vec::new(), Shape::Other, *discarded) else { return };
+            // a result dropped on every iteration means the call is run for what it does
+            if *discarded {
+                return;
+            }
+            let Some(mem) = self.member(a.span(), a, Vec::new(), Shape::Other, false) else { return };
             if mem.role != Role::Read {
                 return;
             }
@@ -1092,7 +1142,7 @@ impl Walker<'_, '_> {
             ),
         };
         d = d.with_help(help);
-        self.out.push(d);
+        self.report(d, &reads);
     }
 }
 
@@ -1296,20 +1346,20 @@ impl Visit for Walker<'_, '_> {
         if self.enter(n.span) {
             n.visit_children_with(self);
         }
-        self.stack.pop();
+        self.leave();
     }
 
     fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
         if self.enter(n.span) {
             n.visit_children_with(self);
         }
-        self.stack.pop();
+        self.leave();
     }
 
     fn visit_constructor(&mut self, n: &Constructor) {
-        self.stack.push(Frame { active: false });
+        self.stack.push(Frame::default());
         n.visit_children_with(self);
-        self.stack.pop();
+        self.leave();
     }
 
     fn visit_module(&mut self, n: &Module) {
@@ -1319,6 +1369,17 @@ impl Visit for Walker<'_, '_> {
 
     fn visit_script(&mut self, n: &Script) {
         note_serial_bindings(self.cx.model, &n.body, &mut self.serial);
+        n.visit_children_with(self);
+    }
+
+    fn visit_member_expr(&mut self, n: &MemberExpr) {
+        if let (Expr::Ident(obj), MemberProp::Ident(p)) = (unwrap(&n.obj), &n.prop) {
+            if is_serial_name(&p.sym) {
+                if let (Some(b), Some(f)) = (self.cx.model.binding_of(obj), self.stack.last_mut()) {
+                    f.carriers.insert(b);
+                }
+            }
+        }
         n.visit_children_with(self);
     }
 

@@ -133,7 +133,9 @@ pub const ONE_SHOT_PATH_MARKERS: &[&str] =
 pub const SERIAL_NAMES: &[&str] = &["trx", "tx", "txn", "transaction", "transacting", "queryRunner", "session", "t"];
 
 /// Option keys that run a query inside a transaction or session (`{ transaction: t }`).
-pub const SERIAL_OPTION_KEYS: &[&str] = &["transaction", "transacting", "session", "trx", "queryRunner", "client"];
+/// Lock options count too (`{ forUpdate: true }`, `{ lock: t.LOCK.UPDATE }`).
+pub const SERIAL_OPTION_KEYS: &[&str] =
+    &["transaction", "transacting", "session", "trx", "queryRunner", "client", "forUpdate", "forShare", "lock"];
 
 /// Call names (whole camelCase words) that do local or CPU work rather than a round-trip:
 /// running them together saves nothing worth a review comment.
