@@ -660,6 +660,26 @@ impl Walker<'_, '_> {
         Some((a, c, wrapped || w2))
     }
 
+    /// The effect of a call, or for a chain ending in a modifier (`find(q).lean()`) of the verb
+    /// before it; a modifier that writes (`.orFail()` after an update) keeps the verb's write.
+    fn chain_effect(&self, c: &CallExpr, depth: u32) -> Effect {
+        let Some(call) = self.m().call_at(c.span) else { return Effect::Unknown };
+        let name = call.method.as_deref().unwrap_or("");
+        if depth < 8 && ordering::CHAIN_MODIFIERS.contains(&name) {
+            if let Callee::Expr(callee) = &c.callee {
+                if let Expr::Member(mem) = unwrap(callee) {
+                    if let Expr::Call(inner) = unwrap(&mem.obj) {
+                        let e = self.chain_effect(inner, depth + 1);
+                        if e != Effect::Unknown {
+                            return e;
+                        }
+                    }
+                }
+            }
+        }
+        self.effect(call)
+    }
+
     /// Whether a callee's receiver path goes through a serial resource: `this.queryRunner.query`,
     /// `trx.select`, a binding the file got from `pool.connect()`.
     fn serial_path(&self, callee: &Expr) -> bool {
@@ -676,7 +696,9 @@ impl Walker<'_, '_> {
                 }
                 Expr::Call(c) => match &c.callee {
                     Callee::Expr(x) => {
-                        if c.args.iter().any(|a| has_serial_option(&a.expr)) {
+                        let serial_step =
+                            self.m().call_at(c.span).and_then(|cs| cs.method.as_deref()).is_some_and(is_serial_name);
+                        if serial_step || c.args.iter().any(|a| has_serial_option(&a.expr)) {
                             return true;
                         }
                         e = unwrap(x)
@@ -702,6 +724,9 @@ impl Walker<'_, '_> {
             _ => None,
         };
         let Some(name) = call.method.as_deref().or(private) else { return Role::Barrier };
+        if is_serial_name(name) {
+            return Role::Barrier; // `.session(s)`, `.transacting(trx)`
+        }
         if call.is_new || refs.side_effects {
             return Role::Barrier;
         }
@@ -752,7 +777,7 @@ impl Walker<'_, '_> {
         let sql_text_unknown = ordering::SQL_METHODS.contains(&name) && call.first_string_arg.is_none();
         let effect = match private {
             Some(p) if call.method.is_none() => effect_of(p, call.first_string_arg.as_deref()),
-            _ => self.effect(call),
+            _ => self.chain_effect(c, 0),
         };
         match effect {
             Effect::Read if discarded && ordering::GUARD_WORDS.iter().any(|w| name_has_word(name, w)) => Role::Barrier,
@@ -772,13 +797,40 @@ impl Walker<'_, '_> {
     fn member(&self, span: Span, e: &Expr, declares: Vec<BindingId>, shape: Shape, discarded: bool) -> Option<Member> {
         let (a, c, wrapped) = self.awaited_call(e)?;
         let Callee::Expr(callee) = &c.callee else { return None };
+        // named by the verb of a chain: `User.findById` in `User.findById(id).lean()`
+        let mut verb = c;
+        for _ in 0..8 {
+            let modifier = self
+                .m()
+                .call_at(verb.span)
+                .and_then(|cs| cs.method.as_deref())
+                .is_some_and(|n| ordering::CHAIN_MODIFIERS.contains(&n));
+            let inner = match &verb.callee {
+                Callee::Expr(x) => match unwrap(x) {
+                    Expr::Member(mem) => match unwrap(&mem.obj) {
+                        Expr::Call(inner) => Some(inner),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            };
+            match inner {
+                Some(inner) if modifier => verb = inner,
+                _ => break,
+            }
+        }
+        let name_span = match &verb.callee {
+            Callee::Expr(x) => x.span(),
+            _ => callee.span(),
+        };
         let refs = refs_of(self.m(), c);
         let role = self.role(c, &refs, discarded);
         Some(Member {
             span,
             await_span: a.span,
             call_span: c.span,
-            callee_span: callee.span(),
+            callee_span: name_span,
             role,
             receiver: receiver_of(self.m(), callee),
             refs,
@@ -993,12 +1045,12 @@ impl Walker<'_, '_> {
         let callee = self.text(g.callee_span);
         let callee: String = callee.split_whitespace().collect::<Vec<_>>().join("");
         if callee.len() <= 48 {
-            format!("`{callee}()`")
-        } else {
-            match self.m().call_at(g.call_span).and_then(|c| c.method.clone()) {
-                Some(name) => format!("`{name}()`"),
-                None => "a call".to_string(),
-            }
+            return format!("`{callee}()`");
+        }
+        // a long chain: its last member
+        match callee.rsplit('.').next() {
+            Some(last) if !last.is_empty() && last.len() <= 48 => format!("`{last}()`"),
+            _ => "a call".to_string(),
         }
     }
 

@@ -250,3 +250,28 @@ pub const SINGLE_CONNECTION_APIS: &[(&str, &str)] = &[
     ("sqlite3", "Database"),
     ("sqlite", "open"),
 ];
+
+/// Query-builder modifiers that end a chain without saying what it does
+/// (`User.findById(id).lean()`, `db.collection('x').find(q).toArray()`): the effect is the verb
+/// earlier in the chain.
+pub const CHAIN_MODIFIERS: &[&str] = &[
+    "lean",
+    "populate",
+    "exec",
+    "sort",
+    "limit",
+    "skip",
+    "where",
+    "orderBy",
+    "first",
+    "toArray",
+    "project",
+    "hint",
+    "collation",
+    "maxTimeMS",
+    "select",
+    "include",
+    "withRelated",
+    "returning",
+    "orFail",
+];
