@@ -1,22 +1,29 @@
 //! The `sequential-await` fix: applied to every fixture that offers one, the result must parse,
 //! declare the same bindings, and no longer hold the group it rewrote.
 
-use loopsafe_analyzer::discover::{discover, Input};
-use loopsafe_analyzer::engine::{check, CheckOptions};
+use loopsafe_analyzer::discover::discover;
 use loopsafe_analyzer::parse::{parse, Lang};
-use loopsafe_analyzer::{model, Diagnostic};
-use std::path::{Path, PathBuf};
+use loopsafe_analyzer::source::SourceText;
+use loopsafe_analyzer::{model, Diagnostic, FileContext};
+use std::path::Path;
 
 fn rule() -> &'static dyn loopsafe_analyzer::Rule {
     loopsafe_rules::find("sequential-await").expect("rule registered")
 }
 
+/// The rule's findings on one text (parse, model, rule: the same APIs the engine uses).
 fn run(display: &str, text: &str) -> Vec<Diagnostic> {
-    let input = Input { display: display.to_string(), path: PathBuf::from(display), text: Some(text.to_string()) };
-    let r = rule();
-    let report = check(&[input], &CheckOptions { rules: vec![(r, r.meta().default_severity)], threads: 1 });
-    assert!(report.errors.is_empty(), "{display}: {:?}", report.errors);
-    report.files.into_iter().flat_map(|f| f.diagnostics).collect()
+    swc_common::GLOBALS.set(&swc_common::Globals::new(), || {
+        let parsed = parse(display, text, Lang::from_path(display).unwrap())
+            .unwrap_or_else(|e| panic!("{display} does not parse: {}", e.message));
+        let model = model::build(display, &parsed);
+        let source = SourceText::new(text.to_string());
+        let cx = FileContext { path: display, source: &source, program: &parsed.program, model: &model };
+        let mut out = Vec::new();
+        rule().check_file(&cx, &mut out);
+        out.sort_by_key(|d| d.span.start);
+        out
+    })
 }
 
 /// Declared bindings as (scope function name, binding name, kind), sorted.
