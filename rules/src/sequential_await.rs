@@ -923,8 +923,8 @@ impl Walker<'_, '_> {
         let names: Vec<String> = group.iter().map(|g| self.call_name(g)).collect();
         let n = group.len();
         let message = format!(
-            "{} are awaited one after another though none uses another's result: {} round-trips in series where one would do",
-            join_names(&names),
+            "{} one after another though none uses another's result: {} round-trips in series where one would do",
+            awaited_subject(&names),
             number_word(n)
         );
         let mut d = Diagnostic::new(SequentialAwait::META.id, self.cx.span(group[0].await_span), message)
@@ -1086,8 +1086,8 @@ impl Walker<'_, '_> {
         let names: Vec<String> = members.iter().map(|g| self.call_name(g)).collect();
         let n = members.len();
         let message = format!(
-            "{} are awaited one after another inside one expression though none uses another's result: {} round-trips in series where one would do",
-            join_names(&names),
+            "{} one after another inside one expression though none uses another's result: {} round-trips in series where one would do",
+            awaited_subject(&names),
             number_word(n)
         );
         let mut d = Diagnostic::new(SequentialAwait::META.id, self.cx.span(members[0].await_span), message)
@@ -1637,6 +1637,19 @@ fn pattern_is_typed(p: &Pat) -> bool {
         Pat::Object(o) => o.type_ann.is_some(),
         Pat::Array(a) => a.type_ann.is_some(),
         _ => true,
+    }
+}
+
+/// `` `a()` and `b()` are awaited ``, or `` `a()` is awaited three times `` when it is one call.
+fn awaited_subject(names: &[String]) -> String {
+    if names.len() > 1 && names.iter().all(|n| *n == names[0]) {
+        let times = match names.len() {
+            2 => "twice".to_string(),
+            n => format!("{} times", number_word(n)),
+        };
+        format!("{} is awaited {times}", names[0])
+    } else {
+        format!("{} are awaited", join_names(names))
     }
 }
 
