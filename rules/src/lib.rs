@@ -5,13 +5,19 @@ pub mod knowledge;
 
 pub mod await_race;
 pub mod blocking_call;
+pub mod sequential_await;
 pub mod unbounded_fan_out;
 
 use loopsafe_analyzer::Rule;
 
 /// Every rule, in the order they are documented.
-pub static ALL: &[&dyn Rule] =
-    &[&blocking_call::BlockingCall, &unbounded_fan_out::UnboundedFanOut, &await_race::AwaitRace];
+#[rustfmt::skip]
+pub static ALL: &[&dyn Rule] = &[
+    &blocking_call::BlockingCall,
+    &sequential_await::SequentialAwait,
+    &unbounded_fan_out::UnboundedFanOut,
+    &await_race::AwaitRace,
+];
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
