@@ -26,7 +26,7 @@ repos:
 CFG
 git add .pre-commit-config.yaml
 git commit -qm "config" --no-verify
-"$WORK/venv/bin/pre-commit" install -q >/dev/null
+"$WORK/venv/bin/pre-commit" install >/dev/null
 
 mkdir -p src
 cat > src/bad.js <<'JS'
