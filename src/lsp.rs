@@ -40,6 +40,10 @@ const DOCS_URL: &str = "https://github.com/loopsafe/loopsafe/blob/main/docs/rule
 /// The placeholder reason of an inserted suppression comment.
 const SUPPRESSION_REASON: &str = "why this is safe";
 const SUPPRESSION_PREFIX: &str = "// loopsafe-ignore-next-line ";
+/// Debug builds only, for the tests that prove a panic never takes the server down: a document
+/// containing this text panics in the worker, and the request `loopsafe/debugPanic` in its handler.
+#[cfg(debug_assertions)]
+const DEBUG_PANIC_MARKER: &str = "/* loopsafe-debug-panic */";
 
 /// The rules and severities for the document at `path` (`roots`: the workspace folders), or `None`
 /// when the configuration excludes the file. The one place the workspace's `loopsafe.json` is
@@ -562,6 +566,10 @@ struct JobResult {
 
 /// Check one snapshot. Only the engine runs here; its panics are caught by the caller.
 fn check_document(job: &Job) -> Result<Checked, String> {
+    #[cfg(debug_assertions)]
+    if job.text.contains(DEBUG_PANIC_MARKER) {
+        panic!("debug panic requested by the document");
+    }
     let uri = lsp::Uri::from_str(&job.uri).map_err(|e| format!("invalid URI {}: {e}", job.uri))?;
     let source = SourceText::new(job.text.clone());
     let Some(opts) = check_options(&job.path, &job.roots) else {
@@ -782,6 +790,8 @@ impl Server {
                 };
                 self.reply(id, result);
             }
+            #[cfg(debug_assertions)]
+            (Phase::Running, "loopsafe/debugPanic") => panic!("debug panic requested by the client"),
             (Phase::Running, _) => {
                 self.reply(id, Err((ErrorCode::MethodNotFound, format!("method not supported: {method}"))))
             }
