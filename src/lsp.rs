@@ -551,6 +551,9 @@ pub fn document_input(uri: &str, language_id: &str) -> Option<(PathBuf, String)>
 
 struct Job {
     uri: String,
+    /// The server's own count of the document's edits: stale findings are recognised by it even
+    /// when a client reuses version numbers.
+    revision: u64,
     version: i32,
     text: Arc<str>,
     path: PathBuf,
@@ -560,7 +563,7 @@ struct Job {
 
 struct JobResult {
     uri: String,
-    version: i32,
+    revision: u64,
     outcome: Result<Checked, String>,
 }
 
@@ -609,7 +612,7 @@ fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
                     .unwrap_or_else(|| "unknown panic".into());
                 Err(format!("internal error while checking (a loopsafe bug, please report it): {msg}"))
             });
-            if results.send(JobResult { uri: job.uri, version: job.version, outcome }).is_err() {
+            if results.send(JobResult { uri: job.uri, revision: job.revision, outcome }).is_err() {
                 return;
             }
         }
@@ -629,10 +632,14 @@ enum Phase {
 struct Document {
     uri: lsp::Uri,
     version: i32,
+    /// Renewed by every edit from a counter shared by all documents (see [`Job::revision`]).
+    revision: u64,
     text: String,
     /// `None`: not checked (another language, `node_modules`, a declaration file).
     input: Option<(PathBuf, String)>,
+    /// The findings of `checked_revision`.
     checked: Option<Checked>,
+    checked_revision: u64,
     /// When the first and the last unchecked edit happened.
     dirty: Option<(Instant, Instant)>,
 }
@@ -647,6 +654,7 @@ struct Server {
     jobs: Sender<Job>,
     results: Receiver<JobResult>,
     next_id: i32,
+    last_revision: u64,
 }
 
 impl Server {
@@ -667,6 +675,7 @@ impl Server {
             jobs,
             results,
             next_id: 1,
+            last_revision: 0,
         }
     }
 
@@ -903,13 +912,24 @@ impl Server {
         let key = d.uri.as_str().to_string();
         let input = document_input(&key, &d.language_id);
         let now = Instant::now();
-        let doc =
-            Document { uri: d.uri, version: d.version, text: d.text, input, checked: None, dirty: Some((now, now)) };
+        self.last_revision += 1;
+        let doc = Document {
+            uri: d.uri,
+            version: d.version,
+            revision: self.last_revision,
+            text: d.text,
+            input,
+            checked: None,
+            checked_revision: 0,
+            dirty: Some((now, now)),
+        };
         self.docs.insert(key, doc);
     }
 
     fn did_change(&mut self, p: lsp::DidChangeTextDocumentParams) {
         let key = p.text_document.uri.as_str();
+        self.last_revision += 1;
+        let revision = self.last_revision;
         let Some(doc) = self.docs.get_mut(key) else {
             let message = format!("ignored didChange for {key}: the document is not open");
             self.log(lsp::MessageType::WARNING, message);
@@ -919,6 +939,7 @@ impl Server {
             apply_change(&mut doc.text, change);
         }
         doc.version = p.text_document.version;
+        doc.revision = revision;
         let now = Instant::now();
         doc.dirty = Some((doc.dirty.map_or(now, |d| d.0), now));
     }
@@ -963,6 +984,7 @@ impl Server {
                 Some((path, display)) => {
                     let job = Job {
                         uri: key.clone(),
+                        revision: doc.revision,
                         version: doc.version,
                         text: Arc::from(doc.text.as_str()),
                         path: path.clone(),
@@ -984,7 +1006,7 @@ impl Server {
 
     fn on_result(&mut self, r: JobResult) {
         let Some(doc) = self.docs.get_mut(&r.uri) else { return }; // closed meanwhile
-        if doc.version != r.version {
+        if doc.revision != r.revision {
             return; // edited meanwhile: a newer check is on its way
         }
         match r.outcome {
@@ -995,6 +1017,7 @@ impl Server {
                     version: Some(checked.version),
                 };
                 doc.checked = Some(checked);
+                doc.checked_revision = r.revision;
                 self.notify("textDocument/publishDiagnostics", params);
             }
             Err(message) => self.log(lsp::MessageType::ERROR, format!("{}: {message}", r.uri)),
@@ -1003,7 +1026,7 @@ impl Server {
 
     fn code_action(&self, p: lsp::CodeActionParams) -> Value {
         let Some(doc) = self.docs.get(p.text_document.uri.as_str()) else { return json!([]) };
-        let Some(checked) = doc.checked.as_ref().filter(|c| c.version == doc.version) else {
+        let Some(checked) = doc.checked.as_ref().filter(|_| doc.checked_revision == doc.revision) else {
             return json!([]); // findings of an older version: their positions no longer hold
         };
         let actions = code_actions(&doc.uri, checked, p.range, p.context.only.as_deref(), self.versioned_edits);
