@@ -45,13 +45,15 @@ const SUPPRESSION_PREFIX: &str = "// loopsafe-ignore-next-line ";
 #[cfg(debug_assertions)]
 const DEBUG_PANIC_MARKER: &str = "/* loopsafe-debug-panic */";
 
-/// The rules and severities for the document at `path` (`roots`: the workspace folders), or `None`
-/// when the configuration excludes the file. The one place the workspace's `loopsafe.json` is
-/// honoured; today every rule runs at its default severity.
-pub fn check_options(path: &Path, roots: &[PathBuf]) -> Option<CheckOptions<'static>> {
+/// The rules and severities for the document at `path` (`roots`: the workspace folders):
+/// `Ok(None)` when the configuration excludes the file, `Err` (shown at the top of the document)
+/// when the configuration cannot be used. The one place the workspace's `loopsafe.json` is
+/// honoured; it is called for every check, so an edited `loopsafe.json` applies at once. Today
+/// every rule runs at its default severity.
+pub fn check_options(path: &Path, roots: &[PathBuf]) -> Result<Option<CheckOptions<'static>>, String> {
     let _ = (path, roots);
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    Some(CheckOptions { rules, threads: 0, parse_only: false })
+    Ok(Some(CheckOptions { rules, threads: 0, parse_only: false }))
 }
 
 /// Run the server on stdin/stdout until `exit` (or the end of input).
@@ -575,8 +577,14 @@ fn check_document(job: &Job) -> Result<Checked, String> {
     }
     let uri = lsp::Uri::from_str(&job.uri).map_err(|e| format!("invalid URI {}: {e}", job.uri))?;
     let source = SourceText::new(job.text.clone());
-    let Some(opts) = check_options(&job.path, &job.roots) else {
-        return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors: Vec::new() });
+    let opts = match check_options(&job.path, &job.roots) {
+        Ok(Some(opts)) => opts,
+        Ok(None) => return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors: Vec::new() }),
+        Err(message) => {
+            let e = FileError { file: job.display.clone(), message, line: None, column: None };
+            let errors = vec![error_to_lsp_diagnostic(&e)];
+            return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors });
+        }
     };
     let input = Input { display: job.display.clone(), path: job.path.clone(), text: Some(job.text.to_string()) };
     let report = engine::check(std::slice::from_ref(&input), &opts);
