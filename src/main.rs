@@ -11,6 +11,8 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod lsp;
+
 #[derive(Parser)]
 #[command(name = "loopsafe", version, about = "Finds event-loop concurrency bugs in Node.js backends", long_about = None)]
 struct Cli {
@@ -39,6 +41,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         markdown: Option<PathBuf>,
     },
+    /// Run the language server over stdio (for editors)
+    Lsp,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -117,6 +121,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Rules { format } => list_rules(format),
         Command::Rule { id, all, markdown } => show_rule(id, all, markdown),
+        Command::Lsp => lsp::run(),
     }
 }
 
