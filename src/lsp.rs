@@ -13,6 +13,7 @@
 use crossbeam_channel::{select, unbounded, Receiver, Sender};
 use loopsafe_analyzer::diagnostic::ByteSpan;
 use loopsafe_analyzer::discover::Input;
+use loopsafe_analyzer::config::{ConfigSource, Configs};
 use loopsafe_analyzer::engine::{self, CheckOptions, FileError};
 use loopsafe_analyzer::parse::Lang;
 use loopsafe_analyzer::source::SourceText;
@@ -50,10 +51,20 @@ const DEBUG_PANIC_MARKER: &str = "/* loopsafe-debug-panic */";
 /// when the configuration cannot be used. The one place the workspace's `loopsafe.json` is
 /// honoured; it is called for every check, so an edited `loopsafe.json` applies at once. Today
 /// every rule runs at its default severity.
-pub fn check_options(path: &Path, roots: &[PathBuf]) -> Result<Option<CheckOptions<'static>>, String> {
-    let _ = (path, roots);
-    let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    Ok(Some(CheckOptions { rules, threads: 0, parse_only: false }))
+pub fn check_options(path: &Path, roots: &[PathBuf]) -> Result<Option<Configs>, String> {
+    let _ = roots;
+    let known = |id: &str| loopsafe_rules::find(id).is_some();
+    // the nearest loopsafe.json above the document, read afresh for every check (edits to it apply
+    // at once); its include/exclude decide whether the document is checked at all
+    let configs = Configs::new(ConfigSource::Nearest(Default::default()), Vec::new(), known);
+    let config = configs.for_file(path);
+    if let Some(e) = configs.errors.lock().map_err(|e| e.to_string())?.first() {
+        return Err(format!("invalid configuration: {e}"));
+    }
+    if config.is_some_and(|c| !c.selects(path)) {
+        return Ok(None);
+    }
+    Ok(Some(configs))
 }
 
 /// Run the server on stdin/stdout until `exit` (or the end of input).
@@ -577,8 +588,8 @@ fn check_document(job: &Job) -> Result<Checked, String> {
     }
     let uri = lsp::Uri::from_str(&job.uri).map_err(|e| format!("invalid URI {}: {e}", job.uri))?;
     let source = SourceText::new(job.text.clone());
-    let opts = match check_options(&job.path, &job.roots) {
-        Ok(Some(opts)) => opts,
+    let configs = match check_options(&job.path, &job.roots) {
+        Ok(Some(configs)) => configs,
         Ok(None) => return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors: Vec::new() }),
         Err(message) => {
             let e = FileError { file: job.display.clone(), message, line: None, column: None };
@@ -586,11 +597,13 @@ fn check_document(job: &Job) -> Result<Checked, String> {
             return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors });
         }
     };
+    let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
+    let opts = CheckOptions { rules, configs: Some(&configs), ..Default::default() };
     let input = Input { display: job.display.clone(), path: job.path.clone(), text: Some(job.text.to_string()) };
     let report = engine::check(std::slice::from_ref(&input), &opts);
     let mut diagnostics = Vec::new();
     for f in report.files {
-        for d in f.diagnostics {
+        for d in f.diagnostics.into_iter().filter(|d| d.suppressed.is_none()) {
             let l = to_lsp_diagnostic(&d, &f.source, &uri);
             diagnostics.push((d, l));
         }

@@ -106,6 +106,11 @@ app.get('/c', (req, res) => {\n\
 app.get('/d', (req, res) => {\n\
   // loopsafe-ignore-next-line blocking-call: nothing here\n\
   res.send('d');\n\
+});\n\
+app.get('/e', (req, res) => {\n\
+  // loopsafe-ignore-next-line blocking-call: stacked directives all reach the code line\n\
+  // eslint-disable-next-line no-sync -- legacy\n\
+  res.send(fs.readFileSync('e'));\n\
 });\n";
     std::fs::write(dir.join("app.js"), src).unwrap();
     let v = json(&run(&dir, &["check", "--format", "json", "--report-unused-suppressions"]));

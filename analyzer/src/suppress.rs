@@ -35,9 +35,20 @@ struct Directive {
     used: bool,
 }
 
+/// The line a next-line directive covers: the first line after `line` that is not a `//` comment,
+/// so that several directives can be stacked above one line.
+fn next_code_line(source: &SourceText, line: u32) -> u32 {
+    let mut l = line + 1;
+    while l < source.line_count() && source.line_text(l).trim_start().starts_with("//") {
+        l += 1;
+    }
+    l
+}
+
 fn parse_directive(c: &Comment, source: &SourceText, code_start: u32) -> Option<Directive> {
     let text = c.text.trim().trim_start_matches('*').trim();
     let end_line = source.position(c.span.end).line;
+    let target = next_code_line(source, end_line);
     if let Some(rest) = text.strip_prefix("eslint-disable-next-line") {
         let (rules, reason) = match rest.split_once("--") {
             Some((r, why)) => (r, Some(why.trim().to_string()).filter(|w| !w.is_empty())),
@@ -60,7 +71,7 @@ fn parse_directive(c: &Comment, source: &SourceText, code_start: u32) -> Option<
         });
     }
     let (rest, line) = if let Some(rest) = text.strip_prefix("loopsafe-ignore-next-line") {
-        (rest, Some(end_line + 1))
+        (rest, Some(target))
     } else if let Some(rest) = text.strip_prefix("loopsafe-ignore") {
         if c.span.start > code_start {
             // a file-wide suppression must come before the code
