@@ -400,24 +400,77 @@ pub fn effect_of(name: &str, first_string: Option<&str>) -> Effect {
             }
         }
     }
-    let has = |words: &[&str]| words.iter().any(|w| name_has_word(name, w));
-    if has(TRANSACTION_WORDS) {
+    let flags = word_flags(name);
+    let exact_atomic = ATOMIC_WORDS.iter().any(|w| name.eq_ignore_ascii_case(w));
+    if flags & TX != 0 {
         Effect::Transaction
-    } else if has(LOCK_WORDS) {
+    } else if flags & LOCK != 0 {
         Effect::Lock
-    } else if has(UNLOCK_WORDS) {
+    } else if flags & UNLOCK != 0 {
         Effect::Unlock
-    } else if has(SLEEP_WORDS) {
+    } else if flags & SLEEP != 0 {
         Effect::Sleep
-    } else if ATOMIC_WORDS.iter().any(|w| name.eq_ignore_ascii_case(w)) {
+    } else if exact_atomic {
         Effect::Atomic
-    } else if has(READ_WORDS) {
+    } else if flags & READ != 0 {
         Effect::Read
-    } else if has(WRITE_WORDS) {
+    } else if flags & WRITE != 0 {
         Effect::Write
     } else {
         Effect::Unknown
     }
+}
+
+const TX: u8 = 1;
+const LOCK: u8 = 2;
+const UNLOCK: u8 = 4;
+const SLEEP: u8 = 8;
+const READ: u8 = 16;
+const WRITE: u8 = 32;
+
+/// The effect word tables folded into one map: lowercase word → categories.
+fn word_table() -> &'static rustc_hash::FxHashMap<String, u8> {
+    static TABLE: std::sync::OnceLock<rustc_hash::FxHashMap<String, u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut m = rustc_hash::FxHashMap::default();
+        for (words, flag) in [
+            (TRANSACTION_WORDS, TX),
+            (LOCK_WORDS, LOCK),
+            (UNLOCK_WORDS, UNLOCK),
+            (SLEEP_WORDS, SLEEP),
+            (READ_WORDS, READ),
+            (WRITE_WORDS, WRITE),
+        ] {
+            for w in words {
+                *m.entry(w.to_ascii_lowercase()).or_insert(0) |= flag;
+            }
+        }
+        m
+    })
+}
+
+/// The categories of every table word `name` has in the sense of [`name_has_word`]: each prefix
+/// of `name` that ends where a new camelCase word, `_` or a digit starts (or at the end).
+fn word_flags(name: &str) -> u8 {
+    let table = word_table();
+    let bytes = name.as_bytes();
+    let mut buf = [0u8; 48];
+    let mut flags = 0;
+    for end in 1..=bytes.len().min(buf.len()) {
+        let boundary = end == bytes.len() || matches!(bytes[end], b'A'..=b'Z' | b'_' | b'0'..=b'9');
+        if !boundary || !name.is_char_boundary(end) {
+            continue;
+        }
+        for (i, b) in bytes[..end].iter().enumerate() {
+            buf[i] = b.to_ascii_lowercase();
+        }
+        if let Ok(prefix) = std::str::from_utf8(&buf[..end]) {
+            if let Some(f) = table.get(prefix) {
+                flags |= f;
+            }
+        }
+    }
+    flags
 }
 
 /// The effect of an SQL statement, from its first keyword.
