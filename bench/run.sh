@@ -35,14 +35,16 @@ CFG
 OXRULES=(-A all -D no-await-in-loop)
 if "$OX" -A all -D node/no-sync "$ROOT/examples" >/dev/null 2>&1 || [ $? -eq 1 ]; then OXRULES+=(-D node/no-sync); fi
 
-FILES=$(find "$CORPUS" -path "$CORPUS/_tarballs" -prune -o -path '*/node_modules' -prune -o -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' -o -name '*.jsx' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.tsx' \) ! -name '*.d.ts' -print | wc -l)
+# the application code only: minified bundles over 1 MiB were moved to _large by fetch_corpus.sh
+APPS=$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d ! -name '_*' | sort | tr '\n' ' ')
+FILES=$(find $APPS -path '*/node_modules' -prune -o -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' -o -name '*.jsx' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.tsx' \) ! -name '*.d.ts' -print | wc -l)
 
 cmds=(
-  "loopsafe|$LS check $CORPUS --format json"
-  "loopsafe-parse-floor|$LS check $CORPUS --format json --parse-only"
-  "loopsafe-1-thread|$LS check $CORPUS --format json --threads 1"
-  "oxlint|$OX ${OXRULES[*]} --format json $CORPUS"
-  "eslint|$ES -c $WORK/eslint.config.mjs --no-warn-ignored $CORPUS"
+  "loopsafe|$LS check $APPS --format json"
+  "loopsafe-parse-floor|$LS check $APPS --format json --parse-only"
+  "loopsafe-1-thread|$LS check $APPS --format json --threads 1"
+  "oxlint|$OX ${OXRULES[*]} --format json $APPS"
+  "eslint|$ES -c $WORK/eslint.config.mjs --no-warn-ignored $APPS"
 )
 declare -A MED RSS
 for c in "${cmds[@]}"; do
@@ -70,4 +72,31 @@ name, med, rss, base = sys.argv[1], float(sys.argv[2]), int(sys.argv[3] or 0), f
 print(f"| {name} | {med:.3f} | {rss/1024:.0f} | {med/base:.2f}x |")
 PY
   done
+  echo
+  # linear at scale: the corpus replicated 1x, 4x, 8x (time per file should stay flat)
+  echo "| copies | files | median wall (s) | ms per 1,000 files |"
+  echo "| ---: | ---: | ---: | ---: |"
+  for n in 1 4 8; do
+    rep="$WORK/replicated-$n"
+    if [ ! -d "$rep" ]; then
+      mkdir -p "$rep"
+      for i in $(seq 1 $n); do mkdir -p "$rep/copy$i" && for a in $APPS; do cp -r "$a" "$rep/copy$i/"; done; done
+    fi
+    hyperfine -N -i --warmup 1 --runs 3 --export-json "$WORK/rep-$n.json" "$LS check $rep --format json" >/dev/null 2>&1 || true
+    python3 - "$WORK/rep-$n.json" "$n" "$FILES" <<'PY'
+import json, sys
+med = json.load(open(sys.argv[1]))['results'][0]['median']; n = int(sys.argv[2]); files = int(sys.argv[3]) * n
+print(f"| {n} | {files} | {med:.3f} | {med * 1000 / files * 1000:.1f} |")
+PY
+  done
+  echo
+  # pre-commit shape: five named files inside the corpus, their imports resolved from disk
+  FIVE=$(find $APPS -name '*.js' -path '*ghost/core/server/*' | sort | head -5 | tr '\n' ' ')
+  hyperfine -N -i --warmup 2 --runs 10 --export-json "$WORK/five.json" "$LS check $FIVE --format json" >/dev/null 2>&1 || true
+  python3 -c "import json;print('pre-commit shape (5 named files): median %.1f ms' % (json.load(open('$WORK/five.json'))['results'][0]['median']*1000))"
+  # editor shape: re-checking one 3,000-line file (the LSP runs the same engine on the buffer)
+  BIG=$(find $APPS -name '*.js' -size +90k -size -140k | head -1)
+  lines=$(wc -l < "$BIG")
+  hyperfine -N -i --warmup 2 --runs 10 --export-json "$WORK/one.json" "$LS check $BIG --format json" >/dev/null 2>&1 || true
+  python3 -c "import json;print('one file of $lines lines, whole process: median %.1f ms' % (json.load(open('$WORK/one.json'))['results'][0]['median']*1000))"
 } | tee -a bench/RESULTS.md
