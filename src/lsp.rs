@@ -11,9 +11,9 @@
 //! Panics in a handler or in the engine are caught and logged: the server keeps serving.
 
 use crossbeam_channel::{select, unbounded, Receiver, Sender};
+use loopsafe_analyzer::config::{ConfigSource, Configs};
 use loopsafe_analyzer::diagnostic::ByteSpan;
 use loopsafe_analyzer::discover::Input;
-use loopsafe_analyzer::config::{ConfigSource, Configs};
 use loopsafe_analyzer::engine::{self, CheckOptions, FileError};
 use loopsafe_analyzer::parse::Lang;
 use loopsafe_analyzer::source::SourceText;

@@ -101,6 +101,9 @@ struct CheckArgs {
     /// Record today's findings in this baseline file (and exit 0)
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     write_baseline: Option<PathBuf>,
+    /// Apply the suggested fixes to the files (each file is rewritten only if the result parses)
+    #[arg(long, conflicts_with = "stdin_filename")]
+    fix: bool,
     /// Worker threads (default: one per core)
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -127,6 +130,32 @@ fn main() -> ExitCode {
         Command::Rule { id, all, markdown } => show_rule(id, all, markdown),
         Command::Lsp => lsp::run(),
     }
+}
+
+/// `--fix`: rewrite each file with its fixes applied, atomically, only if the result parses; the
+/// fixed findings leave the report.
+fn apply_fixes(report: &mut loopsafe_analyzer::Report) {
+    for f in &mut report.files {
+        if !f.diagnostics.iter().any(|d| d.fix.is_some() && d.suppressed.is_none()) {
+            continue;
+        }
+        let (fixed, n) = loopsafe_analyzer::fix::apply(f.source.text(), &f.diagnostics);
+        if n == 0 {
+            continue;
+        }
+        if !loopsafe_analyzer::fix::parses(&f.path, &fixed) {
+            eprintln!("loopsafe: not fixing {}: the fixed text does not parse", f.path);
+            continue;
+        }
+        match loopsafe_analyzer::rule::write_atomic(Path::new(&f.path), &fixed) {
+            Ok(()) => {
+                eprintln!("loopsafe: fixed {n} finding(s) in {}", f.path);
+                f.diagnostics.retain(|d| d.fix.is_none() || d.suppressed.is_some());
+            }
+            Err(e) => eprintln!("loopsafe: cannot write {}: {e}", f.path),
+        }
+    }
+    report.files.retain(|f| !f.diagnostics.is_empty());
 }
 
 fn list_rules(format: ListFormat) -> ExitCode {
@@ -300,6 +329,9 @@ fn check(args: CheckArgs) -> ExitCode {
             }
             Err(e) => return usage_error(e),
         }
+    }
+    if args.fix {
+        apply_fixes(&mut report);
     }
     if args.quiet {
         for f in &mut report.files {

@@ -228,3 +228,27 @@ fn stdin_quiet_max_warnings_and_statistics() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.lines().any(|l| l.trim_start().starts_with("1  error") && l.ends_with("blocking-call")), "{text}");
 }
+
+#[test]
+fn fix_rewrites_only_on_request_atomically_and_to_code_that_parses() {
+    let dir = tempdir("fix");
+    let src = "async function dashboard(req, res) {\n  const user = await getUser(req.params.id);\n  const orders = await getOrders(req.params.id);\n  res.json({ user, orders });\n}\nmodule.exports = dashboard;\nasync function getUser(id) { return db.users.findById(id); }\nasync function getOrders(id) { return db.orders.findByUser(id); }\n";
+    std::fs::write(dir.join("a.js"), src).unwrap();
+    std::fs::write(dir.join("b.js"), HANDLER).unwrap();
+    // a plain check never writes
+    let v = json(&run(&dir, &["check", "--format", "json"]));
+    assert!(
+        v["diagnostics"].as_array().unwrap().iter().any(|d| d["rule"] == "sequential-await" && d.get("fix").is_some()),
+        "{v}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("a.js")).unwrap(), src);
+    // --fix applies the suggestion; files without fixes are untouched
+    let out = run(&dir, &["check", "--fix", "--format", "json"]);
+    let fixed = std::fs::read_to_string(dir.join("a.js")).unwrap();
+    assert!(fixed.contains("await Promise.all(["), "{fixed}");
+    assert_eq!(std::fs::read_to_string(dir.join("b.js")).unwrap(), HANDLER);
+    assert!(!json(&out)["diagnostics"].as_array().unwrap().iter().any(|d| d["rule"] == "sequential-await"));
+    let v = json(&run(&dir, &["check", "--format", "json"]));
+    assert!(!v["diagnostics"].as_array().unwrap().iter().any(|d| d["file"] == "a.js"), "the fixed file is clean: {v}");
+    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp-")));
+}
