@@ -277,6 +277,8 @@ fn check(args: CheckArgs) -> ExitCode {
                 .collect(),
         );
         loopsafe_analyzer::knowledge::set_extra_entry_methods(k.entry_points.clone());
+        loopsafe_analyzer::knowledge::set_extra_limiters(k.limiters.clone());
+        loopsafe_analyzer::knowledge::set_extra_transaction_wrappers(k.transaction_wrappers.clone());
     }
 
     // inputs

@@ -58,6 +58,30 @@ pub fn is_extra_entry_method(name: &str) -> bool {
     EXTRA_ENTRY_METHODS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == name)
 }
 
+/// Modules the configuration adds as concurrency limiters (`knowledge.limiters`): a call of
+/// anything they export, or of what their factories return, bounds the work handed to it.
+static EXTRA_LIMITERS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+pub fn set_extra_limiters(modules: Vec<String>) {
+    *EXTRA_LIMITERS.write().unwrap_or_else(|e| e.into_inner()) = modules;
+}
+
+pub fn is_extra_limiter(module: &str) -> bool {
+    EXTRA_LIMITERS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == module)
+}
+
+/// Method names the configuration adds as transaction or lock wrappers
+/// (`knowledge.transactionWrappers`): their callback runs inside a transaction.
+static EXTRA_TRANSACTION_WRAPPERS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+pub fn set_extra_transaction_wrappers(names: Vec<String>) {
+    *EXTRA_TRANSACTION_WRAPPERS.write().unwrap_or_else(|e| e.into_inner()) = names;
+}
+
+pub fn is_extra_transaction_wrapper(name: &str) -> bool {
+    EXTRA_TRANSACTION_WRAPPERS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == name)
+}
+
 /// Route registration methods (Express, Koa router, Fastify, Hapi-style): every function argument
 /// is a request handler or middleware.
 pub const ROUTE_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "use", "head", "options"];
@@ -399,6 +423,9 @@ pub fn effect_of(name: &str, first_string: Option<&str>) -> Effect {
                 return e;
             }
         }
+    }
+    if is_extra_transaction_wrapper(name) {
+        return Effect::Transaction;
     }
     let flags = word_flags(name);
     let exact_atomic = ATOMIC_WORDS.iter().any(|w| name.eq_ignore_ascii_case(w));
