@@ -265,7 +265,8 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let configs = Configs::new(source, cli_rules, known_rule);
     // knowledge extensions come from the configuration that applies to the working directory
-    if let Some(root) = configs.for_file(Path::new("./.")) {
+    // (the one a file placed in it would use)
+    if let Some(root) = configs.for_file(Path::new("loopsafe-knowledge-probe")) {
         let k = &root.knowledge;
         loopsafe_analyzer::catalog::set_extra(
             k.blocking_apis

@@ -252,3 +252,24 @@ fn fix_rewrites_only_on_request_atomically_and_to_code_that_parses() {
     assert!(!v["diagnostics"].as_array().unwrap().iter().any(|d| d["file"] == "a.js"), "the fixed file is clean: {v}");
     assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp-")));
 }
+
+#[test]
+fn knowledge_extensions_from_the_configuration() {
+    let dir = tempdir("knowledge");
+    let src = "const db = require('legacy-db');\nconst fs = require('fs');\nconst jobs = require('./jobs');\n\
+app.get('/x', (req, res) => res.json(db.querySync('select 1')));\n\
+jobs.every('5m', () => {\n  fs.writeFileSync('/tmp/beat', String(Date.now()));\n});\n";
+    std::fs::write(dir.join("app.js"), src).unwrap();
+    // without the extensions: querySync is unknown, `every` runs its callback who knows when
+    let v = json(&run(&dir, &["check", "--format", "json"]));
+    assert_eq!(count(&v), 0, "{v}");
+    std::fs::write(
+        dir.join("loopsafe.json"),
+        r#"{ "knowledge": { "blockingApis": [{ "module": "legacy-db", "member": "querySync", "alternative": "`db.query`" }], "entryPoints": ["every"] } }"#,
+    )
+    .unwrap();
+    let v = json(&run(&dir, &["check", "--format", "json"]));
+    let lines: Vec<u64> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [4, 6], "{v}");
+    assert!(v["diagnostics"][0]["help"].as_str().unwrap().contains("`db.query`"));
+}

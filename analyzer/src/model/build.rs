@@ -624,9 +624,12 @@ fn classify_callee(call: &CallSite) -> CallbackKind {
     if !is_member {
         return CallbackKind::Unknown;
     }
-    if SYNC_CALLBACK_METHODS.contains(&method) {
+    if is_extra_entry_method(method) {
+        // the configuration knows better than the built-in tables
+        CallbackKind::Repeated
+    } else if SYNC_CALLBACK_METHODS.contains(&method) {
         CallbackKind::Sync
-    } else if LISTENER_METHODS.contains(&method) || ROUTE_METHODS.contains(&method) || is_extra_entry_method(method) {
+    } else if LISTENER_METHODS.contains(&method) || ROUTE_METHODS.contains(&method) {
         CallbackKind::Repeated
     } else if ONCE_METHODS.contains(&method) {
         CallbackKind::Once
