@@ -10,7 +10,7 @@ use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
 use loopsafe_macros::rule;
 use rustc_hash::{FxHashMap, FxHashSet};
 use swc_atoms::Atom;
-use swc_common::{Span, Spanned};
+use swc_common::{BytePos, Span, Spanned};
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
@@ -90,49 +90,140 @@ impl Rule for UnboundedFanOut {
 // ---------------------------------------------------------------------------------------------
 // Pass 1: what each binding holds, which collections are grown or length-checked, loops' pushes.
 
+/// Where an expression is in the syntax tree: its span and its kind. The facts of pass 1 keep
+/// these instead of copies of the expressions; [`Analysis::with`] finds the expression again
+/// when (and only if) it is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ExprAt {
+    lo: BytePos,
+    hi: BytePos,
+    kind: std::mem::Discriminant<Expr>,
+}
+
+impl ExprAt {
+    fn of(e: &Expr) -> Self {
+        let s = e.span();
+        ExprAt { lo: s.lo, hi: s.hi, kind: std::mem::discriminant(e) }
+    }
+
+    fn span(&self) -> Span {
+        Span::new(self.lo, self.hi)
+    }
+}
+
+/// Finds the expression at an [`ExprAt`] (the first in source order with that span and kind)
+/// and hands it to `f`. With `prune`, only nodes whose span contains the target are entered.
+struct Find<F, R> {
+    at: ExprAt,
+    prune: bool,
+    f: Option<F>,
+    out: Option<R>,
+}
+
+impl<F, R> Find<F, R> {
+    fn skip(&self, s: Span) -> bool {
+        self.f.is_none() || (self.prune && !(s.lo <= self.at.lo && self.at.hi <= s.hi))
+    }
+}
+
+impl<F: FnOnce(&Expr) -> R, R> Visit for Find<F, R> {
+    fn visit_expr(&mut self, e: &Expr) {
+        if self.f.is_none() {
+            return;
+        }
+        let s = e.span();
+        if s.lo == self.at.lo && s.hi == self.at.hi && std::mem::discriminant(e) == self.at.kind {
+            if let Some(f) = self.f.take() {
+                self.out = Some(f(e));
+            }
+            return;
+        }
+        if self.skip(s) {
+            return;
+        }
+        e.visit_children_with(self);
+    }
+
+    fn visit_module_item(&mut self, n: &ModuleItem) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_stmt(&mut self, n: &Stmt) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_class_member(&mut self, n: &ClassMember) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_var_declarator(&mut self, n: &VarDeclarator) {
+        if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_pat(&mut self, n: &Pat) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+}
+
 enum Init {
     /// `const x = <expr>` or destructured from it.
-    Value(Expr),
+    Value(ExprAt),
     /// The variable of `for (const x of <expr>)`.
-    ElementOf(Expr),
+    ElementOf(ExprAt),
 }
 
 struct Push {
     call: ByteSpan,
-    arg: Expr,
+    arg: ExprAt,
     /// What the enclosing loop walks over.
-    over: Expr,
+    over: ExprAt,
 }
 
 #[derive(Default)]
 struct Facts {
     inits: FxHashMap<BindingId, Init>,
-    assigns: FxHashMap<BindingId, Vec<Expr>>,
+    assigns: FxHashMap<BindingId, Vec<ExprAt>>,
     /// Assigned by a compound operator or a destructuring assignment.
     opaque_assigns: FxHashSet<BindingId>,
     /// Collections changed in place (`push`, `splice`, `add`).
     grown: FxHashSet<BindingId>,
     /// `this.x = …` and class fields, by name.
-    this_props: FxHashMap<Atom, Vec<Expr>>,
+    this_props: FxHashMap<Atom, Vec<ExprAt>>,
     /// `this` fields changed in place (`this.clients.push(ws)`).
     grown_this: FxHashSet<Atom>,
     /// The receiver of each per-element call (`xs` in `xs.map(cb)`), by call span.
-    receivers: FxHashMap<(u32, u32), Expr>,
+    receivers: FxHashMap<(u32, u32), ExprAt>,
     /// `jobs.push(x)` inside a loop, by the array's binding.
     pushes: FxHashMap<BindingId, Vec<Push>>,
     /// Paths whose `.length` is compared with a maximum (`ids.length > MAX`).
     length_checked: FxHashSet<String>,
     /// The arguments of calls to functions of this file, by call span.
-    local_args: FxHashMap<(u32, u32), Vec<Expr>>,
+    local_args: FxHashMap<(u32, u32), Vec<ExprAt>>,
 }
 
 struct Collector<'m> {
     m: &'m FileModel,
     facts: Facts,
     /// What each enclosing loop of the current function walks over (`None`: not known).
-    loops: Vec<Option<Expr>>,
+    loops: Vec<Option<ExprAt>>,
     /// Set while visiting the callback of `xs.forEach(cb)`: it loops over `xs`.
-    next_loop: Option<Expr>,
+    next_loop: Option<ExprAt>,
 }
 
 impl Collector<'_> {
@@ -140,7 +231,7 @@ impl Collector<'_> {
         self.m.binding_of(i)
     }
 
-    fn enter_fn(&mut self) -> Vec<Option<Expr>> {
+    fn enter_fn(&mut self) -> Vec<Option<ExprAt>> {
         let saved = std::mem::take(&mut self.loops);
         if let Some(over) = self.next_loop.take() {
             self.loops.push(Some(over));
@@ -174,7 +265,7 @@ impl Visit for Collector<'_> {
             if !is_fn_like(init) {
                 for id in pat_idents(&n.name) {
                     if let Some(b) = self.binding(id) {
-                        self.facts.inits.insert(b, Init::Value((**init).clone()));
+                        self.facts.inits.insert(b, Init::Value(ExprAt::of(init)));
                     }
                 }
             }
@@ -187,20 +278,20 @@ impl Visit for Collector<'_> {
             for decl in &d.decls {
                 for id in pat_idents(&decl.name) {
                     if let Some(b) = self.binding(id) {
-                        self.facts.inits.insert(b, Init::ElementOf((*n.right).clone()));
+                        self.facts.inits.insert(b, Init::ElementOf(ExprAt::of(&n.right)));
                     }
                 }
             }
         }
         n.right.visit_with(self);
-        self.loops.push(Some((*n.right).clone()));
+        self.loops.push(Some(ExprAt::of(&n.right)));
         n.body.visit_with(self);
         self.loops.pop();
     }
 
     fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
         n.right.visit_with(self);
-        self.loops.push(Some((*n.right).clone()));
+        self.loops.push(Some(ExprAt::of(&n.right)));
         n.body.visit_with(self);
         self.loops.pop();
     }
@@ -251,7 +342,7 @@ impl Visit for Collector<'_> {
             AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
                 if let Some(id) = self.binding(&b.id) {
                     if n.op == AssignOp::Assign {
-                        self.facts.assigns.entry(id).or_default().push((*n.right).clone());
+                        self.facts.assigns.entry(id).or_default().push(ExprAt::of(&n.right));
                     } else {
                         self.facts.opaque_assigns.insert(id);
                     }
@@ -260,7 +351,7 @@ impl Visit for Collector<'_> {
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
                 if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
                     if n.op == AssignOp::Assign && !is_fn_like(&n.right) {
-                        self.facts.this_props.entry(p.sym.clone()).or_default().push((*n.right).clone());
+                        self.facts.this_props.entry(p.sym.clone()).or_default().push(ExprAt::of(&n.right));
                     }
                 }
             }
@@ -284,7 +375,7 @@ impl Visit for Collector<'_> {
     fn visit_class_prop(&mut self, n: &ClassProp) {
         if let (PropName::Ident(key), Some(v)) = (&n.key, &n.value) {
             if !is_fn_like(v) {
-                self.facts.this_props.entry(key.sym.clone()).or_default().push((**v).clone());
+                self.facts.this_props.entry(key.sym.clone()).or_default().push(ExprAt::of(v));
             }
         }
         n.visit_children_with(self);
@@ -320,21 +411,20 @@ impl Visit for Collector<'_> {
                 }
                 if k::PUSH_METHODS.contains(&method.as_str()) && n.args.len() == 1 && n.args[0].spread.is_none() {
                     if let Some(Some(over)) = self.loops.last() {
-                        let push =
-                            Push { call: self.m.span(n.span), arg: (*n.args[0].expr).clone(), over: over.clone() };
+                        let push = Push { call: self.m.span(n.span), arg: ExprAt::of(&n.args[0].expr), over: *over };
                         self.facts.pushes.entry(b).or_default().push(push);
                     }
                 }
             }
             if k::PER_ELEMENT_METHODS.contains(&method.as_str()) {
                 let s = self.m.span(n.span);
-                self.facts.receivers.insert((s.start, s.end), obj.clone());
-                per_element_receiver = Some(obj.clone());
+                self.facts.receivers.insert((s.start, s.end), ExprAt::of(obj));
+                per_element_receiver = Some(ExprAt::of(obj));
             }
         }
         if let Some(site) = self.m.call_at(n.span) {
             if matches!(site.target, Target::Local(_)) && n.args.iter().all(|a| a.spread.is_none()) {
-                let args = n.args.iter().map(|a| (*a.expr).clone()).collect();
+                let args = n.args.iter().map(|a| ExprAt::of(&a.expr)).collect();
                 self.facts.local_args.insert((site.span.start, site.span.end), args);
             }
         }
@@ -350,16 +440,16 @@ impl Visit for Collector<'_> {
 }
 
 /// `i < xs.length` walks `xs`; `i < 3` walks a literal count.
-fn counted_collection(test: &Expr) -> Option<Expr> {
+fn counted_collection(test: &Expr) -> Option<ExprAt> {
     let Expr::Bin(b) = strip(test) else { return None };
     if !matches!(b.op, BinaryOp::Lt | BinaryOp::LtEq) {
         return None;
     }
     match strip(&b.right) {
         Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "length") => {
-            Some((*m.obj).clone())
+            Some(ExprAt::of(&m.obj))
         }
-        lit @ Expr::Lit(Lit::Num(_)) => Some(lit.clone()),
+        lit @ Expr::Lit(Lit::Num(_)) => Some(ExprAt::of(lit)),
         _ => None,
     }
 }
@@ -418,6 +508,23 @@ struct Analysis<'a> {
 const MAX_DEPTH: u32 = 12;
 
 impl Analysis<'_> {
+    /// Runs `f` on the expression at `at` (recorded by pass 1). `None` only if it is not in the
+    /// tree, which does not happen: every `ExprAt` was taken from this file's tree.
+    fn with<R>(&self, at: ExprAt, f: impl FnOnce(&Expr) -> R) -> Option<R> {
+        let mut find = Find { at, prune: true, f: Some(f), out: None };
+        self.cx.program.visit_with(&mut find);
+        if find.f.is_some() {
+            // not under nodes whose spans contain it (a decorator, say): look everywhere
+            find.prune = false;
+            self.cx.program.visit_with(&mut find);
+        }
+        find.out
+    }
+
+    fn size_at(&self, at: ExprAt, depth: u32) -> Size {
+        self.with(at, |e| self.size_of(e, depth)).unwrap_or(Size::Opaque)
+    }
+
     fn size_of(&self, e: &Expr, depth: u32) -> Size {
         if depth > MAX_DEPTH {
             return Size::Opaque;
@@ -468,8 +575,10 @@ impl Analysis<'_> {
         match binding.kind {
             BindingKind::Param => parts.push(self.param_size(b, depth)),
             _ => match self.facts.inits.get(&b) {
-                Some(Init::Value(e)) => parts.push(self.size_of(e, depth + 1)),
-                Some(Init::ElementOf(e)) => parts.push(self.element_size(e, depth + 1)),
+                Some(Init::Value(e)) => parts.push(self.size_at(*e, depth + 1)),
+                Some(Init::ElementOf(e)) => {
+                    parts.push(self.with(*e, |e| self.element_size(e, depth + 1)).unwrap_or(Size::Opaque))
+                }
                 None if binding.reassigned => {} // `let rows;` then assigned
                 None => parts.push(Size::Opaque),
             },
@@ -479,7 +588,7 @@ impl Analysis<'_> {
                 parts.push(Size::Opaque);
             }
             for a in self.facts.assigns.get(&b).into_iter().flatten() {
-                parts.push(self.size_of(a, depth + 1));
+                parts.push(self.size_at(*a, depth + 1));
             }
         }
         self.visiting.borrow_mut().remove(&b);
@@ -502,10 +611,10 @@ impl Analysis<'_> {
                 if let Some(b) = self.m.binding_of(i) {
                     if !self.m.binding(b).reassigned {
                         if let Some(Init::Value(e)) = self.facts.inits.get(&b) {
-                            if let Expr::Call(c) = strip(e) {
-                                if self.is_api(c, k::CHUNK_APIS) {
-                                    return Size::Bounded;
-                                }
+                            let chunk =
+                                self.with(*e, |e| matches!(strip(e), Expr::Call(c) if self.is_api(c, k::CHUNK_APIS)));
+                            if chunk == Some(true) {
+                                return Size::Bounded;
                             }
                         }
                     }
@@ -524,7 +633,7 @@ impl Analysis<'_> {
                 if let FnUse::Callback { call, arg: 0, kind: CallbackKind::Sync } = u {
                     let s = self.m.call(*call).span;
                     if let Some(recv) = self.facts.receivers.get(&(s.start, s.end)) {
-                        return self.element_size(recv, depth + 1);
+                        return self.with(*recv, |e| self.element_size(e, depth + 1)).unwrap_or(Size::Opaque);
                     }
                 }
             }
@@ -541,7 +650,7 @@ impl Analysis<'_> {
                     match self.facts.local_args.get(&(s.start, s.end)) {
                         Some(args) => {
                             if let Some(a) = args.get(i) {
-                                parts.push(self.size_of(a, depth + 1));
+                                parts.push(self.size_at(*a, depth + 1));
                             }
                         }
                         None => parts.push(Size::Opaque),
@@ -597,7 +706,7 @@ impl Analysis<'_> {
             Expr::This(_) => match first_prop {
                 Some(MemberProp::Ident(p)) => match self.facts.this_props.get(&p.sym) {
                     Some(values) => {
-                        let s = agree(values.iter().map(|v| self.size_of(v, depth + 1)).collect());
+                        let s = agree(values.iter().map(|v| self.size_at(*v, depth + 1)).collect());
                         if s == Size::Bounded && self.facts.grown_this.contains(&p.sym) {
                             Size::Opaque
                         } else {
@@ -700,14 +809,14 @@ impl Analysis<'_> {
         match strip(e) {
             Expr::Ident(i) => self.m.binding_of(i).is_some_and(|b| {
                 !self.m.binding(b).reassigned
-                    && matches!(self.facts.inits.get(&b), Some(Init::Value(init)) if self.is_limiter_factory(init))
+                    && matches!(self.facts.inits.get(&b), Some(Init::Value(init)) if self.with(*init, |e| self.is_limiter_factory(e)) == Some(true))
             }),
             Expr::Member(m) => match (&*m.obj, &m.prop) {
                 (Expr::This(_), MemberProp::Ident(p)) => self
                     .facts
                     .this_props
                     .get(&p.sym)
-                    .is_some_and(|v| v.iter().all(|init| self.is_limiter_factory(init))),
+                    .is_some_and(|v| v.iter().all(|init| self.with(*init, |e| self.is_limiter_factory(e)) == Some(true))),
                 _ => self.is_limiter(&m.obj),
             },
             _ => false,
@@ -835,30 +944,32 @@ impl Analysis<'_> {
             Expr::Ident(i) => {
                 let b = self.m.binding_of(i)?;
                 match self.facts.inits.get(&b) {
-                    Some(Init::Value(e)) => e,
+                    Some(Init::Value(e)) => *e,
                     _ => return None,
                 }
             }
             Expr::This(_) => match first_prop {
-                Some(MemberProp::Ident(p)) => self.facts.this_props.get(&p.sym)?.first()?,
+                Some(MemberProp::Ident(p)) => *self.facts.this_props.get(&p.sym)?.first()?,
                 _ => return None,
             },
             _ => return None,
         };
-        let maker = match strip(init) {
-            Expr::Await(a) => match strip(&a.arg) {
+        self.with(init, |init| {
+            let maker = match strip(init) {
+                Expr::Await(a) => match strip(&a.arg) {
+                    Expr::Call(c) => callee_expr(c)?,
+                    _ => return None,
+                },
                 Expr::Call(c) => callee_expr(c)?,
+                Expr::New(n) => &n.callee,
+                e @ (Expr::Member(_) | Expr::Ident(_)) => e,
                 _ => return None,
-            },
-            Expr::Call(c) => callee_expr(c)?,
-            Expr::New(n) => &n.callee,
-            e @ (Expr::Member(_) | Expr::Ident(_)) => e,
-            _ => return None,
-        };
-        match self.m.resolve_expr(maker) {
-            Target::Api(q) => Some(q),
-            _ => self.receiver_module(maker, depth + 1),
-        }
+            };
+            match self.m.resolve_expr(maker) {
+                Target::Api(q) => Some(q),
+                _ => self.receiver_module(maker, depth + 1),
+            }
+        })?
     }
 
     /// Source text for messages, on one line and short.
@@ -1070,7 +1181,7 @@ struct Shapes<'a, 'o> {
     a: &'a Analysis<'a>,
     info: &'a FxHashMap<FnId, FnInfo>,
     /// What the enclosing loops of the current function walk over.
-    loops: Vec<Option<Expr>>,
+    loops: Vec<Option<ExprAt>>,
     reported: FxHashSet<ByteSpan>,
     out: &'o mut Vec<Diagnostic>,
 }
@@ -1221,8 +1332,15 @@ impl Shapes<'_, '_> {
                 let Some(b) = self.a.m.binding_of(i) else { return };
                 if !self.a.m.binding(b).reassigned {
                     if let Some(Init::Value(init)) = self.a.facts.inits.get(&b) {
-                        if let Expr::Call(map) = strip(init) {
-                            self.check_map(map, Some((name, at)));
+                        let a = self.a;
+                        let done = a.with(*init, |init| match strip(init) {
+                            Expr::Call(map) => {
+                                self.check_map(map, Some((name, at)));
+                                true
+                            }
+                            _ => false,
+                        });
+                        if done == Some(true) {
                             return;
                         }
                     }
@@ -1244,12 +1362,16 @@ impl Shapes<'_, '_> {
         if self.a.m.calls.iter().any(|c| c.span == p.call && self.a.exempt_fn(c.caller)) {
             return false;
         }
-        let Expr::Call(c) = strip(&p.arg) else { return false };
-        if self.a.is_limiter_call(chain_base(c)) {
-            return false;
-        }
-        let Some(work) = self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0)) else { return false };
-        let Size::Unknown(origin) = self.a.size_of(&p.over, 0) else { return false };
+        let a = self.a;
+        let work = a.with(p.arg, |arg| {
+            let Expr::Call(c) = strip(arg) else { return None };
+            if self.a.is_limiter_call(chain_base(c)) {
+                return None;
+            }
+            self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0))
+        });
+        let Some(Some(work)) = work else { return false };
+        let Size::Unknown(origin) = self.a.size_at(p.over, 0) else { return false };
         let coll = self.a.text(&p.over.span());
         let name = work.shown();
         let exhausts = Self::exhausts(&work);
@@ -1307,7 +1429,7 @@ impl Shapes<'_, '_> {
             return;
         }
         let Some(work) = self.settle_work(work, 0) else { return };
-        let Size::Unknown(origin) = self.a.size_of(over, 0) else { return };
+        let Size::Unknown(origin) = self.a.size_at(*over, 0) else { return };
         if self.skip_context(c.span) {
             return;
         }
@@ -1436,7 +1558,7 @@ impl Visit for Shapes<'_, '_> {
     fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
         n.left.visit_with(self);
         n.right.visit_with(self);
-        self.loops.push(if n.is_await { None } else { Some((*n.right).clone()) });
+        self.loops.push(if n.is_await { None } else { Some(ExprAt::of(&n.right)) });
         n.body.visit_with(self);
         self.loops.pop();
     }
@@ -1444,7 +1566,7 @@ impl Visit for Shapes<'_, '_> {
     fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
         n.left.visit_with(self);
         n.right.visit_with(self);
-        self.loops.push(Some((*n.right).clone()));
+        self.loops.push(Some(ExprAt::of(&n.right)));
         n.body.visit_with(self);
         self.loops.pop();
     }
