@@ -74,16 +74,41 @@ pub struct UnboundedFanOut;
 
 impl Rule for UnboundedFanOut {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        let mut collector = Collector { m: cx.model, facts: Facts::default(), loops: Vec::new(), next_loop: None };
+        // One walk of the tree: the facts of pass 1, and where pass 3 has something to look at.
+        let mut collector = Collector {
+            m: cx.model,
+            facts: Facts::default(),
+            loops: Vec::new(),
+            next_loop: None,
+            record_facts: true,
+            shape_loops: Vec::new(),
+            events: Vec::new(),
+        };
         cx.program.visit_with(&mut collector);
+        if collector.events.is_empty() {
+            return;
+        }
         let limiters_present =
             cx.model.calls.iter().any(|c| c.api().is_some_and(|q| k::matches(k::LIMITER_FACTORIES, q)));
         let a = Analysis { cx, m: cx.model, facts: collector.facts, visiting: Default::default(), limiters_present };
-        let mut fns = FnFacts { a: &a, info: FxHashMap::default(), stack: vec![FnId::MODULE] };
-        cx.program.visit_with(&mut fns);
-        let info = fns.info;
-        let mut shapes = Shapes { a: &a, info: &info, loops: Vec::new(), reported: FxHashSet::default(), out };
-        cx.program.visit_with(&mut shapes);
+        // Pass 2 runs only for the functions pass 3 asks about.
+        let info = Infos { a: &a, info: Default::default(), done: Default::default(), full: Default::default() };
+        let mut shapes = Shapes { a: &a, info: &info, reported: FxHashSet::default(), out };
+        // Pass 3, in the order a walk of the tree would meet them.
+        for event in collector.events {
+            match event {
+                Event::Stmt { expr, over } => {
+                    a.with(expr, |e| shapes.on_expr_stmt(e, over));
+                }
+                Event::Call(at) => {
+                    a.with(at, |e| {
+                        if let Expr::Call(c) = e {
+                            shapes.on_call(c)
+                        }
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -97,13 +122,31 @@ impl Rule for UnboundedFanOut {
 struct ExprAt {
     lo: BytePos,
     hi: BytePos,
-    kind: std::mem::Discriminant<Expr>,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Of(std::mem::Discriminant<Expr>),
+    /// `Expr::Call`.
+    Call,
 }
 
 impl ExprAt {
     fn of(e: &Expr) -> Self {
         let s = e.span();
-        ExprAt { lo: s.lo, hi: s.hi, kind: std::mem::discriminant(e) }
+        ExprAt { lo: s.lo, hi: s.hi, kind: Kind::Of(std::mem::discriminant(e)) }
+    }
+
+    fn call(c: &CallExpr) -> Self {
+        ExprAt { lo: c.span.lo, hi: c.span.hi, kind: Kind::Call }
+    }
+
+    fn is(&self, e: &Expr) -> bool {
+        match self.kind {
+            Kind::Of(d) => std::mem::discriminant(e) == d,
+            Kind::Call => matches!(e, Expr::Call(_)),
+        }
     }
 
     fn span(&self) -> Span {
@@ -132,7 +175,7 @@ impl<F: FnOnce(&Expr) -> R, R> Visit for Find<F, R> {
             return;
         }
         let s = e.span();
-        if s.lo == self.at.lo && s.hi == self.at.hi && std::mem::discriminant(e) == self.at.kind {
+        if s.lo == self.at.lo && s.hi == self.at.hi && self.at.is(e) {
             if let Some(f) = self.f.take() {
                 self.out = Some(f(e));
             }
@@ -224,6 +267,21 @@ struct Collector<'m> {
     loops: Vec<Option<ExprAt>>,
     /// Set while visiting the callback of `xs.forEach(cb)`: it loops over `xs`.
     next_loop: Option<ExprAt>,
+    /// Off while visiting what pass 1 never looked at (the left side of `for…of`): pass 3 does.
+    record_facts: bool,
+    /// What the enclosing loops walk over, as pass 3 sees them (`for await` is none, and a
+    /// `forEach` callback is not a loop).
+    shape_loops: Vec<Option<ExprAt>>,
+    /// What pass 3 checks, in the order of the walk.
+    events: Vec<Event>,
+}
+
+/// A place pass 3 looks at.
+enum Event {
+    /// An expression statement, and what its innermost loop walks over.
+    Stmt { expr: ExprAt, over: Option<ExprAt> },
+    /// A call that may be a combinator, a collection API, a `forEach` or a listener.
+    Call(ExprAt),
 }
 
 impl Collector<'_> {
@@ -231,12 +289,45 @@ impl Collector<'_> {
         self.m.binding_of(i)
     }
 
-    fn enter_fn(&mut self) -> Vec<Option<ExprAt>> {
+    fn enter_fn(&mut self) -> (Vec<Option<ExprAt>>, Vec<Option<ExprAt>>) {
         let saved = std::mem::take(&mut self.loops);
         if let Some(over) = self.next_loop.take() {
             self.loops.push(Some(over));
         }
-        saved
+        (saved, std::mem::take(&mut self.shape_loops))
+    }
+
+    fn leave_fn(&mut self, saved: (Vec<Option<ExprAt>>, Vec<Option<ExprAt>>)) {
+        self.loops = saved.0;
+        self.shape_loops = saved.1;
+    }
+
+    /// The left side of a `for…of`/`for…in`, which only pass 3 visits.
+    fn visit_loop_head(&mut self, left: &ForHead) {
+        let record = std::mem::replace(&mut self.record_facts, false);
+        left.visit_with(self);
+        self.record_facts = record;
+    }
+
+    fn push_loop(&mut self, facts: Option<ExprAt>, shapes: Option<ExprAt>) {
+        self.loops.push(facts);
+        self.shape_loops.push(shapes);
+    }
+
+    fn pop_loop(&mut self) {
+        self.loops.pop();
+        self.shape_loops.pop();
+    }
+
+    /// Whether pass 3 checks this call (`Shapes::on_call`).
+    fn is_checked_call(&self, n: &CallExpr, site: Option<&loopsafe_analyzer::model::CallSite>) -> bool {
+        if let (Callee::Expr(_), Some(q)) = (&n.callee, site.and_then(|s| s.api())) {
+            if k::matches(k::COMBINATORS, q) || k::collection_api(q).is_some() {
+                return true;
+            }
+        }
+        callee_method(n)
+            .is_some_and(|m| k::FOR_EACH_METHODS.contains(&m.as_str()) || LISTENER_METHODS.contains(&m.as_str()))
     }
 
     /// `x.length` compared with a maximum: a constant, a literal above 1 or a configured member.
@@ -261,7 +352,7 @@ impl Collector<'_> {
 
 impl Visit for Collector<'_> {
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
-        if let Some(init) = &n.init {
+        if let (Some(init), true) = (&n.init, self.record_facts) {
             if !is_fn_like(init) {
                 for id in pat_idents(&n.name) {
                     if let Some(b) = self.binding(id) {
@@ -274,7 +365,7 @@ impl Visit for Collector<'_> {
     }
 
     fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
-        if let ForHead::VarDecl(d) = &n.left {
+        if let (ForHead::VarDecl(d), true) = (&n.left, self.record_facts) {
             for decl in &d.decls {
                 for id in pat_idents(&decl.name) {
                     if let Some(b) = self.binding(id) {
@@ -283,61 +374,86 @@ impl Visit for Collector<'_> {
                 }
             }
         }
+        self.visit_loop_head(&n.left);
         n.right.visit_with(self);
-        self.loops.push(Some(ExprAt::of(&n.right)));
+        let over = ExprAt::of(&n.right);
+        self.push_loop(Some(over), if n.is_await { None } else { Some(over) });
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
+        self.visit_loop_head(&n.left);
         n.right.visit_with(self);
-        self.loops.push(Some(ExprAt::of(&n.right)));
+        let over = ExprAt::of(&n.right);
+        self.push_loop(Some(over), Some(over));
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_for_stmt(&mut self, n: &ForStmt) {
         n.init.visit_with(self);
         n.test.visit_with(self);
         n.update.visit_with(self);
-        self.loops.push(n.test.as_deref().and_then(counted_collection));
+        let over = n.test.as_deref().and_then(counted_collection);
+        self.push_loop(over, over);
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_while_stmt(&mut self, n: &WhileStmt) {
         n.test.visit_with(self);
-        self.loops.push(None);
+        self.push_loop(None, None);
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
-        self.loops.push(None);
+        self.push_loop(None, None);
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
         n.test.visit_with(self);
     }
 
     fn visit_function(&mut self, n: &Function) {
         let saved = self.enter_fn();
         n.visit_children_with(self);
-        self.loops = saved;
+        self.leave_fn(saved);
     }
 
     fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
         let saved = self.enter_fn();
         n.visit_children_with(self);
-        self.loops = saved;
+        self.leave_fn(saved);
     }
 
     fn visit_constructor(&mut self, n: &Constructor) {
         let saved = self.enter_fn();
         n.visit_children_with(self);
-        self.loops = saved;
+        self.leave_fn(saved);
+    }
+
+    fn visit_expr_stmt(&mut self, n: &ExprStmt) {
+        // what `Shapes::on_expr_stmt` can act on: a discarded map, or a call in a loop
+        let over = self.shape_loops.last().copied().flatten();
+        let checked = match strip(&n.expr) {
+            Expr::Call(c) => {
+                over.is_some() || callee_method(c).is_some_and(|m| k::FAN_OUT_METHODS.contains(&m.as_str()))
+            }
+            Expr::Unary(u) => over.is_some() && u.op == UnaryOp::Void && matches!(strip(&u.arg), Expr::Call(_)),
+            _ => false,
+        };
+        if checked {
+            self.events.push(Event::Stmt { expr: ExprAt::of(&n.expr), over });
+        }
+        n.visit_children_with(self);
     }
 
     fn visit_assign_expr(&mut self, n: &AssignExpr) {
+        if !self.record_facts {
+            n.visit_children_with(self);
+            return;
+        }
         match &n.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
                 if let Some(id) = self.binding(&b.id) {
@@ -373,7 +489,7 @@ impl Visit for Collector<'_> {
     }
 
     fn visit_class_prop(&mut self, n: &ClassProp) {
-        if let (PropName::Ident(key), Some(v)) = (&n.key, &n.value) {
+        if let (PropName::Ident(key), Some(v), true) = (&n.key, &n.value, self.record_facts) {
             if !is_fn_like(v) {
                 self.facts.this_props.entry(key.sym.clone()).or_default().push(ExprAt::of(v));
             }
@@ -382,6 +498,10 @@ impl Visit for Collector<'_> {
     }
 
     fn visit_bin_expr(&mut self, n: &BinExpr) {
+        if !self.record_facts {
+            n.visit_children_with(self);
+            return;
+        }
         match n.op {
             BinaryOp::Gt | BinaryOp::GtEq => self.note_length_check(&n.left, &n.right),
             BinaryOp::Lt | BinaryOp::LtEq => self.note_length_check(&n.right, &n.left),
@@ -391,7 +511,11 @@ impl Visit for Collector<'_> {
     }
 
     fn visit_call_expr(&mut self, n: &CallExpr) {
-        let member = callee_member(n);
+        let site = self.m.call_at(n.span);
+        if self.is_checked_call(n, site) {
+            self.events.push(Event::Call(ExprAt::call(n)));
+        }
+        let member = if self.record_facts { callee_member(n) } else { None };
         let mut per_element_receiver = None;
         if let Some((obj, method)) = member {
             let obj_binding = match strip(obj) {
@@ -422,7 +546,7 @@ impl Visit for Collector<'_> {
                 per_element_receiver = Some(ExprAt::of(obj));
             }
         }
-        if let Some(site) = self.m.call_at(n.span) {
+        if let (Some(site), true) = (site, self.record_facts) {
             if matches!(site.target, Target::Local(_)) && n.args.iter().all(|a| a.spread.is_none()) {
                 let args = n.args.iter().map(|a| ExprAt::of(&a.expr)).collect();
                 self.facts.local_args.insert((site.span.start, site.span.end), args);
@@ -1072,6 +1196,121 @@ struct FnFacts<'a> {
     stack: Vec<FnId>,
 }
 
+/// Pass 2, on demand: a function's facts come from a walk of that function alone (nested
+/// functions the model does not know count as their parent's, as in a walk of the whole file).
+struct Infos<'a> {
+    a: &'a Analysis<'a>,
+    info: std::cell::RefCell<FxHashMap<FnId, FnInfo>>,
+    /// Functions whose facts are complete in `info`.
+    done: std::cell::RefCell<FxHashSet<FnId>>,
+    /// Set once the whole file has been walked.
+    full: std::cell::Cell<bool>,
+}
+
+impl Infos<'_> {
+    fn get(&self, f: FnId) -> FnInfo {
+        if !self.full.get() && !self.done.borrow().contains(&f) {
+            self.compute(f);
+        }
+        self.info.borrow().get(&f).cloned().unwrap_or_default()
+    }
+
+    fn compute(&self, f: FnId) {
+        let mut fns = FnFacts { a: self.a, info: FxHashMap::default(), stack: vec![f] };
+        let mut find = FindFn { at: self.a.m.function(f).span, fns: &mut fns, found: false };
+        self.a.cx.program.visit_with(&mut find);
+        if find.found {
+            let mut done = self.done.borrow_mut();
+            done.insert(f);
+            done.extend(fns.info.keys().copied());
+            self.info.borrow_mut().extend(fns.info);
+        } else {
+            // the module itself, or a function not found under its ancestors: the whole file
+            let mut fns = FnFacts { a: self.a, info: FxHashMap::default(), stack: vec![FnId::MODULE] };
+            self.a.cx.program.visit_with(&mut fns);
+            *self.info.borrow_mut() = fns.info;
+            self.full.set(true);
+        }
+    }
+}
+
+/// Finds the function node with this span and runs pass 2 on it.
+struct FindFn<'f, 'a> {
+    at: ByteSpan,
+    fns: &'f mut FnFacts<'a>,
+    found: bool,
+}
+
+impl FindFn<'_, '_> {
+    /// Whether a node with this span cannot hold the function.
+    fn skip(&self, s: Span) -> bool {
+        self.found || !contains(self.fns.a.m.span(s), self.at)
+    }
+
+    fn is_it(&self, s: Span) -> bool {
+        !self.found && self.fns.a.m.span(s) == self.at
+    }
+}
+
+impl Visit for FindFn<'_, '_> {
+    fn visit_function(&mut self, n: &Function) {
+        if self.is_it(n.span) {
+            self.found = true;
+            n.visit_with(&mut *self.fns);
+        } else if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        if self.is_it(n.span) {
+            self.found = true;
+            n.visit_with(&mut *self.fns);
+        } else if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_constructor(&mut self, n: &Constructor) {
+        if self.is_it(n.span) {
+            self.found = true;
+            n.visit_with(&mut *self.fns);
+        } else if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_expr(&mut self, n: &Expr) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_module_item(&mut self, n: &ModuleItem) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_stmt(&mut self, n: &Stmt) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_class_member(&mut self, n: &ClassMember) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+}
+
 impl FnFacts<'_> {
     fn cur(&mut self) -> &mut FnInfo {
         let f = *self.stack.last().unwrap();
@@ -1179,9 +1418,7 @@ impl Visit for FnFacts<'_> {
 
 struct Shapes<'a, 'o> {
     a: &'a Analysis<'a>,
-    info: &'a FxHashMap<FnId, FnInfo>,
-    /// What the enclosing loops of the current function walk over.
-    loops: Vec<Option<ExprAt>>,
+    info: &'a Infos<'a>,
     reported: FxHashSet<ByteSpan>,
     out: &'o mut Vec<Diagnostic>,
 }
@@ -1198,7 +1435,7 @@ struct Finding {
 
 impl Shapes<'_, '_> {
     fn info(&self, f: FnId) -> FnInfo {
-        self.info.get(&f).cloned().unwrap_or_default()
+        self.info.get(f)
     }
 
     /// What a function handed to a fan-out starts when it runs; `None` when it starts nothing
@@ -1411,8 +1648,8 @@ impl Shapes<'_, '_> {
     }
 
     /// An un-awaited async call as a statement of a loop body.
-    fn check_loop_statement(&mut self, e: &Expr) {
-        let Some(Some(over)) = self.loops.last() else { return };
+    fn check_loop_statement(&mut self, e: &Expr, over: Option<ExprAt>) {
+        let Some(over) = over else { return };
         let e = match strip(e) {
             Expr::Unary(u) if u.op == UnaryOp::Void => strip(&u.arg),
             e => e,
@@ -1429,7 +1666,7 @@ impl Shapes<'_, '_> {
             return;
         }
         let Some(work) = self.settle_work(work, 0) else { return };
-        let Size::Unknown(origin) = self.a.size_at(*over, 0) else { return };
+        let Size::Unknown(origin) = self.a.size_at(over, 0) else { return };
         if self.skip_context(c.span) {
             return;
         }
@@ -1536,75 +1773,18 @@ impl Shapes<'_, '_> {
     }
 }
 
-impl Visit for Shapes<'_, '_> {
-    fn visit_function(&mut self, n: &Function) {
-        let saved = std::mem::take(&mut self.loops);
-        n.visit_children_with(self);
-        self.loops = saved;
-    }
-
-    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
-        let saved = std::mem::take(&mut self.loops);
-        n.visit_children_with(self);
-        self.loops = saved;
-    }
-
-    fn visit_constructor(&mut self, n: &Constructor) {
-        let saved = std::mem::take(&mut self.loops);
-        n.visit_children_with(self);
-        self.loops = saved;
-    }
-
-    fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
-        n.left.visit_with(self);
-        n.right.visit_with(self);
-        self.loops.push(if n.is_await { None } else { Some(ExprAt::of(&n.right)) });
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
-        n.left.visit_with(self);
-        n.right.visit_with(self);
-        self.loops.push(Some(ExprAt::of(&n.right)));
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_for_stmt(&mut self, n: &ForStmt) {
-        n.init.visit_with(self);
-        n.test.visit_with(self);
-        n.update.visit_with(self);
-        self.loops.push(n.test.as_deref().and_then(counted_collection));
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_while_stmt(&mut self, n: &WhileStmt) {
-        n.test.visit_with(self);
-        self.loops.push(None);
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
-        self.loops.push(None);
-        n.body.visit_with(self);
-        self.loops.pop();
-        n.test.visit_with(self);
-    }
-
-    fn visit_expr_stmt(&mut self, n: &ExprStmt) {
-        if let Expr::Call(c) = strip(&n.expr) {
+impl Shapes<'_, '_> {
+    /// An expression statement; `over` is what its innermost loop walks over.
+    fn on_expr_stmt(&mut self, e: &Expr, over: Option<ExprAt>) {
+        if let Expr::Call(c) = strip(e) {
             if callee_member(c).is_some_and(|(_, m)| k::FAN_OUT_METHODS.contains(&m.as_str())) {
                 self.check_map(c, None);
             }
         }
-        self.check_loop_statement(&n.expr);
-        n.visit_children_with(self);
+        self.check_loop_statement(e, over);
     }
 
-    fn visit_call_expr(&mut self, n: &CallExpr) {
+    fn on_call(&mut self, n: &CallExpr) {
         if let Callee::Expr(callee) = &n.callee {
             if let Some(q) = self.a.api_of(n) {
                 if k::matches(k::COMBINATORS, q) {
@@ -1633,7 +1813,6 @@ impl Visit for Shapes<'_, '_> {
                 }
             }
         }
-        n.visit_children_with(self);
     }
 }
 
@@ -1753,6 +1932,18 @@ fn chain_base(mut c: &CallExpr) -> &CallExpr {
         }
     }
     c
+}
+
+/// The method name of `obj.method(...)`, without cloning it.
+fn callee_method(c: &CallExpr) -> Option<&Atom> {
+    let Callee::Expr(callee) = &c.callee else { return None };
+    match strip(callee) {
+        Expr::Member(m) => match &m.prop {
+            MemberProp::Ident(p) => Some(&p.sym),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `obj.method(...)`: the receiver and the method name.
