@@ -319,15 +319,57 @@ impl Collector<'_> {
         self.shape_loops.pop();
     }
 
-    /// Whether pass 3 checks this call (`Shapes::on_call`).
+    /// Whether pass 3 may act on this call (`Shapes::on_call`): a combinator or collection API,
+    /// a `forEach` with an async (or named) callback, a listener for per-item events.
     fn is_checked_call(&self, n: &CallExpr, site: Option<&loopsafe_analyzer::model::CallSite>) -> bool {
         if let (Callee::Expr(_), Some(q)) = (&n.callee, site.and_then(|s| s.api())) {
             if k::matches(k::COMBINATORS, q) || k::collection_api(q).is_some() {
                 return true;
             }
         }
-        callee_method(n)
-            .is_some_and(|m| k::FOR_EACH_METHODS.contains(&m.as_str()) || LISTENER_METHODS.contains(&m.as_str()))
+        let Some(method) = callee_method(n) else { return false };
+        let method = method.as_str();
+        if k::FOR_EACH_METHODS.contains(&method) {
+            // `check_for_each` wants an async function (`fn_of`)
+            let async_cb = match n.args.first().map(|a| strip(&a.expr)) {
+                Some(Expr::Arrow(a)) => a.is_async,
+                Some(Expr::Fn(f)) => f.function.is_async,
+                Some(Expr::Ident(_)) => true,
+                _ => false,
+            };
+            if async_cb {
+                return true;
+            }
+        }
+        if LISTENER_METHODS.contains(&method) {
+            if let Some(Expr::Lit(Lit::Str(s))) = n.args.first().map(|a| strip(&a.expr)) {
+                if s.value.as_str().is_some_and(|event| k::PER_ITEM_EVENTS.contains(&event)) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether `check_loop_statement` may report this call: a promise chain, or work that may
+    /// be a local async function (`Analysis::work_of_call`).
+    fn may_start_promise(&self, c: &CallExpr) -> bool {
+        if callee_method(c)
+            .is_some_and(|m| k::PROMISE_CHAIN_METHODS.contains(&m.as_str()) || k::FAN_OUT_METHODS.contains(&m.as_str()))
+        {
+            return true;
+        }
+        let Callee::Expr(callee) = &c.callee else { return false };
+        if is_fn_like(callee) {
+            return true;
+        }
+        match self.m.call_at(c.span) {
+            None => true,
+            Some(site) => {
+                site.api().is_some_and(|q| k::matches(k::COMBINATORS, q))
+                    || matches!(site.target, Target::Local(f) if self.m.function(f).is_async)
+            }
+        }
     }
 
     /// `x.length` compared with a maximum: a constant, a literal above 1 or a configured member.
@@ -438,9 +480,13 @@ impl Visit for Collector<'_> {
         let over = self.shape_loops.last().copied().flatten();
         let checked = match strip(&n.expr) {
             Expr::Call(c) => {
-                over.is_some() || callee_method(c).is_some_and(|m| k::FAN_OUT_METHODS.contains(&m.as_str()))
+                callee_method(c).is_some_and(|m| k::FAN_OUT_METHODS.contains(&m.as_str()))
+                    || (over.is_some() && self.may_start_promise(c))
             }
-            Expr::Unary(u) => over.is_some() && u.op == UnaryOp::Void && matches!(strip(&u.arg), Expr::Call(_)),
+            Expr::Unary(u) if over.is_some() && u.op == UnaryOp::Void => match strip(&u.arg) {
+                Expr::Call(c) => self.may_start_promise(c),
+                _ => false,
+            },
             _ => false,
         };
         if checked {
