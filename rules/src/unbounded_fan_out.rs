@@ -77,7 +77,7 @@ impl Rule for UnboundedFanOut {
         // One walk of the tree: the facts of pass 1, and where pass 3 has something to look at.
         let mut collector = Collector {
             m: cx.model,
-            facts: Facts::default(),
+            facts: Facts { inits: Inits::with_bindings(cx.model.bindings.len()), ..Facts::default() },
             loops: Vec::new(),
             next_loop: None,
             record_facts: true,
@@ -238,9 +238,31 @@ struct Push {
     over: ExprAt,
 }
 
+/// What each binding was declared with, indexed by binding (no hashing on the hot path).
+#[derive(Default)]
+struct Inits(Vec<Option<Init>>);
+
+impl Inits {
+    fn with_bindings(n: usize) -> Self {
+        Inits(std::iter::repeat_with(|| None).take(n).collect())
+    }
+
+    fn get(&self, b: &BindingId) -> Option<&Init> {
+        self.0.get(b.0 as usize).and_then(|i| i.as_ref())
+    }
+
+    fn insert(&mut self, b: BindingId, init: Init) {
+        let i = b.0 as usize;
+        if i >= self.0.len() {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(init);
+    }
+}
+
 #[derive(Default)]
 struct Facts {
-    inits: FxHashMap<BindingId, Init>,
+    inits: Inits,
     assigns: FxHashMap<BindingId, Vec<ExprAt>>,
     /// Assigned by a compound operator or a destructuring assignment.
     opaque_assigns: FxHashSet<BindingId>,
@@ -396,11 +418,12 @@ impl Visit for Collector<'_> {
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
         if let (Some(init), true) = (&n.init, self.record_facts) {
             if !is_fn_like(init) {
-                for id in pat_idents(&n.name) {
-                    if let Some(b) = self.binding(id) {
-                        self.facts.inits.insert(b, Init::Value(ExprAt::of(init)));
+                let (m, inits, at) = (self.m, &mut self.facts.inits, ExprAt::of(init));
+                for_pat_idents(&n.name, &mut |id| {
+                    if let Some(b) = m.binding_of(id) {
+                        inits.insert(b, Init::Value(at));
                     }
-                }
+                });
             }
         }
         n.visit_children_with(self);
@@ -408,12 +431,13 @@ impl Visit for Collector<'_> {
 
     fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
         if let (ForHead::VarDecl(d), true) = (&n.left, self.record_facts) {
+            let (m, inits, at) = (self.m, &mut self.facts.inits, ExprAt::of(&n.right));
             for decl in &d.decls {
-                for id in pat_idents(&decl.name) {
-                    if let Some(b) = self.binding(id) {
-                        self.facts.inits.insert(b, Init::ElementOf(ExprAt::of(&n.right)));
+                for_pat_idents(&decl.name, &mut |id| {
+                    if let Some(b) = m.binding_of(id) {
+                        inits.insert(b, Init::ElementOf(at));
                     }
-                }
+                });
             }
         }
         self.visit_loop_head(&n.left);
@@ -561,32 +585,40 @@ impl Visit for Collector<'_> {
         if self.is_checked_call(n, site) {
             self.events.push(Event::Call(ExprAt::call(n)));
         }
-        let member = if self.record_facts { callee_member(n) } else { None };
+        let member = if self.record_facts { callee_member_ref(n) } else { None };
         let mut per_element_receiver = None;
         if let Some((obj, method)) = member {
-            let obj_binding = match strip(obj) {
-                Expr::Ident(i) => self.binding(i),
-                _ => None,
-            };
-            if let Expr::Member(m) = strip(obj) {
-                if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
-                    if k::GROWING_METHODS.contains(&method.as_str()) {
-                        self.facts.grown_this.insert(p.sym.clone());
+            let method = method.as_str();
+            let growing = k::GROWING_METHODS.contains(&method);
+            let push = k::PUSH_METHODS.contains(&method);
+            if growing || push {
+                match strip(obj) {
+                    Expr::Member(m) => {
+                        if let (Expr::This(_), MemberProp::Ident(p), true) = (&*m.obj, &m.prop, growing) {
+                            self.facts.grown_this.insert(p.sym.clone());
+                        }
                     }
+                    Expr::Ident(i) => {
+                        if let Some(b) = self.binding(i) {
+                            if growing {
+                                self.facts.grown.insert(b);
+                            }
+                            if push && n.args.len() == 1 && n.args[0].spread.is_none() {
+                                if let Some(Some(over)) = self.loops.last() {
+                                    let push = Push {
+                                        call: self.m.span(n.span),
+                                        arg: ExprAt::of(&n.args[0].expr),
+                                        over: *over,
+                                    };
+                                    self.facts.pushes.entry(b).or_default().push(push);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
-            if let Some(b) = obj_binding {
-                if k::GROWING_METHODS.contains(&method.as_str()) {
-                    self.facts.grown.insert(b);
-                }
-                if k::PUSH_METHODS.contains(&method.as_str()) && n.args.len() == 1 && n.args[0].spread.is_none() {
-                    if let Some(Some(over)) = self.loops.last() {
-                        let push = Push { call: self.m.span(n.span), arg: ExprAt::of(&n.args[0].expr), over: *over };
-                        self.facts.pushes.entry(b).or_default().push(push);
-                    }
-                }
-            }
-            if k::PER_ELEMENT_METHODS.contains(&method.as_str()) {
+            if k::PER_ELEMENT_METHODS.contains(&method) {
                 let s = self.m.span(n.span);
                 self.facts.receivers.insert((s.start, s.end), ExprAt::of(obj));
                 per_element_receiver = Some(ExprAt::of(obj));
@@ -1992,6 +2024,18 @@ fn callee_method(c: &CallExpr) -> Option<&Atom> {
     }
 }
 
+/// `obj.method(...)`: the receiver and the method name, borrowed.
+fn callee_member_ref(c: &CallExpr) -> Option<(&Expr, &Atom)> {
+    let Callee::Expr(callee) = &c.callee else { return None };
+    match strip(callee) {
+        Expr::Member(m) => match &m.prop {
+            MemberProp::Ident(p) => Some((&m.obj, &p.sym)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `obj.method(...)`: the receiver and the method name.
 fn callee_member(c: &CallExpr) -> Option<(&Expr, Atom)> {
     let Callee::Expr(callee) = &c.callee else { return None };
@@ -2017,29 +2061,24 @@ fn fn_of(m: &FileModel, e: &Expr) -> Option<FnId> {
     }
 }
 
-/// The identifiers a declaration pattern binds.
-fn pat_idents(p: &Pat) -> Vec<&Ident> {
-    let mut out = Vec::new();
-    fn walk<'p>(p: &'p Pat, out: &mut Vec<&'p Ident>) {
-        match p {
-            Pat::Ident(b) => out.push(&b.id),
-            Pat::Object(o) => {
-                for prop in &o.props {
-                    match prop {
-                        ObjectPatProp::KeyValue(kv) => walk(&kv.value, out),
-                        ObjectPatProp::Assign(a) => out.push(&a.key.id),
-                        ObjectPatProp::Rest(r) => walk(&r.arg, out),
-                    }
+/// Calls `f` with each identifier a declaration pattern binds, in order.
+fn for_pat_idents(p: &Pat, f: &mut impl FnMut(&Ident)) {
+    match p {
+        Pat::Ident(b) => f(&b.id),
+        Pat::Object(o) => {
+            for prop in &o.props {
+                match prop {
+                    ObjectPatProp::KeyValue(kv) => for_pat_idents(&kv.value, f),
+                    ObjectPatProp::Assign(a) => f(&a.key.id),
+                    ObjectPatProp::Rest(r) => for_pat_idents(&r.arg, f),
                 }
             }
-            Pat::Array(a) => a.elems.iter().flatten().for_each(|e| walk(e, out)),
-            Pat::Rest(r) => walk(&r.arg, out),
-            Pat::Assign(a) => walk(&a.left, out),
-            Pat::Expr(_) | Pat::Invalid(_) => {}
         }
+        Pat::Array(a) => a.elems.iter().flatten().for_each(|e| for_pat_idents(e, f)),
+        Pat::Rest(r) => for_pat_idents(&r.arg, f),
+        Pat::Assign(a) => for_pat_idents(&a.left, f),
+        Pat::Expr(_) | Pat::Invalid(_) => {}
     }
-    walk(p, &mut out);
-    out
 }
 
 /// A stable key for a variable or member path (`ids`, `req.body.ids`, `this.items`).
