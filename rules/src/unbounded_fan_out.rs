@@ -75,8 +75,21 @@ pub struct UnboundedFanOut;
 impl Rule for UnboundedFanOut {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         // One walk of the tree: the facts of pass 1, and where pass 3 has something to look at.
+        // The call sites the walk needs from the model (local functions, combinators, collection
+        // APIs), so that most calls cost no look-up in the model's large table.
+        let sites = cx
+            .model
+            .calls
+            .iter()
+            .filter(|c| {
+                matches!(c.target, Target::Local(_))
+                    || c.api().is_some_and(|q| k::matches(k::COMBINATORS, q) || k::collection_api(q).is_some())
+            })
+            .map(|c| (c.span.start, c.span.end))
+            .collect();
         let mut collector = Collector {
             m: cx.model,
+            sites,
             facts: Facts { inits: Inits::with_bindings(cx.model.bindings.len()), ..Facts::default() },
             loops: Vec::new(),
             next_loop: None,
@@ -284,6 +297,8 @@ struct Facts {
 
 struct Collector<'m> {
     m: &'m FileModel,
+    /// Spans of the call sites whose target is local, a combinator or a collection API.
+    sites: FxHashSet<(u32, u32)>,
     facts: Facts,
     /// What each enclosing loop of the current function walks over (`None`: not known).
     loops: Vec<Option<ExprAt>>,
@@ -581,7 +596,9 @@ impl Visit for Collector<'_> {
     }
 
     fn visit_call_expr(&mut self, n: &CallExpr) {
-        let site = self.m.call_at(n.span);
+        // any other site is neither local nor an API that `is_checked_call` looks for
+        let s = self.m.span(n.span);
+        let site = if self.sites.contains(&(s.start, s.end)) { self.m.call_at(n.span) } else { None };
         if self.is_checked_call(n, site) {
             self.events.push(Event::Call(ExprAt::call(n)));
         }
