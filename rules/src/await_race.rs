@@ -248,6 +248,14 @@ struct Clients<'a> {
 }
 
 impl Visit for Clients<'_> {
+    // TypeScript types hold no expressions, declarations or class members: nothing to see.
+    fn visit_ts_type(&mut self, _: &TsType) {}
+    fn visit_ts_type_ann(&mut self, _: &TsTypeAnn) {}
+    fn visit_ts_type_param_decl(&mut self, _: &TsTypeParamDecl) {}
+    fn visit_ts_type_param_instantiation(&mut self, _: &TsTypeParamInstantiation) {}
+    fn visit_ts_interface_decl(&mut self, _: &TsInterfaceDecl) {}
+    fn visit_ts_type_alias_decl(&mut self, _: &TsTypeAliasDecl) {}
+
     fn visit_class_method(&mut self, n: &ClassMethod) {
         if n.accessibility == Some(Accessibility::Private) {
             if let Some(id) = self.m.function_at(n.function.span) {
@@ -494,7 +502,13 @@ enum Src {
 struct Taint(Vec<(Src, bool)>);
 
 impl Taint {
-    fn add(&mut self, other: Taint) {
+    fn add(&mut self, mut other: Taint) {
+        if self.0.is_empty() {
+            // the same as pushing them one by one, without copying
+            other.0.truncate(64);
+            self.0 = other.0;
+            return;
+        }
         for s in other.0 {
             if self.0.len() < 64 {
                 self.0.push(s);
