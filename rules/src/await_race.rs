@@ -115,8 +115,7 @@ impl Rule for AwaitRace {
 /// function (not a generator) that awaits, runs after start-up, outside lifecycle hooks.
 fn worth_checking(m: &FileModel, id: FnId) -> bool {
     let f = m.function(id);
-    !(!f.is_async || f.is_generator || f.awaits.is_empty() || f.context == Context::StartUp)
-        && !in_lifecycle_hook(m, id)
+    f.is_async && !f.is_generator && !f.awaits.is_empty() && f.context != Context::StartUp && !in_lifecycle_hook(m, id)
 }
 
 /// Walks every function node and checks the async ones that run on the event loop.
