@@ -73,6 +73,14 @@ pub struct AwaitRace;
 
 impl Rule for AwaitRace {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        // The functions `Finder::check` looks into, from the model: nothing else is walked.
+        let m = cx.model;
+        let mut starts: Vec<u32> =
+            m.functions.iter().filter(|f| worth_checking(m, f.id)).map(|f| f.span.start).collect();
+        if starts.is_empty() {
+            return;
+        }
+        starts.sort_unstable();
         let mut clients = Clients {
             m: cx.model,
             modules: FxHashMap::default(),
@@ -86,10 +94,28 @@ impl Rule for AwaitRace {
             clients: &clients.modules,
             protected: FxHashMap::default(),
             private_methods: &clients.private_methods,
-            out,
+            out: Vec::new(),
+            starts: Some(&starts),
+            checked: 0,
         };
         cx.program.visit_with(&mut finder);
+        if finder.checked != starts.len() {
+            // a function outside the spans of the nodes around it (a decorator's argument, say):
+            // walk everything, as if nothing had been skipped
+            finder.out.clear();
+            finder.protected.clear();
+            finder.starts = None;
+            cx.program.visit_with(&mut finder);
+        }
+        out.append(&mut finder.out);
     }
+}
+
+/// Whether `Finder::check` goes further than its first test for function `id`: an async
+/// function (not a generator) that awaits, runs after start-up, outside lifecycle hooks.
+fn worth_checking(m: &FileModel, id: FnId) -> bool {
+    let f = m.function(id);
+    f.is_async && !f.is_generator && !f.awaits.is_empty() && f.context != Context::StartUp && !in_lifecycle_hook(m, id)
 }
 
 /// Walks every function node and checks the async ones that run on the event loop.
@@ -100,7 +126,12 @@ struct Finder<'a, 'o> {
     /// Memo of [`fn_protected`].
     protected: FxHashMap<FnId, bool>,
     private_methods: &'a FxHashSet<FnId>,
-    out: &'o mut Vec<Diagnostic>,
+    out: Vec<Diagnostic>,
+    /// Sorted starts of the functions worth checking: subtrees holding none are skipped.
+    /// `None`: walk everything.
+    starts: Option<&'o [u32]>,
+    /// How many functions worth checking were checked.
+    checked: usize,
 }
 
 enum Body<'b> {
@@ -109,15 +140,20 @@ enum Body<'b> {
 }
 
 impl Finder<'_, '_> {
+    /// Whether a node with this span holds none of the functions worth checking.
+    fn skip(&self, span: swc_common::Span) -> bool {
+        let Some(starts) = self.starts else { return false };
+        let s = self.m.span(span);
+        let i = starts.partition_point(|&x| x < s.start);
+        !(i < starts.len() && starts[i] < s.end)
+    }
+
     fn check(&mut self, id: FnId, body: Body<'_>) {
         let m = self.m;
-        let f = m.function(id);
-        if !f.is_async || f.is_generator || f.awaits.is_empty() || f.context == Context::StartUp {
+        if !worth_checking(m, id) {
             return;
         }
-        if in_lifecycle_hook(m, id) {
-            return;
-        }
+        self.checked += 1;
         if fn_protected(m, id, 0, self.private_methods, &mut self.protected) {
             return;
         }
@@ -151,6 +187,36 @@ impl Finder<'_, '_> {
 }
 
 impl Visit for Finder<'_, '_> {
+    fn visit_module_item(&mut self, n: &ModuleItem) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_stmt(&mut self, n: &Stmt) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_expr(&mut self, n: &Expr) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_class_member(&mut self, n: &ClassMember) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
     fn visit_function(&mut self, n: &Function) {
         if let (Some(body), Some(id)) = (&n.body, self.m.function_at(n.span)) {
             self.check(id, Body::Block(&body.stmts));
@@ -181,6 +247,14 @@ struct Clients<'a> {
 }
 
 impl Visit for Clients<'_> {
+    // TypeScript types hold no expressions, declarations or class members: nothing to see.
+    fn visit_ts_type(&mut self, _: &TsType) {}
+    fn visit_ts_type_ann(&mut self, _: &TsTypeAnn) {}
+    fn visit_ts_type_param_decl(&mut self, _: &TsTypeParamDecl) {}
+    fn visit_ts_type_param_instantiation(&mut self, _: &TsTypeParamInstantiation) {}
+    fn visit_ts_interface_decl(&mut self, _: &TsInterfaceDecl) {}
+    fn visit_ts_type_alias_decl(&mut self, _: &TsTypeAliasDecl) {}
+
     fn visit_class_method(&mut self, n: &ClassMethod) {
         if n.accessibility == Some(Accessibility::Private) {
             if let Some(id) = self.m.function_at(n.function.span) {
@@ -427,7 +501,13 @@ enum Src {
 struct Taint(Vec<(Src, bool)>);
 
 impl Taint {
-    fn add(&mut self, other: Taint) {
+    fn add(&mut self, mut other: Taint) {
+        if self.0.is_empty() {
+            // the same as pushing them one by one, without copying
+            other.0.truncate(64);
+            self.0 = other.0;
+            return;
+        }
         for s in other.0 {
             if self.0.len() < 64 {
                 self.0.push(s);

@@ -10,7 +10,7 @@ use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
 use loopsafe_macros::rule;
 use rustc_hash::{FxHashMap, FxHashSet};
 use swc_atoms::Atom;
-use swc_common::{Span, Spanned};
+use swc_common::{BytePos, Span, Spanned};
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
@@ -74,65 +74,251 @@ pub struct UnboundedFanOut;
 
 impl Rule for UnboundedFanOut {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        let mut collector = Collector { m: cx.model, facts: Facts::default(), loops: Vec::new(), next_loop: None };
+        // One walk of the tree: the facts of pass 1, and where pass 3 has something to look at.
+        // The call sites the walk needs from the model (local functions, combinators, collection
+        // APIs), so that most calls cost no look-up in the model's large table.
+        let sites = cx
+            .model
+            .calls
+            .iter()
+            .filter(|c| {
+                matches!(c.target, Target::Local(_))
+                    || c.api().is_some_and(|q| k::matches(k::COMBINATORS, q) || k::collection_api(q).is_some())
+            })
+            .map(|c| (c.span.start, c.span.end))
+            .collect();
+        let mut collector = Collector {
+            m: cx.model,
+            sites,
+            facts: Facts { inits: Inits::with_bindings(cx.model.bindings.len()), ..Facts::default() },
+            loops: Vec::new(),
+            next_loop: None,
+            record_facts: true,
+            shape_loops: Vec::new(),
+            events: Vec::new(),
+        };
         cx.program.visit_with(&mut collector);
+        if collector.events.is_empty() {
+            return;
+        }
         let limiters_present =
             cx.model.calls.iter().any(|c| c.api().is_some_and(|q| k::matches(k::LIMITER_FACTORIES, q)));
         let a = Analysis { cx, m: cx.model, facts: collector.facts, visiting: Default::default(), limiters_present };
-        let mut fns = FnFacts { a: &a, info: FxHashMap::default(), stack: vec![FnId::MODULE] };
-        cx.program.visit_with(&mut fns);
-        let info = fns.info;
-        let mut shapes = Shapes { a: &a, info: &info, loops: Vec::new(), reported: FxHashSet::default(), out };
-        cx.program.visit_with(&mut shapes);
+        // Pass 2 runs only for the functions pass 3 asks about.
+        let info = Infos { a: &a, info: Default::default(), done: Default::default(), full: Default::default() };
+        let mut shapes = Shapes { a: &a, info: &info, reported: FxHashSet::default(), out };
+        // Pass 3, in the order a walk of the tree would meet them.
+        for event in collector.events {
+            match event {
+                Event::Stmt { expr, over } => {
+                    a.with(expr, |e| shapes.on_expr_stmt(e, over));
+                }
+                Event::Call(at) => {
+                    a.with(at, |e| {
+                        if let Expr::Call(c) = e {
+                            shapes.on_call(c)
+                        }
+                    });
+                }
+            }
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pass 1: what each binding holds, which collections are grown or length-checked, loops' pushes.
 
+/// Where an expression is in the syntax tree: its span and its kind. The facts of pass 1 keep
+/// these instead of copies of the expressions; [`Analysis::with`] finds the expression again
+/// when (and only if) it is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ExprAt {
+    lo: BytePos,
+    hi: BytePos,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Of(std::mem::Discriminant<Expr>),
+    /// `Expr::Call`.
+    Call,
+}
+
+impl ExprAt {
+    fn of(e: &Expr) -> Self {
+        let s = e.span();
+        ExprAt { lo: s.lo, hi: s.hi, kind: Kind::Of(std::mem::discriminant(e)) }
+    }
+
+    fn call(c: &CallExpr) -> Self {
+        ExprAt { lo: c.span.lo, hi: c.span.hi, kind: Kind::Call }
+    }
+
+    fn is(&self, e: &Expr) -> bool {
+        match self.kind {
+            Kind::Of(d) => std::mem::discriminant(e) == d,
+            Kind::Call => matches!(e, Expr::Call(_)),
+        }
+    }
+
+    fn span(&self) -> Span {
+        Span::new(self.lo, self.hi)
+    }
+}
+
+/// Finds the expression at an [`ExprAt`] (the first in source order with that span and kind)
+/// and hands it to `f`. With `prune`, only nodes whose span contains the target are entered.
+struct Find<F, R> {
+    at: ExprAt,
+    prune: bool,
+    f: Option<F>,
+    out: Option<R>,
+}
+
+impl<F, R> Find<F, R> {
+    fn skip(&self, s: Span) -> bool {
+        self.f.is_none() || (self.prune && !(s.lo <= self.at.lo && self.at.hi <= s.hi))
+    }
+}
+
+impl<F: FnOnce(&Expr) -> R, R> Visit for Find<F, R> {
+    fn visit_expr(&mut self, e: &Expr) {
+        if self.f.is_none() {
+            return;
+        }
+        let s = e.span();
+        if s.lo == self.at.lo && s.hi == self.at.hi && self.at.is(e) {
+            if let Some(f) = self.f.take() {
+                self.out = Some(f(e));
+            }
+            return;
+        }
+        if self.skip(s) {
+            return;
+        }
+        e.visit_children_with(self);
+    }
+
+    fn visit_module_item(&mut self, n: &ModuleItem) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_stmt(&mut self, n: &Stmt) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_class_member(&mut self, n: &ClassMember) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_var_declarator(&mut self, n: &VarDeclarator) {
+        if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_pat(&mut self, n: &Pat) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+}
+
 enum Init {
     /// `const x = <expr>` or destructured from it.
-    Value(Expr),
+    Value(ExprAt),
     /// The variable of `for (const x of <expr>)`.
-    ElementOf(Expr),
+    ElementOf(ExprAt),
 }
 
 struct Push {
     call: ByteSpan,
-    arg: Expr,
+    arg: ExprAt,
     /// What the enclosing loop walks over.
-    over: Expr,
+    over: ExprAt,
+}
+
+/// What each binding was declared with, indexed by binding (no hashing on the hot path).
+#[derive(Default)]
+struct Inits(Vec<Option<Init>>);
+
+impl Inits {
+    fn with_bindings(n: usize) -> Self {
+        Inits(std::iter::repeat_with(|| None).take(n).collect())
+    }
+
+    fn get(&self, b: &BindingId) -> Option<&Init> {
+        self.0.get(b.0 as usize).and_then(|i| i.as_ref())
+    }
+
+    fn insert(&mut self, b: BindingId, init: Init) {
+        let i = b.0 as usize;
+        if i >= self.0.len() {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(init);
+    }
 }
 
 #[derive(Default)]
 struct Facts {
-    inits: FxHashMap<BindingId, Init>,
-    assigns: FxHashMap<BindingId, Vec<Expr>>,
+    inits: Inits,
+    assigns: FxHashMap<BindingId, Vec<ExprAt>>,
     /// Assigned by a compound operator or a destructuring assignment.
     opaque_assigns: FxHashSet<BindingId>,
     /// Collections changed in place (`push`, `splice`, `add`).
     grown: FxHashSet<BindingId>,
     /// `this.x = …` and class fields, by name.
-    this_props: FxHashMap<Atom, Vec<Expr>>,
+    this_props: FxHashMap<Atom, Vec<ExprAt>>,
     /// `this` fields changed in place (`this.clients.push(ws)`).
     grown_this: FxHashSet<Atom>,
     /// The receiver of each per-element call (`xs` in `xs.map(cb)`), by call span.
-    receivers: FxHashMap<(u32, u32), Expr>,
+    receivers: FxHashMap<(u32, u32), ExprAt>,
     /// `jobs.push(x)` inside a loop, by the array's binding.
     pushes: FxHashMap<BindingId, Vec<Push>>,
     /// Paths whose `.length` is compared with a maximum (`ids.length > MAX`).
     length_checked: FxHashSet<String>,
     /// The arguments of calls to functions of this file, by call span.
-    local_args: FxHashMap<(u32, u32), Vec<Expr>>,
+    local_args: FxHashMap<(u32, u32), Vec<ExprAt>>,
 }
 
 struct Collector<'m> {
     m: &'m FileModel,
+    /// Spans of the call sites whose target is local, a combinator or a collection API.
+    sites: FxHashSet<(u32, u32)>,
     facts: Facts,
     /// What each enclosing loop of the current function walks over (`None`: not known).
-    loops: Vec<Option<Expr>>,
+    loops: Vec<Option<ExprAt>>,
     /// Set while visiting the callback of `xs.forEach(cb)`: it loops over `xs`.
-    next_loop: Option<Expr>,
+    next_loop: Option<ExprAt>,
+    /// Off while visiting what pass 1 never looked at (the left side of `for…of`): pass 3 does.
+    record_facts: bool,
+    /// What the enclosing loops walk over, as pass 3 sees them (`for await` is none, and a
+    /// `forEach` callback is not a loop).
+    shape_loops: Vec<Option<ExprAt>>,
+    /// What pass 3 checks, in the order of the walk.
+    events: Vec<Event>,
+}
+
+/// A place pass 3 looks at.
+enum Event {
+    /// An expression statement, and what its innermost loop walks over.
+    Stmt { expr: ExprAt, over: Option<ExprAt> },
+    /// A call that may be a combinator, a collection API, a `forEach` or a listener.
+    Call(ExprAt),
 }
 
 impl Collector<'_> {
@@ -140,12 +326,87 @@ impl Collector<'_> {
         self.m.binding_of(i)
     }
 
-    fn enter_fn(&mut self) -> Vec<Option<Expr>> {
+    fn enter_fn(&mut self) -> (Vec<Option<ExprAt>>, Vec<Option<ExprAt>>) {
         let saved = std::mem::take(&mut self.loops);
         if let Some(over) = self.next_loop.take() {
             self.loops.push(Some(over));
         }
-        saved
+        (saved, std::mem::take(&mut self.shape_loops))
+    }
+
+    fn leave_fn(&mut self, saved: (Vec<Option<ExprAt>>, Vec<Option<ExprAt>>)) {
+        self.loops = saved.0;
+        self.shape_loops = saved.1;
+    }
+
+    /// The left side of a `for…of`/`for…in`, which only pass 3 visits.
+    fn visit_loop_head(&mut self, left: &ForHead) {
+        let record = std::mem::replace(&mut self.record_facts, false);
+        left.visit_with(self);
+        self.record_facts = record;
+    }
+
+    fn push_loop(&mut self, facts: Option<ExprAt>, shapes: Option<ExprAt>) {
+        self.loops.push(facts);
+        self.shape_loops.push(shapes);
+    }
+
+    fn pop_loop(&mut self) {
+        self.loops.pop();
+        self.shape_loops.pop();
+    }
+
+    /// Whether pass 3 may act on this call (`Shapes::on_call`): a combinator or collection API,
+    /// a `forEach` with an async (or named) callback, a listener for per-item events.
+    fn is_checked_call(&self, n: &CallExpr, site: Option<&loopsafe_analyzer::model::CallSite>) -> bool {
+        if let (Callee::Expr(_), Some(q)) = (&n.callee, site.and_then(|s| s.api())) {
+            if k::matches(k::COMBINATORS, q) || k::collection_api(q).is_some() {
+                return true;
+            }
+        }
+        let Some(method) = callee_method(n) else { return false };
+        let method = method.as_str();
+        if k::FOR_EACH_METHODS.contains(&method) {
+            // `check_for_each` wants an async function (`fn_of`)
+            let async_cb = match n.args.first().map(|a| strip(&a.expr)) {
+                Some(Expr::Arrow(a)) => a.is_async,
+                Some(Expr::Fn(f)) => f.function.is_async,
+                Some(Expr::Ident(_)) => true,
+                _ => false,
+            };
+            if async_cb {
+                return true;
+            }
+        }
+        if LISTENER_METHODS.contains(&method) {
+            if let Some(Expr::Lit(Lit::Str(s))) = n.args.first().map(|a| strip(&a.expr)) {
+                if s.value.as_str().is_some_and(|event| k::PER_ITEM_EVENTS.contains(&event)) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether `check_loop_statement` may report this call: a promise chain, or work that may
+    /// be a local async function (`Analysis::work_of_call`).
+    fn may_start_promise(&self, c: &CallExpr) -> bool {
+        if callee_method(c)
+            .is_some_and(|m| k::PROMISE_CHAIN_METHODS.contains(&m.as_str()) || k::FAN_OUT_METHODS.contains(&m.as_str()))
+        {
+            return true;
+        }
+        let Callee::Expr(callee) = &c.callee else { return false };
+        if is_fn_like(callee) {
+            return true;
+        }
+        match self.m.call_at(c.span) {
+            None => true,
+            Some(site) => {
+                site.api().is_some_and(|q| k::matches(k::COMBINATORS, q))
+                    || matches!(site.target, Target::Local(f) if self.m.function(f).is_async)
+            }
+        }
     }
 
     /// `x.length` compared with a maximum: a constant, a literal above 1 or a configured member.
@@ -169,89 +430,128 @@ impl Collector<'_> {
 }
 
 impl Visit for Collector<'_> {
+    // TypeScript types hold no expressions, declarations or class members: nothing to see.
+    fn visit_ts_type(&mut self, _: &TsType) {}
+    fn visit_ts_type_ann(&mut self, _: &TsTypeAnn) {}
+    fn visit_ts_type_param_decl(&mut self, _: &TsTypeParamDecl) {}
+    fn visit_ts_type_param_instantiation(&mut self, _: &TsTypeParamInstantiation) {}
+    fn visit_ts_interface_decl(&mut self, _: &TsInterfaceDecl) {}
+    fn visit_ts_type_alias_decl(&mut self, _: &TsTypeAliasDecl) {}
+
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
-        if let Some(init) = &n.init {
+        if let (Some(init), true) = (&n.init, self.record_facts) {
             if !is_fn_like(init) {
-                for id in pat_idents(&n.name) {
-                    if let Some(b) = self.binding(id) {
-                        self.facts.inits.insert(b, Init::Value((**init).clone()));
+                let (m, inits, at) = (self.m, &mut self.facts.inits, ExprAt::of(init));
+                for_pat_idents(&n.name, &mut |id| {
+                    if let Some(b) = m.binding_of(id) {
+                        inits.insert(b, Init::Value(at));
                     }
-                }
+                });
             }
         }
         n.visit_children_with(self);
     }
 
     fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
-        if let ForHead::VarDecl(d) = &n.left {
+        if let (ForHead::VarDecl(d), true) = (&n.left, self.record_facts) {
+            let (m, inits, at) = (self.m, &mut self.facts.inits, ExprAt::of(&n.right));
             for decl in &d.decls {
-                for id in pat_idents(&decl.name) {
-                    if let Some(b) = self.binding(id) {
-                        self.facts.inits.insert(b, Init::ElementOf((*n.right).clone()));
+                for_pat_idents(&decl.name, &mut |id| {
+                    if let Some(b) = m.binding_of(id) {
+                        inits.insert(b, Init::ElementOf(at));
                     }
-                }
+                });
             }
         }
+        self.visit_loop_head(&n.left);
         n.right.visit_with(self);
-        self.loops.push(Some((*n.right).clone()));
+        let over = ExprAt::of(&n.right);
+        self.push_loop(Some(over), if n.is_await { None } else { Some(over) });
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
+        self.visit_loop_head(&n.left);
         n.right.visit_with(self);
-        self.loops.push(Some((*n.right).clone()));
+        let over = ExprAt::of(&n.right);
+        self.push_loop(Some(over), Some(over));
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_for_stmt(&mut self, n: &ForStmt) {
         n.init.visit_with(self);
         n.test.visit_with(self);
         n.update.visit_with(self);
-        self.loops.push(n.test.as_deref().and_then(counted_collection));
+        let over = n.test.as_deref().and_then(counted_collection);
+        self.push_loop(over, over);
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_while_stmt(&mut self, n: &WhileStmt) {
         n.test.visit_with(self);
-        self.loops.push(None);
+        self.push_loop(None, None);
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
     }
 
     fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
-        self.loops.push(None);
+        self.push_loop(None, None);
         n.body.visit_with(self);
-        self.loops.pop();
+        self.pop_loop();
         n.test.visit_with(self);
     }
 
     fn visit_function(&mut self, n: &Function) {
         let saved = self.enter_fn();
         n.visit_children_with(self);
-        self.loops = saved;
+        self.leave_fn(saved);
     }
 
     fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
         let saved = self.enter_fn();
         n.visit_children_with(self);
-        self.loops = saved;
+        self.leave_fn(saved);
     }
 
     fn visit_constructor(&mut self, n: &Constructor) {
         let saved = self.enter_fn();
         n.visit_children_with(self);
-        self.loops = saved;
+        self.leave_fn(saved);
+    }
+
+    fn visit_expr_stmt(&mut self, n: &ExprStmt) {
+        // what `Shapes::on_expr_stmt` can act on: a discarded map, or a call in a loop
+        let over = self.shape_loops.last().copied().flatten();
+        let checked = match strip(&n.expr) {
+            Expr::Call(c) => {
+                callee_method(c).is_some_and(|m| k::FAN_OUT_METHODS.contains(&m.as_str()))
+                    || (over.is_some() && self.may_start_promise(c))
+            }
+            Expr::Unary(u) if over.is_some() && u.op == UnaryOp::Void => match strip(&u.arg) {
+                Expr::Call(c) => self.may_start_promise(c),
+                _ => false,
+            },
+            _ => false,
+        };
+        if checked {
+            self.events.push(Event::Stmt { expr: ExprAt::of(&n.expr), over });
+        }
+        n.visit_children_with(self);
     }
 
     fn visit_assign_expr(&mut self, n: &AssignExpr) {
+        if !self.record_facts {
+            n.visit_children_with(self);
+            return;
+        }
         match &n.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
                 if let Some(id) = self.binding(&b.id) {
                     if n.op == AssignOp::Assign {
-                        self.facts.assigns.entry(id).or_default().push((*n.right).clone());
+                        self.facts.assigns.entry(id).or_default().push(ExprAt::of(&n.right));
                     } else {
                         self.facts.opaque_assigns.insert(id);
                     }
@@ -260,7 +560,7 @@ impl Visit for Collector<'_> {
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
                 if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
                     if n.op == AssignOp::Assign && !is_fn_like(&n.right) {
-                        self.facts.this_props.entry(p.sym.clone()).or_default().push((*n.right).clone());
+                        self.facts.this_props.entry(p.sym.clone()).or_default().push(ExprAt::of(&n.right));
                     }
                 }
             }
@@ -282,15 +582,19 @@ impl Visit for Collector<'_> {
     }
 
     fn visit_class_prop(&mut self, n: &ClassProp) {
-        if let (PropName::Ident(key), Some(v)) = (&n.key, &n.value) {
+        if let (PropName::Ident(key), Some(v), true) = (&n.key, &n.value, self.record_facts) {
             if !is_fn_like(v) {
-                self.facts.this_props.entry(key.sym.clone()).or_default().push((**v).clone());
+                self.facts.this_props.entry(key.sym.clone()).or_default().push(ExprAt::of(v));
             }
         }
         n.visit_children_with(self);
     }
 
     fn visit_bin_expr(&mut self, n: &BinExpr) {
+        if !self.record_facts {
+            n.visit_children_with(self);
+            return;
+        }
         match n.op {
             BinaryOp::Gt | BinaryOp::GtEq => self.note_length_check(&n.left, &n.right),
             BinaryOp::Lt | BinaryOp::LtEq => self.note_length_check(&n.right, &n.left),
@@ -300,41 +604,54 @@ impl Visit for Collector<'_> {
     }
 
     fn visit_call_expr(&mut self, n: &CallExpr) {
-        let member = callee_member(n);
+        // any other site is neither local nor an API that `is_checked_call` looks for
+        let s = self.m.span(n.span);
+        let site = if self.sites.contains(&(s.start, s.end)) { self.m.call_at(n.span) } else { None };
+        if self.is_checked_call(n, site) {
+            self.events.push(Event::Call(ExprAt::call(n)));
+        }
+        let member = if self.record_facts { callee_member_ref(n) } else { None };
         let mut per_element_receiver = None;
         if let Some((obj, method)) = member {
-            let obj_binding = match strip(obj) {
-                Expr::Ident(i) => self.binding(i),
-                _ => None,
-            };
-            if let Expr::Member(m) = strip(obj) {
-                if let (Expr::This(_), MemberProp::Ident(p)) = (&*m.obj, &m.prop) {
-                    if k::GROWING_METHODS.contains(&method.as_str()) {
-                        self.facts.grown_this.insert(p.sym.clone());
+            let method = method.as_str();
+            let growing = k::GROWING_METHODS.contains(&method);
+            let push = k::PUSH_METHODS.contains(&method);
+            if growing || push {
+                match strip(obj) {
+                    Expr::Member(m) => {
+                        if let (Expr::This(_), MemberProp::Ident(p), true) = (&*m.obj, &m.prop, growing) {
+                            self.facts.grown_this.insert(p.sym.clone());
+                        }
                     }
+                    Expr::Ident(i) => {
+                        if let Some(b) = self.binding(i) {
+                            if growing {
+                                self.facts.grown.insert(b);
+                            }
+                            if push && n.args.len() == 1 && n.args[0].spread.is_none() {
+                                if let Some(Some(over)) = self.loops.last() {
+                                    let push = Push {
+                                        call: self.m.span(n.span),
+                                        arg: ExprAt::of(&n.args[0].expr),
+                                        over: *over,
+                                    };
+                                    self.facts.pushes.entry(b).or_default().push(push);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
-            if let Some(b) = obj_binding {
-                if k::GROWING_METHODS.contains(&method.as_str()) {
-                    self.facts.grown.insert(b);
-                }
-                if k::PUSH_METHODS.contains(&method.as_str()) && n.args.len() == 1 && n.args[0].spread.is_none() {
-                    if let Some(Some(over)) = self.loops.last() {
-                        let push =
-                            Push { call: self.m.span(n.span), arg: (*n.args[0].expr).clone(), over: over.clone() };
-                        self.facts.pushes.entry(b).or_default().push(push);
-                    }
-                }
-            }
-            if k::PER_ELEMENT_METHODS.contains(&method.as_str()) {
+            if k::PER_ELEMENT_METHODS.contains(&method) {
                 let s = self.m.span(n.span);
-                self.facts.receivers.insert((s.start, s.end), obj.clone());
-                per_element_receiver = Some(obj.clone());
+                self.facts.receivers.insert((s.start, s.end), ExprAt::of(obj));
+                per_element_receiver = Some(ExprAt::of(obj));
             }
         }
-        if let Some(site) = self.m.call_at(n.span) {
+        if let (Some(site), true) = (site, self.record_facts) {
             if matches!(site.target, Target::Local(_)) && n.args.iter().all(|a| a.spread.is_none()) {
-                let args = n.args.iter().map(|a| (*a.expr).clone()).collect();
+                let args = n.args.iter().map(|a| ExprAt::of(&a.expr)).collect();
                 self.facts.local_args.insert((site.span.start, site.span.end), args);
             }
         }
@@ -350,16 +667,16 @@ impl Visit for Collector<'_> {
 }
 
 /// `i < xs.length` walks `xs`; `i < 3` walks a literal count.
-fn counted_collection(test: &Expr) -> Option<Expr> {
+fn counted_collection(test: &Expr) -> Option<ExprAt> {
     let Expr::Bin(b) = strip(test) else { return None };
     if !matches!(b.op, BinaryOp::Lt | BinaryOp::LtEq) {
         return None;
     }
     match strip(&b.right) {
         Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "length") => {
-            Some((*m.obj).clone())
+            Some(ExprAt::of(&m.obj))
         }
-        lit @ Expr::Lit(Lit::Num(_)) => Some(lit.clone()),
+        lit @ Expr::Lit(Lit::Num(_)) => Some(ExprAt::of(lit)),
         _ => None,
     }
 }
@@ -418,6 +735,23 @@ struct Analysis<'a> {
 const MAX_DEPTH: u32 = 12;
 
 impl Analysis<'_> {
+    /// Runs `f` on the expression at `at` (recorded by pass 1). `None` only if it is not in the
+    /// tree, which does not happen: every `ExprAt` was taken from this file's tree.
+    fn with<R>(&self, at: ExprAt, f: impl FnOnce(&Expr) -> R) -> Option<R> {
+        let mut find = Find { at, prune: true, f: Some(f), out: None };
+        self.cx.program.visit_with(&mut find);
+        if find.f.is_some() {
+            // not under nodes whose spans contain it (a decorator, say): look everywhere
+            find.prune = false;
+            self.cx.program.visit_with(&mut find);
+        }
+        find.out
+    }
+
+    fn size_at(&self, at: ExprAt, depth: u32) -> Size {
+        self.with(at, |e| self.size_of(e, depth)).unwrap_or(Size::Opaque)
+    }
+
     fn size_of(&self, e: &Expr, depth: u32) -> Size {
         if depth > MAX_DEPTH {
             return Size::Opaque;
@@ -468,8 +802,10 @@ impl Analysis<'_> {
         match binding.kind {
             BindingKind::Param => parts.push(self.param_size(b, depth)),
             _ => match self.facts.inits.get(&b) {
-                Some(Init::Value(e)) => parts.push(self.size_of(e, depth + 1)),
-                Some(Init::ElementOf(e)) => parts.push(self.element_size(e, depth + 1)),
+                Some(Init::Value(e)) => parts.push(self.size_at(*e, depth + 1)),
+                Some(Init::ElementOf(e)) => {
+                    parts.push(self.with(*e, |e| self.element_size(e, depth + 1)).unwrap_or(Size::Opaque))
+                }
                 None if binding.reassigned => {} // `let rows;` then assigned
                 None => parts.push(Size::Opaque),
             },
@@ -479,7 +815,7 @@ impl Analysis<'_> {
                 parts.push(Size::Opaque);
             }
             for a in self.facts.assigns.get(&b).into_iter().flatten() {
-                parts.push(self.size_of(a, depth + 1));
+                parts.push(self.size_at(*a, depth + 1));
             }
         }
         self.visiting.borrow_mut().remove(&b);
@@ -502,10 +838,10 @@ impl Analysis<'_> {
                 if let Some(b) = self.m.binding_of(i) {
                     if !self.m.binding(b).reassigned {
                         if let Some(Init::Value(e)) = self.facts.inits.get(&b) {
-                            if let Expr::Call(c) = strip(e) {
-                                if self.is_api(c, k::CHUNK_APIS) {
-                                    return Size::Bounded;
-                                }
+                            let chunk =
+                                self.with(*e, |e| matches!(strip(e), Expr::Call(c) if self.is_api(c, k::CHUNK_APIS)));
+                            if chunk == Some(true) {
+                                return Size::Bounded;
                             }
                         }
                     }
@@ -524,7 +860,7 @@ impl Analysis<'_> {
                 if let FnUse::Callback { call, arg: 0, kind: CallbackKind::Sync } = u {
                     let s = self.m.call(*call).span;
                     if let Some(recv) = self.facts.receivers.get(&(s.start, s.end)) {
-                        return self.element_size(recv, depth + 1);
+                        return self.with(*recv, |e| self.element_size(e, depth + 1)).unwrap_or(Size::Opaque);
                     }
                 }
             }
@@ -541,7 +877,7 @@ impl Analysis<'_> {
                     match self.facts.local_args.get(&(s.start, s.end)) {
                         Some(args) => {
                             if let Some(a) = args.get(i) {
-                                parts.push(self.size_of(a, depth + 1));
+                                parts.push(self.size_at(*a, depth + 1));
                             }
                         }
                         None => parts.push(Size::Opaque),
@@ -597,7 +933,7 @@ impl Analysis<'_> {
             Expr::This(_) => match first_prop {
                 Some(MemberProp::Ident(p)) => match self.facts.this_props.get(&p.sym) {
                     Some(values) => {
-                        let s = agree(values.iter().map(|v| self.size_of(v, depth + 1)).collect());
+                        let s = agree(values.iter().map(|v| self.size_at(*v, depth + 1)).collect());
                         if s == Size::Bounded && self.facts.grown_this.contains(&p.sym) {
                             Size::Opaque
                         } else {
@@ -700,14 +1036,14 @@ impl Analysis<'_> {
         match strip(e) {
             Expr::Ident(i) => self.m.binding_of(i).is_some_and(|b| {
                 !self.m.binding(b).reassigned
-                    && matches!(self.facts.inits.get(&b), Some(Init::Value(init)) if self.is_limiter_factory(init))
+                    && matches!(self.facts.inits.get(&b), Some(Init::Value(init)) if self.with(*init, |e| self.is_limiter_factory(e)) == Some(true))
             }),
             Expr::Member(m) => match (&*m.obj, &m.prop) {
                 (Expr::This(_), MemberProp::Ident(p)) => self
                     .facts
                     .this_props
                     .get(&p.sym)
-                    .is_some_and(|v| v.iter().all(|init| self.is_limiter_factory(init))),
+                    .is_some_and(|v| v.iter().all(|init| self.with(*init, |e| self.is_limiter_factory(e)) == Some(true))),
                 _ => self.is_limiter(&m.obj),
             },
             _ => false,
@@ -835,30 +1171,32 @@ impl Analysis<'_> {
             Expr::Ident(i) => {
                 let b = self.m.binding_of(i)?;
                 match self.facts.inits.get(&b) {
-                    Some(Init::Value(e)) => e,
+                    Some(Init::Value(e)) => *e,
                     _ => return None,
                 }
             }
             Expr::This(_) => match first_prop {
-                Some(MemberProp::Ident(p)) => self.facts.this_props.get(&p.sym)?.first()?,
+                Some(MemberProp::Ident(p)) => *self.facts.this_props.get(&p.sym)?.first()?,
                 _ => return None,
             },
             _ => return None,
         };
-        let maker = match strip(init) {
-            Expr::Await(a) => match strip(&a.arg) {
+        self.with(init, |init| {
+            let maker = match strip(init) {
+                Expr::Await(a) => match strip(&a.arg) {
+                    Expr::Call(c) => callee_expr(c)?,
+                    _ => return None,
+                },
                 Expr::Call(c) => callee_expr(c)?,
+                Expr::New(n) => &n.callee,
+                e @ (Expr::Member(_) | Expr::Ident(_)) => e,
                 _ => return None,
-            },
-            Expr::Call(c) => callee_expr(c)?,
-            Expr::New(n) => &n.callee,
-            e @ (Expr::Member(_) | Expr::Ident(_)) => e,
-            _ => return None,
-        };
-        match self.m.resolve_expr(maker) {
-            Target::Api(q) => Some(q),
-            _ => self.receiver_module(maker, depth + 1),
-        }
+            };
+            match self.m.resolve_expr(maker) {
+                Target::Api(q) => Some(q),
+                _ => self.receiver_module(maker, depth + 1),
+            }
+        })?
     }
 
     /// Source text for messages, on one line and short.
@@ -959,6 +1297,121 @@ struct FnFacts<'a> {
     a: &'a Analysis<'a>,
     info: FxHashMap<FnId, FnInfo>,
     stack: Vec<FnId>,
+}
+
+/// Pass 2, on demand: a function's facts come from a walk of that function alone (nested
+/// functions the model does not know count as their parent's, as in a walk of the whole file).
+struct Infos<'a> {
+    a: &'a Analysis<'a>,
+    info: std::cell::RefCell<FxHashMap<FnId, FnInfo>>,
+    /// Functions whose facts are complete in `info`.
+    done: std::cell::RefCell<FxHashSet<FnId>>,
+    /// Set once the whole file has been walked.
+    full: std::cell::Cell<bool>,
+}
+
+impl Infos<'_> {
+    fn get(&self, f: FnId) -> FnInfo {
+        if !self.full.get() && !self.done.borrow().contains(&f) {
+            self.compute(f);
+        }
+        self.info.borrow().get(&f).cloned().unwrap_or_default()
+    }
+
+    fn compute(&self, f: FnId) {
+        let mut fns = FnFacts { a: self.a, info: FxHashMap::default(), stack: vec![f] };
+        let mut find = FindFn { at: self.a.m.function(f).span, fns: &mut fns, found: false };
+        self.a.cx.program.visit_with(&mut find);
+        if find.found {
+            let mut done = self.done.borrow_mut();
+            done.insert(f);
+            done.extend(fns.info.keys().copied());
+            self.info.borrow_mut().extend(fns.info);
+        } else {
+            // the module itself, or a function not found under its ancestors: the whole file
+            let mut fns = FnFacts { a: self.a, info: FxHashMap::default(), stack: vec![FnId::MODULE] };
+            self.a.cx.program.visit_with(&mut fns);
+            *self.info.borrow_mut() = fns.info;
+            self.full.set(true);
+        }
+    }
+}
+
+/// Finds the function node with this span and runs pass 2 on it.
+struct FindFn<'f, 'a> {
+    at: ByteSpan,
+    fns: &'f mut FnFacts<'a>,
+    found: bool,
+}
+
+impl FindFn<'_, '_> {
+    /// Whether a node with this span cannot hold the function.
+    fn skip(&self, s: Span) -> bool {
+        self.found || !contains(self.fns.a.m.span(s), self.at)
+    }
+
+    fn is_it(&self, s: Span) -> bool {
+        !self.found && self.fns.a.m.span(s) == self.at
+    }
+}
+
+impl Visit for FindFn<'_, '_> {
+    fn visit_function(&mut self, n: &Function) {
+        if self.is_it(n.span) {
+            self.found = true;
+            n.visit_with(&mut *self.fns);
+        } else if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        if self.is_it(n.span) {
+            self.found = true;
+            n.visit_with(&mut *self.fns);
+        } else if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_constructor(&mut self, n: &Constructor) {
+        if self.is_it(n.span) {
+            self.found = true;
+            n.visit_with(&mut *self.fns);
+        } else if !self.skip(n.span) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_expr(&mut self, n: &Expr) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_module_item(&mut self, n: &ModuleItem) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_stmt(&mut self, n: &Stmt) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_class_member(&mut self, n: &ClassMember) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
+        if !self.skip(n.span()) {
+            n.visit_children_with(self);
+        }
+    }
 }
 
 impl FnFacts<'_> {
@@ -1068,9 +1521,7 @@ impl Visit for FnFacts<'_> {
 
 struct Shapes<'a, 'o> {
     a: &'a Analysis<'a>,
-    info: &'a FxHashMap<FnId, FnInfo>,
-    /// What the enclosing loops of the current function walk over.
-    loops: Vec<Option<Expr>>,
+    info: &'a Infos<'a>,
     reported: FxHashSet<ByteSpan>,
     out: &'o mut Vec<Diagnostic>,
 }
@@ -1087,7 +1538,7 @@ struct Finding {
 
 impl Shapes<'_, '_> {
     fn info(&self, f: FnId) -> FnInfo {
-        self.info.get(&f).cloned().unwrap_or_default()
+        self.info.get(f)
     }
 
     /// What a function handed to a fan-out starts when it runs; `None` when it starts nothing
@@ -1221,8 +1672,15 @@ impl Shapes<'_, '_> {
                 let Some(b) = self.a.m.binding_of(i) else { return };
                 if !self.a.m.binding(b).reassigned {
                     if let Some(Init::Value(init)) = self.a.facts.inits.get(&b) {
-                        if let Expr::Call(map) = strip(init) {
-                            self.check_map(map, Some((name, at)));
+                        let a = self.a;
+                        let done = a.with(*init, |init| match strip(init) {
+                            Expr::Call(map) => {
+                                self.check_map(map, Some((name, at)));
+                                true
+                            }
+                            _ => false,
+                        });
+                        if done == Some(true) {
                             return;
                         }
                     }
@@ -1244,12 +1702,16 @@ impl Shapes<'_, '_> {
         if self.a.m.calls.iter().any(|c| c.span == p.call && self.a.exempt_fn(c.caller)) {
             return false;
         }
-        let Expr::Call(c) = strip(&p.arg) else { return false };
-        if self.a.is_limiter_call(chain_base(c)) {
-            return false;
-        }
-        let Some(work) = self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0)) else { return false };
-        let Size::Unknown(origin) = self.a.size_of(&p.over, 0) else { return false };
+        let a = self.a;
+        let work = a.with(p.arg, |arg| {
+            let Expr::Call(c) = strip(arg) else { return None };
+            if self.a.is_limiter_call(chain_base(c)) {
+                return None;
+            }
+            self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0))
+        });
+        let Some(Some(work)) = work else { return false };
+        let Size::Unknown(origin) = self.a.size_at(p.over, 0) else { return false };
         let coll = self.a.text(&p.over.span());
         let name = work.shown();
         let exhausts = Self::exhausts(&work);
@@ -1289,8 +1751,8 @@ impl Shapes<'_, '_> {
     }
 
     /// An un-awaited async call as a statement of a loop body.
-    fn check_loop_statement(&mut self, e: &Expr) {
-        let Some(Some(over)) = self.loops.last() else { return };
+    fn check_loop_statement(&mut self, e: &Expr, over: Option<ExprAt>) {
+        let Some(over) = over else { return };
         let e = match strip(e) {
             Expr::Unary(u) if u.op == UnaryOp::Void => strip(&u.arg),
             e => e,
@@ -1307,7 +1769,7 @@ impl Shapes<'_, '_> {
             return;
         }
         let Some(work) = self.settle_work(work, 0) else { return };
-        let Size::Unknown(origin) = self.a.size_of(over, 0) else { return };
+        let Size::Unknown(origin) = self.a.size_at(over, 0) else { return };
         if self.skip_context(c.span) {
             return;
         }
@@ -1414,75 +1876,18 @@ impl Shapes<'_, '_> {
     }
 }
 
-impl Visit for Shapes<'_, '_> {
-    fn visit_function(&mut self, n: &Function) {
-        let saved = std::mem::take(&mut self.loops);
-        n.visit_children_with(self);
-        self.loops = saved;
-    }
-
-    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
-        let saved = std::mem::take(&mut self.loops);
-        n.visit_children_with(self);
-        self.loops = saved;
-    }
-
-    fn visit_constructor(&mut self, n: &Constructor) {
-        let saved = std::mem::take(&mut self.loops);
-        n.visit_children_with(self);
-        self.loops = saved;
-    }
-
-    fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
-        n.left.visit_with(self);
-        n.right.visit_with(self);
-        self.loops.push(if n.is_await { None } else { Some((*n.right).clone()) });
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
-        n.left.visit_with(self);
-        n.right.visit_with(self);
-        self.loops.push(Some((*n.right).clone()));
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_for_stmt(&mut self, n: &ForStmt) {
-        n.init.visit_with(self);
-        n.test.visit_with(self);
-        n.update.visit_with(self);
-        self.loops.push(n.test.as_deref().and_then(counted_collection));
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_while_stmt(&mut self, n: &WhileStmt) {
-        n.test.visit_with(self);
-        self.loops.push(None);
-        n.body.visit_with(self);
-        self.loops.pop();
-    }
-
-    fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
-        self.loops.push(None);
-        n.body.visit_with(self);
-        self.loops.pop();
-        n.test.visit_with(self);
-    }
-
-    fn visit_expr_stmt(&mut self, n: &ExprStmt) {
-        if let Expr::Call(c) = strip(&n.expr) {
+impl Shapes<'_, '_> {
+    /// An expression statement; `over` is what its innermost loop walks over.
+    fn on_expr_stmt(&mut self, e: &Expr, over: Option<ExprAt>) {
+        if let Expr::Call(c) = strip(e) {
             if callee_member(c).is_some_and(|(_, m)| k::FAN_OUT_METHODS.contains(&m.as_str())) {
                 self.check_map(c, None);
             }
         }
-        self.check_loop_statement(&n.expr);
-        n.visit_children_with(self);
+        self.check_loop_statement(e, over);
     }
 
-    fn visit_call_expr(&mut self, n: &CallExpr) {
+    fn on_call(&mut self, n: &CallExpr) {
         if let Callee::Expr(callee) = &n.callee {
             if let Some(q) = self.a.api_of(n) {
                 if k::matches(k::COMBINATORS, q) {
@@ -1511,7 +1916,6 @@ impl Visit for Shapes<'_, '_> {
                 }
             }
         }
-        n.visit_children_with(self);
     }
 }
 
@@ -1633,6 +2037,30 @@ fn chain_base(mut c: &CallExpr) -> &CallExpr {
     c
 }
 
+/// The method name of `obj.method(...)`, without cloning it.
+fn callee_method(c: &CallExpr) -> Option<&Atom> {
+    let Callee::Expr(callee) = &c.callee else { return None };
+    match strip(callee) {
+        Expr::Member(m) => match &m.prop {
+            MemberProp::Ident(p) => Some(&p.sym),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `obj.method(...)`: the receiver and the method name, borrowed.
+fn callee_member_ref(c: &CallExpr) -> Option<(&Expr, &Atom)> {
+    let Callee::Expr(callee) = &c.callee else { return None };
+    match strip(callee) {
+        Expr::Member(m) => match &m.prop {
+            MemberProp::Ident(p) => Some((&m.obj, &p.sym)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `obj.method(...)`: the receiver and the method name.
 fn callee_member(c: &CallExpr) -> Option<(&Expr, Atom)> {
     let Callee::Expr(callee) = &c.callee else { return None };
@@ -1658,29 +2086,24 @@ fn fn_of(m: &FileModel, e: &Expr) -> Option<FnId> {
     }
 }
 
-/// The identifiers a declaration pattern binds.
-fn pat_idents(p: &Pat) -> Vec<&Ident> {
-    let mut out = Vec::new();
-    fn walk<'p>(p: &'p Pat, out: &mut Vec<&'p Ident>) {
-        match p {
-            Pat::Ident(b) => out.push(&b.id),
-            Pat::Object(o) => {
-                for prop in &o.props {
-                    match prop {
-                        ObjectPatProp::KeyValue(kv) => walk(&kv.value, out),
-                        ObjectPatProp::Assign(a) => out.push(&a.key.id),
-                        ObjectPatProp::Rest(r) => walk(&r.arg, out),
-                    }
+/// Calls `f` with each identifier a declaration pattern binds, in order.
+fn for_pat_idents(p: &Pat, f: &mut impl FnMut(&Ident)) {
+    match p {
+        Pat::Ident(b) => f(&b.id),
+        Pat::Object(o) => {
+            for prop in &o.props {
+                match prop {
+                    ObjectPatProp::KeyValue(kv) => for_pat_idents(&kv.value, f),
+                    ObjectPatProp::Assign(a) => f(&a.key.id),
+                    ObjectPatProp::Rest(r) => for_pat_idents(&r.arg, f),
                 }
             }
-            Pat::Array(a) => a.elems.iter().flatten().for_each(|e| walk(e, out)),
-            Pat::Rest(r) => walk(&r.arg, out),
-            Pat::Assign(a) => walk(&a.left, out),
-            Pat::Expr(_) | Pat::Invalid(_) => {}
         }
+        Pat::Array(a) => a.elems.iter().flatten().for_each(|e| for_pat_idents(e, f)),
+        Pat::Rest(r) => for_pat_idents(&r.arg, f),
+        Pat::Assign(a) => for_pat_idents(&a.left, f),
+        Pat::Expr(_) | Pat::Invalid(_) => {}
     }
-    walk(p, &mut out);
-    out
 }
 
 /// A stable key for a variable or member path (`ids`, `req.body.ids`, `this.items`).
