@@ -1,6 +1,7 @@
 use crate::knowledge::stores::{self, Store};
 use loopsafe_analyzer::diagnostic::ByteSpan;
 use loopsafe_analyzer::knowledge::{name_has_word, sql_effect, CallbackKind, Effect, LIFECYCLE_METHODS};
+use loopsafe_analyzer::model::unwrap_expr as unwrap;
 use loopsafe_analyzer::model::{
     self, BindingId, BindingKind, CallSite, Context, FileModel, FnId, FnKind, FnUse, Target,
 };
@@ -414,20 +415,6 @@ enum Seg {
 struct PathKey {
     root: PathRoot,
     segs: Vec<Seg>,
-}
-
-fn unwrap(mut e: &Expr) -> &Expr {
-    loop {
-        e = match e {
-            Expr::Paren(p) => &p.expr,
-            Expr::TsAs(x) => &x.expr,
-            Expr::TsNonNull(x) => &x.expr,
-            Expr::TsTypeAssertion(x) => &x.expr,
-            Expr::TsConstAssertion(x) => &x.expr,
-            Expr::TsSatisfies(x) => &x.expr,
-            _ => return e,
-        }
-    }
 }
 
 fn seg_of(m: &FileModel, p: &MemberProp) -> Option<Seg> {

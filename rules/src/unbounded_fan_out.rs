@@ -3,6 +3,7 @@ use loopsafe_analyzer::diagnostic::ByteSpan;
 use loopsafe_analyzer::knowledge::{
     is_node_builtin, is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS,
 };
+use loopsafe_analyzer::model::unwrap_expr as strip;
 use loopsafe_analyzer::model::{
     BindingId, BindingKind, Context, EntryReason, FileModel, FnId, FnKind, FnUse, QualName, Target,
 };
@@ -101,8 +102,7 @@ impl Rule for UnboundedFanOut {
         if collector.events.is_empty() {
             return;
         }
-        let limiters_present =
-            cx.model.calls.iter().any(|c| c.api().is_some_and(|q| k::matches(k::LIMITER_FACTORIES, q)));
+        let limiters_present = cx.model.calls.iter().any(|c| c.api().is_some_and(|q| k::is_limiter_factory(q)));
         let a = Analysis { cx, m: cx.model, facts: collector.facts, visiting: Default::default(), limiters_present };
         // Pass 2 runs only for the functions pass 3 asks about.
         let info = Infos { a: &a, info: Default::default(), done: Default::default(), full: Default::default() };
@@ -1028,7 +1028,7 @@ impl Analysis<'_> {
             Expr::Await(a) => return self.is_limiter_factory(&a.arg),
             _ => return false,
         };
-        matches!(self.m.resolve_expr(callee), Target::Api(q) if k::matches(k::LIMITER_FACTORIES, &q))
+        matches!(self.m.resolve_expr(callee), Target::Api(q) if k::is_limiter_factory(&q))
     }
 
     /// Whether an expression names a limiter: a binding or `this` field initialized by a factory.
@@ -1973,22 +1973,6 @@ fn prop_name_is(key: &PropName, names: &[&str]) -> bool {
         PropName::Ident(i) => names.contains(&i.sym.as_str()),
         PropName::Str(s) => s.value.as_str().is_some_and(|v| names.contains(&v)),
         _ => false,
-    }
-}
-
-/// Strip parentheses and TypeScript-only wrappers.
-fn strip(mut e: &Expr) -> &Expr {
-    loop {
-        e = match e {
-            Expr::Paren(p) => &p.expr,
-            Expr::TsAs(x) => &x.expr,
-            Expr::TsNonNull(x) => &x.expr,
-            Expr::TsTypeAssertion(x) => &x.expr,
-            Expr::TsConstAssertion(x) => &x.expr,
-            Expr::TsSatisfies(x) => &x.expr,
-            Expr::TsInstantiation(x) => &x.expr,
-            _ => return e,
-        }
     }
 }
 

@@ -20,7 +20,7 @@ use swc_atoms::Atom;
 use swc_common::{Span, SyntaxContext};
 use swc_ecma_ast::{Expr, Id};
 
-pub use build::build;
+pub use build::{build, unwrap_expr};
 
 /// Index into [`FileModel::functions`]. `FnId(0)` is the module's top level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
