@@ -1579,6 +1579,16 @@ impl Shapes<'_, '_> {
         Some(work)
     }
 
+    /// A collection known only as a parameter (its callers are elsewhere) whose elements start
+    /// work of unknown cost: too little evidence to report. Schema objects, plugin lists and
+    /// handler arrays are parameters too, and a reviewer would wave those findings away.
+    /// A list of identifiers (`ids`, `userIds`) is the shape of client input even as a parameter.
+    fn weak_evidence(origin: &str, coll: &str, work: &Work) -> bool {
+        let last = coll.rsplit(['.', ' ']).next().unwrap_or(coll);
+        let ids = last == "ids" || last.ends_with("Ids") || last.ends_with("IDs") || last.ends_with("_ids");
+        origin.starts_with("from a parameter") && !ids && work.resource.is_none()
+    }
+
     fn exhausts(work: &Work) -> String {
         match work.resource {
             Some(r) => r.to_string(),
@@ -1625,6 +1635,9 @@ impl Shapes<'_, '_> {
             return;
         }
         let coll = self.a.text(&receiver.span());
+        if Self::weak_evidence(&origin, &coll, &work) {
+            return;
+        }
         let exhausts = Self::exhausts(&work);
         let name = work.shown();
         let (message, label, secondary) = match awaited_by {
@@ -1714,6 +1727,9 @@ impl Shapes<'_, '_> {
         let Size::Unknown(origin) = self.a.size_at(p.over, 0) else { return false };
         let coll = self.a.text(&p.over.span());
         let name = work.shown();
+        if Self::weak_evidence(&origin, &coll, &work) {
+            return false;
+        }
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: p.call,
@@ -1739,6 +1755,9 @@ impl Shapes<'_, '_> {
         }
         let coll = self.a.text(&receiver.span());
         let name = work.shown();
+        if Self::weak_evidence(&origin, &coll, &work) {
+            return;
+        }
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: self.a.cx.span(call.span),
@@ -1775,6 +1794,9 @@ impl Shapes<'_, '_> {
         }
         let coll = self.a.text(&over.span());
         let name = work.shown();
+        if Self::weak_evidence(&origin, &coll, &work) {
+            return;
+        }
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: self.a.cx.span(c.span),
@@ -1858,6 +1880,9 @@ impl Shapes<'_, '_> {
             Bound::OptionKey { key, .. } => format!(" with no `{key}` option"),
             _ => String::new(),
         };
+        if Self::weak_evidence(&origin, &text, &work) {
+            return;
+        }
         let exhausts = Self::exhausts(&work);
         self.emit(Finding {
             primary: self.a.cx.span(call.span),
@@ -1957,6 +1982,9 @@ fn is_paged(c: &CallExpr) -> bool {
     match callee_member(c) {
         Some((obj, method)) => {
             if k::PAGE_LIMIT_METHODS.contains(&method.as_str()) && !c.args.is_empty() {
+                return true;
+            }
+            if k::PAGED_METHOD_PARTS.iter().any(|p| method.as_str().ends_with(p) || method.as_str().starts_with(p)) {
                 return true;
             }
             match strip(obj) {

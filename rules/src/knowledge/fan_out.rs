@@ -292,6 +292,10 @@ pub const PAGE_LIMIT_KEYS: &[&str] = &[
 /// Query-builder methods that cap the result: `.limit(50)`, `.take(20)`, `.paginate(1, 20)`.
 pub const PAGE_LIMIT_METHODS: &[&str] = &["limit", "take", "top", "paginate"];
 
+/// Name parts of methods that return one page by design (`findPage`, `getPage`,
+/// `findPaginated`): their result is bounded by the page size.
+pub const PAGED_METHOD_PARTS: &[&str] = &["Page", "Paginated", "paginate"];
+
 /// Option keys that run a query inside a transaction, on its single connection (Sequelize,
 /// Objection).
 pub const TRANSACTION_KEYS: &[&str] = &["transaction"];
