@@ -1,5 +1,6 @@
 use crate::knowledge::fan_out::{self as k, Bound};
 use loopsafe_analyzer::diagnostic::ByteSpan;
+use loopsafe_analyzer::knowledge::effect_of;
 use loopsafe_analyzer::knowledge::{
     is_node_builtin, is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS,
 };
@@ -689,19 +690,34 @@ fn counted_collection(test: &Expr) -> Option<ExprAt> {
 enum Size {
     /// Fixed by the code: a literal, a constant list, a batch.
     Bounded,
-    /// Comes from outside (the request, a query, the file system): the phrase says where.
-    Unknown(String),
+    /// Comes from outside (the request, a query, the file system): the phrase says where, and
+    /// whether that is known or only guessed from a name or a parameter.
+    Unknown(String, Evidence),
     /// Not known either way: stay silent.
     Opaque,
     /// A variable that refers back to itself (`xs = xs.filter(…)`): adds nothing.
     Cycle,
 }
 
+/// How sure the analysis is that a collection comes from outside.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Evidence {
+    /// The request, a known collection API (`readdir`), a known database client.
+    Known,
+    /// A parameter whose callers are elsewhere.
+    Param,
+    /// A call that reads, judged by its name only (`repo.findBy`, `this.getAll`).
+    Named,
+}
+
 /// Either of two values (`a ?? b`, `c ? a : b`): unknown if either is.
 fn join(a: Size, b: Size) -> Size {
     match (a, b) {
         (Size::Cycle, x) | (x, Size::Cycle) => x,
-        (Size::Unknown(x), _) | (_, Size::Unknown(x)) => Size::Unknown(x),
+        (Size::Unknown(x, Evidence::Known), _) | (_, Size::Unknown(x, Evidence::Known)) => {
+            Size::Unknown(x, Evidence::Known)
+        }
+        (Size::Unknown(x, e), _) | (_, Size::Unknown(x, e)) => Size::Unknown(x, e),
         (Size::Opaque, _) | (_, Size::Opaque) => Size::Opaque,
         _ => Size::Bounded,
     }
@@ -713,7 +729,7 @@ fn agree(parts: Vec<Size>) -> Size {
     let parts: Vec<Size> = parts.into_iter().filter(|p| *p != Size::Cycle).collect();
     if parts.is_empty() {
         Size::Cycle
-    } else if parts.iter().all(|p| matches!(p, Size::Unknown(_))) {
+    } else if parts.iter().all(|p| matches!(p, Size::Unknown(..))) {
         parts.into_iter().next().unwrap()
     } else if parts.iter().all(|p| *p == Size::Bounded) {
         Size::Bounded
@@ -894,8 +910,8 @@ impl Analysis<'_> {
             return Size::Opaque;
         }
         match &f.name {
-            Some(n) => Size::Unknown(format!("from a parameter of `{n}`")),
-            None => Size::Unknown(format!("from a parameter of the {}", self.m.describe(f.id))),
+            Some(n) => Size::Unknown(format!("from a parameter of `{n}`"), Evidence::Param),
+            None => Size::Unknown(format!("from a parameter of the {}", self.m.describe(f.id)), Evidence::Param),
         }
     }
 
@@ -924,7 +940,7 @@ impl Analysis<'_> {
             if self.m.binding_of(i).is_some_and(|b| self.is_request_param(b)) {
                 // `req.body.ids`, `ctx.request.query.tags`: input; `req.config.x`: the server's own
                 return match props.iter().rev().find(|p| k::REQUEST_INPUT_FIELDS.contains(p)) {
-                    Some(field) => Size::Unknown(format!("from the request {field}")),
+                    Some(field) => Size::Unknown(format!("from the request {field}"), Evidence::Known),
                     None => Size::Opaque,
                 };
             }
@@ -971,7 +987,7 @@ impl Analysis<'_> {
                 };
             }
             if k::matches(k::COLLECTION_SOURCES, q) {
-                return Size::Unknown(format!("from `{}`", self.text(&callee.span())));
+                return Size::Unknown(format!("from `{}`", self.text(&callee.span())), Evidence::Known);
             }
             if q.module.as_str() == "global" && !q.path.first().is_some_and(|p| k::GLOBAL_IO.contains(&p.as_str())) {
                 // `JSON.parse(...)`, `process.argv.slice(...)`: configuration, not data
@@ -989,7 +1005,7 @@ impl Analysis<'_> {
         }
         if self.receiver_module(callee, 0).is_some_and(|q| k::matches(k::QUERY_CLIENTS, &q)) {
             // a call on a database client returns rows: `db('photos').where(…)`, `redis.smembers(…)`
-            return Size::Unknown(format!("from `{}`", self.text(&callee.span())));
+            return Size::Unknown(format!("from `{}`", self.text(&callee.span())), Evidence::Known);
         }
         let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
         if self.m.effect(site) == Effect::Read {
@@ -997,7 +1013,8 @@ impl Analysis<'_> {
                 Target::Api(q) if is_node_builtin(&q.module) => q.to_string(),
                 _ => self.text(&callee.span()),
             };
-            return Size::Unknown(format!("from `{name}`"));
+            // a read judged by its name only
+            return Size::Unknown(format!("from `{name}`"), Evidence::Named);
         }
         Size::Opaque
     }
@@ -1579,14 +1596,22 @@ impl Shapes<'_, '_> {
         Some(work)
     }
 
-    /// A collection known only as a parameter (its callers are elsewhere) whose elements start
-    /// work of unknown cost: too little evidence to report. Schema objects, plugin lists and
-    /// handler arrays are parameters too, and a reviewer would wave those findings away.
-    /// A list of identifiers (`ids`, `userIds`) is the shape of client input even as a parameter.
-    fn weak_evidence(origin: &str, coll: &str, work: &Work) -> bool {
+    /// Too little evidence to report, where a reviewer would wave the finding away:
+    /// - a parameter (its callers are elsewhere: schema objects, plugin and config lists look the
+    ///   same) whose elements start work of unknown cost — unless it is a list of identifiers
+    ///   (`ids`, `userIds`), the shape of client input;
+    /// - rows from a call judged a read by its name only, mapped through work that does no
+    ///   visible I/O (`models.map((m) => this.toEntity(m))`).
+    fn weak_evidence(evidence: Evidence, coll: &str, work: &Work) -> bool {
         let last = coll.rsplit(['.', ' ']).next().unwrap_or(coll);
         let ids = last == "ids" || last.ends_with("Ids") || last.ends_with("IDs") || last.ends_with("_ids");
-        origin.starts_with("from a parameter") && !ids && work.resource.is_none()
+        let work_name = work.name.rsplit('.').next().unwrap_or(&work.name).trim_matches('`');
+        let io_by_name = effect_of(work_name, None) != Effect::Unknown;
+        match evidence {
+            Evidence::Known => false,
+            Evidence::Param => !ids && work.resource.is_none(),
+            Evidence::Named => work.resource.is_none() && !io_by_name,
+        }
     }
 
     fn exhausts(work: &Work) -> String {
@@ -1630,12 +1655,12 @@ impl Shapes<'_, '_> {
         if awaited_by.is_none() && !self.a.m.function(cb).is_async && work.resource.is_none() {
             return;
         }
-        let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
+        let Size::Unknown(origin, evidence) = self.a.size_of(receiver, 0) else { return };
         if self.skip_context(map.span) {
             return;
         }
         let coll = self.a.text(&receiver.span());
-        if Self::weak_evidence(&origin, &coll, &work) {
+        if Self::weak_evidence(evidence, &coll, &work) {
             return;
         }
         let exhausts = Self::exhausts(&work);
@@ -1724,10 +1749,10 @@ impl Shapes<'_, '_> {
             self.a.work_of_call(c).and_then(|w| self.settle_work(w, 0))
         });
         let Some(Some(work)) = work else { return false };
-        let Size::Unknown(origin) = self.a.size_at(p.over, 0) else { return false };
+        let Size::Unknown(origin, evidence) = self.a.size_at(p.over, 0) else { return false };
         let coll = self.a.text(&p.over.span());
         let name = work.shown();
-        if Self::weak_evidence(&origin, &coll, &work) {
+        if Self::weak_evidence(evidence, &coll, &work) {
             return false;
         }
         let exhausts = Self::exhausts(&work);
@@ -1749,13 +1774,13 @@ impl Shapes<'_, '_> {
             return;
         }
         let Some(work) = self.callback_work(cb) else { return };
-        let Size::Unknown(origin) = self.a.size_of(receiver, 0) else { return };
+        let Size::Unknown(origin, evidence) = self.a.size_of(receiver, 0) else { return };
         if self.skip_context(call.span) {
             return;
         }
         let coll = self.a.text(&receiver.span());
         let name = work.shown();
-        if Self::weak_evidence(&origin, &coll, &work) {
+        if Self::weak_evidence(evidence, &coll, &work) {
             return;
         }
         let exhausts = Self::exhausts(&work);
@@ -1788,13 +1813,13 @@ impl Shapes<'_, '_> {
             return;
         }
         let Some(work) = self.settle_work(work, 0) else { return };
-        let Size::Unknown(origin) = self.a.size_at(over, 0) else { return };
+        let Size::Unknown(origin, evidence) = self.a.size_at(over, 0) else { return };
         if self.skip_context(c.span) {
             return;
         }
         let coll = self.a.text(&over.span());
         let name = work.shown();
-        if Self::weak_evidence(&origin, &coll, &work) {
+        if Self::weak_evidence(evidence, &coll, &work) {
             return;
         }
         let exhausts = Self::exhausts(&work);
@@ -1874,13 +1899,13 @@ impl Shapes<'_, '_> {
             info.awaited.or(info.returned).and_then(|w| self.settle_work(w, 0))
         });
         let Some(work) = work else { return };
-        let Size::Unknown(origin) = self.a.size_of(&coll.expr, 0) else { return };
+        let Size::Unknown(origin, evidence) = self.a.size_of(&coll.expr, 0) else { return };
         let text = self.a.text(&coll.expr.span());
         let without = match api.bound {
             Bound::OptionKey { key, .. } => format!(" with no `{key}` option"),
             _ => String::new(),
         };
-        if Self::weak_evidence(&origin, &text, &work) {
+        if Self::weak_evidence(evidence, &text, &work) {
             return;
         }
         let exhausts = Self::exhausts(&work);
@@ -2149,7 +2174,7 @@ mod tests {
 
     #[test]
     fn sizes_combine() {
-        let unknown = || Size::Unknown("from the request body".into());
+        let unknown = || Size::Unknown("from the request body".into(), Evidence::Known);
         assert_eq!(join(Size::Bounded, unknown()), unknown());
         assert_eq!(join(Size::Cycle, Size::Bounded), Size::Bounded);
         assert_eq!(agree(vec![unknown(), Size::Bounded]), Size::Opaque);
