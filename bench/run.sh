@@ -21,8 +21,11 @@ LS=$ROOT/target/release/loopsafe
 OX=$WORK/node_modules/.bin/oxlint
 ES=$WORK/node_modules/.bin/eslint
 
-cat > "$WORK/eslint.config.mjs" <<'CFG'
-import n from "eslint-plugin-n";
+# ESLint only lints files under its config's directory: the config goes into the corpus, and
+# imports the plugin by absolute path from the bench's node_modules
+ESCFG="$CORPUS/eslint.loopsafe-bench.config.mjs"
+cat > "$ESCFG" <<CFG
+import n from "$WORK/node_modules/eslint-plugin-n/lib/index.js";
 export default [{
   files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
   plugins: { n },
@@ -40,20 +43,20 @@ APPS=$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d ! -name '_*' | sort | tr '
 FILES=$(find $APPS -path '*/node_modules' -prune -o -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' -o -name '*.jsx' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.tsx' \) ! -name '*.d.ts' -print | wc -l)
 
 cmds=(
-  "loopsafe|$LS check $APPS --format json"
-  "loopsafe-parse-floor|$LS check $APPS --format json --parse-only"
-  "loopsafe-1-thread|$LS check $APPS --format json --threads 1"
+  "loopsafe|$LS check $APPS --no-config --format json"
+  "loopsafe-parse-floor|$LS check $APPS --no-config --format json --parse-only"
+  "loopsafe-1-thread|$LS check $APPS --no-config --format json --threads 1"
   "oxlint|$OX ${OXRULES[*]} --format json $APPS"
-  "eslint|$ES -c $WORK/eslint.config.mjs --no-warn-ignored $APPS"
+  "eslint|$ES -c $ESCFG --no-inline-config --no-warn-ignored $APPS"
 )
 declare -A MED RSS
 for c in "${cmds[@]}"; do
   name=${c%%|*}; cmd=${c#*|}
   runs=$RUNS; [ "$name" = eslint ] && runs=1
-  hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$WORK/$name.json" "$cmd" >/dev/null 2>&1 || true
-  MED[$name]=$(python3 -c "import json,sys;print(json.load(open('$WORK/$name.json'))['results'][0]['median'])")
-  RSS[$name]=$( { /usr/bin/time -v $cmd >/dev/null 2>/dev/null; } 2>&1 | awk '/Maximum resident/{print $6}' || true)
-  [ -n "${RSS[$name]}" ] || RSS[$name]=$( ( /usr/bin/time -v $cmd >/dev/null ) 2>&1 | awk '/Maximum resident/{print $6}')
+  hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$WORK/$name.hyperfine.json" "$cmd" >/dev/null 2>&1 || true
+  MED[$name]=$(python3 -c "import json,sys;print(json.load(open('$WORK/$name.hyperfine.json'))['results'][0]['median'])")
+  /usr/bin/time -v -o "$WORK/$name.time" $cmd >/dev/null 2>&1 || true
+  RSS[$name]=$(awk '/Maximum resident/{print $6}' "$WORK/$name.time")
 done
 
 {
@@ -82,8 +85,8 @@ PY
       mkdir -p "$rep"
       for i in $(seq 1 $n); do mkdir -p "$rep/copy$i" && for a in $APPS; do cp -r "$a" "$rep/copy$i/"; done; done
     fi
-    hyperfine -N -i --warmup 1 --runs 3 --export-json "$WORK/rep-$n.json" "$LS check $rep --format json" >/dev/null 2>&1 || true
-    python3 - "$WORK/rep-$n.json" "$n" "$FILES" <<'PY'
+    hyperfine -N -i --warmup 1 --runs 3 --export-json "$WORK/rep-$n.hyperfine.json" "$LS check $rep --no-config --format json" >/dev/null 2>&1 || true
+    python3 - "$WORK/rep-$n.hyperfine.json" "$n" "$FILES" <<'PY'
 import json, sys
 med = json.load(open(sys.argv[1]))['results'][0]['median']; n = int(sys.argv[2]); files = int(sys.argv[3]) * n
 print(f"| {n} | {files} | {med:.3f} | {med * 1000 / files * 1000:.1f} |")
@@ -91,12 +94,12 @@ PY
   done
   echo
   # pre-commit shape: five named files inside the corpus, their imports resolved from disk
-  FIVE=$(find $APPS -name '*.js' -path '*ghost/core/server/*' | sort | head -5 | tr '\n' ' ')
-  hyperfine -N -i --warmup 2 --runs 10 --export-json "$WORK/five.json" "$LS check $FIVE --format json" >/dev/null 2>&1 || true
-  python3 -c "import json;print('pre-commit shape (5 named files): median %.1f ms' % (json.load(open('$WORK/five.json'))['results'][0]['median']*1000))"
+  FIVE=$(find $APPS -name '*.js' -path '*ghost/core/server/services/*' | sort | sed -n '1,5p' | tr '\n' ' ')
+  hyperfine -N -i --warmup 2 --runs 10 --export-json "$WORK/five.hyperfine.json" "$LS check $FIVE --no-config --format json" >/dev/null 2>&1 || true
+  python3 -c "import json;print('pre-commit shape (5 named files, imports read from disk): median %.1f ms' % (json.load(open('$WORK/five.hyperfine.json'))['results'][0]['median']*1000))"
   # editor shape: re-checking one 3,000-line file (the LSP runs the same engine on the buffer)
-  BIG=$(find $APPS -name '*.js' -size +90k -size -140k | head -1)
+  BIG=$(find $APPS -name '*.js' -size +90k -size -140k | sort | sed -n '1p')
   lines=$(wc -l < "$BIG")
-  hyperfine -N -i --warmup 2 --runs 10 --export-json "$WORK/one.json" "$LS check $BIG --format json" >/dev/null 2>&1 || true
-  python3 -c "import json;print('one file of $lines lines, whole process: median %.1f ms' % (json.load(open('$WORK/one.json'))['results'][0]['median']*1000))"
+  hyperfine -N -i --warmup 2 --runs 10 --export-json "$WORK/one.hyperfine.json" "$LS check $BIG --no-config --format json" >/dev/null 2>&1 || true
+  python3 -c "import json;print('one file of $lines lines, whole process: median %.1f ms' % (json.load(open('$WORK/one.hyperfine.json'))['results'][0]['median']*1000))"
 } | tee -a bench/RESULTS.md
