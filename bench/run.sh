@@ -47,15 +47,17 @@ cmds=(
   "loopsafe-parse-floor|$LS check $APPS --no-config --format json --parse-only"
   "loopsafe-1-thread|$LS check $APPS --no-config --format json --threads 1"
   "oxlint|$OX ${OXRULES[*]} --format json $APPS"
-  "eslint|$ES -c $ESCFG --no-inline-config --no-warn-ignored $APPS"
+  "eslint|cd $CORPUS && $ES -c $ESCFG --no-inline-config --no-warn-ignored $APPS"
 )
 declare -A MED RSS
 for c in "${cmds[@]}"; do
   name=${c%%|*}; cmd=${c#*|}
-  runs=$RUNS; [ "$name" = eslint ] && runs=1
-  hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$WORK/$name.hyperfine.json" "$cmd" >/dev/null 2>&1 || true
+  runs=$RUNS; [ "$name" = eslint ] && runs=2
+  # ESLint resolves files against its working directory: it runs through a shell that cd's first
+  nflag=-N; [ "$name" = eslint ] && nflag=
+  hyperfine $nflag -i --warmup 1 --runs "$runs" --export-json "$WORK/$name.hyperfine.json" "$cmd" >/dev/null 2>&1 || true
   MED[$name]=$(python3 -c "import json,sys;print(json.load(open('$WORK/$name.hyperfine.json'))['results'][0]['median'])")
-  /usr/bin/time -v -o "$WORK/$name.time" $cmd >/dev/null 2>&1 || true
+  /usr/bin/time -v -o "$WORK/$name.time" bash -c "$cmd" >/dev/null 2>&1 || true
   RSS[$name]=$(awk '/Maximum resident/{print $6}' "$WORK/$name.time")
 done
 
@@ -63,7 +65,7 @@ done
   echo
   echo "## $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m); loopsafe $($LS --version | cut -d' ' -f2), oxlint $($OX --version 2>/dev/null | tr -d '\n'), eslint $($ES --version)"
   echo
-  echo "Corpus: $FILES files (../shared/bench/fetch_corpus.sh). Median of $RUNS runs (ESLint: 1; JS files only, no TS parser)."
+  echo "Corpus: $FILES files (../shared/bench/fetch_corpus.sh). Median of $RUNS runs (ESLint: 2, after a warm-up; JS files only, no TS parser, inline config off)."
   echo
   echo "| tool | median wall (s) | peak RSS (MB) | ratio to loopsafe |"
   echo "| --- | ---: | ---: | ---: |"
