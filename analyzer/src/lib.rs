@@ -24,3 +24,26 @@ pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 pub use engine::{CheckOptions, FileError, FileReport, Report};
 pub use model::FileModel;
 pub use rule::{FileContext, Rule, RuleInfo, RuleMeta};
+
+#[doc(hidden)]
+pub mod __swc {
+    pub use swc_common::Spanned;
+    pub use swc_ecma_visit::VisitWith;
+}
+
+/// Generates `visit_*` methods that enter a node only when `self.<skip>(span)` is false: the shape
+/// of a walk that visits only the parts of a file that can matter (rules that asked the model
+/// first). Use inside `impl Visit for X { … }`:
+/// `visit_unless_skipped!(skip: visit_stmt(Stmt), visit_class_member(ClassMember));`
+#[macro_export]
+macro_rules! visit_unless_skipped {
+    ($skip:ident: $($method:ident($ty:ty)),* $(,)?) => {
+        $(
+            fn $method(&mut self, n: &$ty) {
+                if !self.$skip($crate::__swc::Spanned::span(n)) {
+                    $crate::__swc::VisitWith::visit_children_with(n, self);
+                }
+            }
+        )*
+    };
+}

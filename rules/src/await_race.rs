@@ -188,35 +188,7 @@ impl Finder<'_, '_> {
 }
 
 impl Visit for Finder<'_, '_> {
-    fn visit_module_item(&mut self, n: &ModuleItem) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_stmt(&mut self, n: &Stmt) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_expr(&mut self, n: &Expr) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_class_member(&mut self, n: &ClassMember) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
+    loopsafe_analyzer::visit_unless_skipped!(skip: visit_module_item(ModuleItem), visit_stmt(Stmt), visit_expr(Expr), visit_class_member(ClassMember), visit_prop_or_spread(PropOrSpread));
 
     fn visit_function(&mut self, n: &Function) {
         if let (Some(body), Some(id)) = (&n.body, self.m.function_at(n.span)) {

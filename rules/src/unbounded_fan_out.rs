@@ -201,29 +201,7 @@ impl<F: FnOnce(&Expr) -> R, R> Visit for Find<F, R> {
         e.visit_children_with(self);
     }
 
-    fn visit_module_item(&mut self, n: &ModuleItem) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_stmt(&mut self, n: &Stmt) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_class_member(&mut self, n: &ClassMember) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
+    loopsafe_analyzer::visit_unless_skipped!(skip: visit_module_item(ModuleItem), visit_stmt(Stmt), visit_class_member(ClassMember), visit_prop_or_spread(PropOrSpread));
 
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
         if !self.skip(n.span) {
@@ -1400,35 +1378,7 @@ impl Visit for FindFn<'_, '_> {
         }
     }
 
-    fn visit_expr(&mut self, n: &Expr) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_module_item(&mut self, n: &ModuleItem) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_stmt(&mut self, n: &Stmt) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_class_member(&mut self, n: &ClassMember) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_prop_or_spread(&mut self, n: &PropOrSpread) {
-        if !self.skip(n.span()) {
-            n.visit_children_with(self);
-        }
-    }
+    loopsafe_analyzer::visit_unless_skipped!(skip: visit_expr(Expr), visit_module_item(ModuleItem), visit_stmt(Stmt), visit_class_member(ClassMember), visit_prop_or_spread(PropOrSpread));
 }
 
 impl FnFacts<'_> {
