@@ -28,6 +28,7 @@ pub use rule::{FileContext, Rule, RuleInfo, RuleMeta};
 #[doc(hidden)]
 pub mod __swc {
     pub use swc_common::Spanned;
+    pub use swc_ecma_ast as ast;
     pub use swc_ecma_visit::VisitWith;
 }
 
@@ -45,5 +46,19 @@ macro_rules! visit_unless_skipped {
                 }
             }
         )*
+    };
+}
+
+/// Generates `visit_*` methods that skip TypeScript type syntax: types hold no expressions,
+/// declarations or calls, so no walk over a program needs to enter them.
+#[macro_export]
+macro_rules! skip_typescript_types {
+    () => {
+        fn visit_ts_type(&mut self, _: &$crate::__swc::ast::TsType) {}
+        fn visit_ts_type_ann(&mut self, _: &$crate::__swc::ast::TsTypeAnn) {}
+        fn visit_ts_type_param_decl(&mut self, _: &$crate::__swc::ast::TsTypeParamDecl) {}
+        fn visit_ts_type_param_instantiation(&mut self, _: &$crate::__swc::ast::TsTypeParamInstantiation) {}
+        fn visit_ts_interface_decl(&mut self, _: &$crate::__swc::ast::TsInterfaceDecl) {}
+        fn visit_ts_type_alias_decl(&mut self, _: &$crate::__swc::ast::TsTypeAliasDecl) {}
     };
 }

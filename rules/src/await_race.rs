@@ -220,13 +220,7 @@ struct Clients<'a> {
 }
 
 impl Visit for Clients<'_> {
-    // TypeScript types hold no expressions, declarations or class members: nothing to see.
-    fn visit_ts_type(&mut self, _: &TsType) {}
-    fn visit_ts_type_ann(&mut self, _: &TsTypeAnn) {}
-    fn visit_ts_type_param_decl(&mut self, _: &TsTypeParamDecl) {}
-    fn visit_ts_type_param_instantiation(&mut self, _: &TsTypeParamInstantiation) {}
-    fn visit_ts_interface_decl(&mut self, _: &TsInterfaceDecl) {}
-    fn visit_ts_type_alias_decl(&mut self, _: &TsTypeAliasDecl) {}
+    loopsafe_analyzer::skip_typescript_types!();
 
     fn visit_class_method(&mut self, n: &ClassMethod) {
         if n.accessibility == Some(Accessibility::Private) {

@@ -1154,8 +1154,5 @@ impl Visit for Builder {
     }
 
     // type-level syntax names nothing at run time
-    fn visit_ts_type(&mut self, _: &TsType) {}
-    fn visit_ts_type_ann(&mut self, _: &TsTypeAnn) {}
-    fn visit_ts_interface_decl(&mut self, _: &TsInterfaceDecl) {}
-    fn visit_ts_type_alias_decl(&mut self, _: &TsTypeAliasDecl) {}
+    crate::skip_typescript_types!();
 }
