@@ -568,6 +568,7 @@ pub const STARTUP_NAME_WORDS: &[&str] = &[
     "seed",
     "listen",
     "runServer",
+    "register",
 ];
 
 /// Files that are tooling or scripts, never request-serving code: everything in them may block.
