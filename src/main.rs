@@ -277,9 +277,9 @@ fn check(args: CheckArgs) -> ExitCode {
                 })
                 .collect(),
         );
-        loopsafe_analyzer::knowledge::set_extra_entry_methods(k.entry_points.clone());
-        loopsafe_analyzer::knowledge::set_extra_limiters(k.limiters.clone());
-        loopsafe_analyzer::knowledge::set_extra_transaction_wrappers(k.transaction_wrappers.clone());
+        loopsafe_analyzer::knowledge::EXTRA_ENTRY_METHODS.set(k.entry_points.clone());
+        loopsafe_analyzer::knowledge::EXTRA_LIMITERS.set(k.limiters.clone());
+        loopsafe_analyzer::knowledge::EXTRA_TRANSACTION_WRAPPERS.set(k.transaction_wrappers.clone());
     }
 
     // inputs

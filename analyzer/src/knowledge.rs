@@ -47,40 +47,32 @@ pub const LISTENER_METHODS: &[&str] =
 /// Methods that register a listener called once, or continue a promise chain.
 pub const ONCE_METHODS: &[&str] = &["once", "prependOnceListener", "then", "catch", "finally", "listen"];
 
-/// Method names the configuration adds as event-loop entry points (`knowledge.entryPoints`).
-static EXTRA_ENTRY_METHODS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+/// A list of names the configuration adds to a built-in table (`knowledge.*` in loopsafe.json),
+/// set once per run and read by every thread.
+pub struct ExtraNames(std::sync::RwLock<Vec<String>>);
 
-pub fn set_extra_entry_methods(methods: Vec<String>) {
-    *EXTRA_ENTRY_METHODS.write().unwrap_or_else(|e| e.into_inner()) = methods;
+impl ExtraNames {
+    const fn new() -> Self {
+        ExtraNames(std::sync::RwLock::new(Vec::new()))
+    }
+
+    pub fn set(&self, names: Vec<String>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = names;
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == name)
+    }
 }
 
-pub fn is_extra_entry_method(name: &str) -> bool {
-    EXTRA_ENTRY_METHODS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == name)
-}
-
-/// Modules the configuration adds as concurrency limiters (`knowledge.limiters`): a call of
-/// anything they export, or of what their factories return, bounds the work handed to it.
-static EXTRA_LIMITERS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
-
-pub fn set_extra_limiters(modules: Vec<String>) {
-    *EXTRA_LIMITERS.write().unwrap_or_else(|e| e.into_inner()) = modules;
-}
-
-pub fn is_extra_limiter(module: &str) -> bool {
-    EXTRA_LIMITERS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == module)
-}
-
-/// Method names the configuration adds as transaction or lock wrappers
-/// (`knowledge.transactionWrappers`): their callback runs inside a transaction.
-static EXTRA_TRANSACTION_WRAPPERS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
-
-pub fn set_extra_transaction_wrappers(names: Vec<String>) {
-    *EXTRA_TRANSACTION_WRAPPERS.write().unwrap_or_else(|e| e.into_inner()) = names;
-}
-
-pub fn is_extra_transaction_wrapper(name: &str) -> bool {
-    EXTRA_TRANSACTION_WRAPPERS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|m| m == name)
-}
+/// Method names added as event-loop entry points (`knowledge.entryPoints`).
+pub static EXTRA_ENTRY_METHODS: ExtraNames = ExtraNames::new();
+/// Modules added as concurrency limiters (`knowledge.limiters`): a call of anything they export,
+/// or of what their factories return, bounds the work handed to it.
+pub static EXTRA_LIMITERS: ExtraNames = ExtraNames::new();
+/// Method names added as transaction or lock wrappers (`knowledge.transactionWrappers`): their
+/// callback runs inside a transaction.
+pub static EXTRA_TRANSACTION_WRAPPERS: ExtraNames = ExtraNames::new();
 
 /// Route registration methods (Express, Koa router, Fastify, Hapi-style): every function argument
 /// is a request handler or middleware.
@@ -424,7 +416,7 @@ pub fn effect_of(name: &str, first_string: Option<&str>) -> Effect {
             }
         }
     }
-    if is_extra_transaction_wrapper(name) {
+    if EXTRA_TRANSACTION_WRAPPERS.contains(name) {
         return Effect::Transaction;
     }
     let flags = word_flags(name);

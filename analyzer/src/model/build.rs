@@ -624,7 +624,7 @@ fn classify_callee(call: &CallSite) -> CallbackKind {
     if !is_member {
         return CallbackKind::Unknown;
     }
-    if is_extra_entry_method(method) {
+    if EXTRA_ENTRY_METHODS.contains(method) {
         // the configuration knows better than the built-in tables
         CallbackKind::Repeated
     } else if SYNC_CALLBACK_METHODS.contains(&method) {

@@ -20,7 +20,7 @@ const fn api(module: &'static str, member: &'static str) -> Api {
 /// Whether `q` creates a limiter: a known factory, or any export of a module the configuration
 /// names as a limiter (`knowledge.limiters`).
 pub fn is_limiter_factory(q: &QualName) -> bool {
-    matches(LIMITER_FACTORIES, q) || loopsafe_analyzer::knowledge::is_extra_limiter(q.module.as_str())
+    matches(LIMITER_FACTORIES, q) || loopsafe_analyzer::knowledge::EXTRA_LIMITERS.contains(q.module.as_str())
 }
 
 pub fn matches(table: &[Api], q: &QualName) -> bool {
