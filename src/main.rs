@@ -375,7 +375,10 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("  read       {:>9.2?}", t.read);
         eprintln!("  parse      {:>9.2?}", t.parse);
         eprintln!("  model      {:>9.2?}", t.model);
-        eprintln!("  project    {:>9.2?} (elapsed; {} imported files read for facts)", t.project, t.extra_files);
+        eprintln!(
+            "  project    {:>9.2?} (elapsed; {} imported files read for facts; {} files checked again with cross-file facts)",
+            t.project, t.extra_files, t.rechecked
+        );
         for (id, d) in &t.rules {
             eprintln!("  rule {id:<20} {d:>9.2?}");
         }

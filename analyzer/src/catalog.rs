@@ -62,9 +62,14 @@ pub fn set_extra(entries: Vec<(String, String, String)>) {
 
 /// The catalogue entry a resolved call matches, with its alternative filled in.
 pub fn lookup(q: &QualName) -> Option<String> {
+    let module = q.module.as_str();
+    let extra = EXTRA.read().unwrap_or_else(|e| e.into_inner());
+    // most calls are to modules the catalogue never names: no allocation for them
+    if !BLOCKING_APIS.iter().any(|a| a.module == module) && !extra.iter().any(|(m, _, _)| m == module) {
+        return None;
+    }
     let member: String = q.path.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(".");
     {
-        let extra = EXTRA.read().unwrap_or_else(|e| e.into_inner());
         if let Some((_, _, alt)) = extra.iter().find(|(m, mem, _)| m == q.module.as_str() && *mem == member) {
             return Some(alt.clone());
         }

@@ -11,10 +11,10 @@
 use crate::config::Configs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
-use crate::model::{self, FileModel};
+use crate::model::{self, CallId, FileModel};
 use crate::parse::{self, Lang};
 use crate::project::{Project, ProjectFile};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{CrossFile, FileContext, Question, Rule};
 use crate::source::SourceText;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -72,6 +72,8 @@ pub struct Timings {
     pub wall: Duration,
     /// Files read only to follow imports.
     pub extra_files: usize,
+    /// Files whose per-file checks ran again with cross-file facts.
+    pub rechecked: usize,
 }
 
 pub struct Report {
@@ -100,6 +102,15 @@ struct Analysed {
     source: SourceText,
     model: FileModel,
     diagnostics: Vec<Diagnostic>,
+    /// Per rule (index into the options' rules), the calls into other files it asked about.
+    questions: Vec<(usize, Vec<(CallId, Question)>)>,
+}
+
+/// What phase 3 found in one file.
+struct ProjectFindings {
+    diagnostics: Vec<Diagnostic>,
+    /// Rules whose per-file check ran again with the project's facts: their first findings go.
+    rechecked: Vec<&'static str>,
 }
 
 #[derive(Default)]
@@ -138,12 +149,14 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
         inputs.par_iter().map(|input| analyse_one(input, opts, true)).collect();
     let mut files: Vec<ProjectFile> = Vec::new();
     let mut kept: Vec<(String, SourceText, Vec<Diagnostic>)> = Vec::new();
+    let mut questions: Vec<(&Input, Vec<(usize, Vec<(CallId, Question)>)>)> = Vec::new();
     for ((res, t), input) in results.into_iter().zip(inputs) {
         add_timings(&mut report.timings, &t);
         match res {
             Ok(a) => {
                 files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: true });
                 kept.push((input.display.clone(), a.source, a.diagnostics));
+                questions.push((input, a.questions));
             }
             Err(e) => report.errors.push(e),
         }
@@ -161,11 +174,27 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
 
     // phase 3: project checks of each named file
     let n_inputs = kept.len();
-    let project_results: Vec<(Result<Vec<Diagnostic>, FileError>, Vec<Duration>)> = (0..n_inputs)
+    let project_results: Vec<(Result<ProjectFindings, FileError>, Vec<Duration>)> = (0..n_inputs)
         .into_par_iter()
         .map(|fi| {
             let mut times = vec![Duration::ZERO; opts.rules.len()];
             let mut out = Vec::new();
+            // per-file checks whose questions about other files now have answers run again
+            let (input, asked) = &questions[fi];
+            let again: Vec<usize> = asked
+                .iter()
+                .filter(|(_, calls)| {
+                    let m = project.model(fi);
+                    calls.iter().any(|&(c, q)| q.informative(project.callee_facts(fi, m.call(c))))
+                })
+                .map(|(r, _)| *r)
+                .collect();
+            if !again.is_empty() {
+                if let Err(e) = recheck(input, &kept[fi].1, &project, fi, &again, opts, &mut times, &mut out) {
+                    return (Err(e), times);
+                }
+            }
+            let rechecked = again.iter().map(|&r| opts.rules[r].0.meta().id).collect();
             for (i, (rule, _)) in opts.rules.iter().enumerate() {
                 let t = Instant::now();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check_project(&project, fi, &mut out)));
@@ -174,7 +203,7 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
                     return (Err(internal_error(&kept[fi].0, Some(rule.meta().id), &*p)), times);
                 }
             }
-            (Ok(out), times)
+            (Ok(ProjectFindings { diagnostics: out, rechecked }), times)
         })
         .collect();
 
@@ -188,7 +217,11 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
             report.timings.rules[i].1 += *d;
         }
         match res {
-            Ok(more) => diagnostics.extend(more),
+            Ok(more) => {
+                report.timings.rechecked += usize::from(!more.rechecked.is_empty());
+                diagnostics.retain(|d| !more.rechecked.contains(&d.rule));
+                diagnostics.extend(more.diagnostics)
+            }
             Err(e) => {
                 report.errors.push(e);
                 continue;
@@ -368,8 +401,10 @@ fn analyse(
         };
         t.model = t1.elapsed();
         let mut diagnostics = Vec::new();
+        let mut questions = Vec::new();
         if run_rules && !opts.parse_only {
-            let cx = FileContext { path: &input.display, source: &source, program: &parsed.program, model: &model };
+            let cx = FileContext::new(&input.display, &source, &parsed.program, &model)
+                .with_cross_file(CrossFile::Deferred(Default::default()));
             for (i, (rule, _)) in opts.rules.iter().enumerate() {
                 let t2 = Instant::now();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, &mut diagnostics)));
@@ -377,9 +412,52 @@ fn analyse(
                 if let Err(p) = r {
                     return Err(internal_error(&input.display, Some(rule.meta().id), &*p));
                 }
+                let asked = cx.take_questions();
+                if !asked.is_empty() {
+                    questions.push((i, asked));
+                }
             }
         }
         // the syntax tree is dropped here: only the model and the findings live on
-        Ok(Analysed { source, model, diagnostics })
+        Ok(Analysed { source, model, diagnostics, questions })
+    })
+}
+
+/// Phase 3's second run of per-file checks (see [`CrossFile`]): parse the file again and run
+/// the rules `again` with the project's facts. The model is the project's: the same text parses
+/// to the same tree and the same spans.
+#[allow(clippy::too_many_arguments)]
+fn recheck(
+    input: &Input,
+    source: &SourceText,
+    project: &Project,
+    fi: usize,
+    again: &[usize],
+    opts: &CheckOptions<'_>,
+    times: &mut [Duration],
+    out: &mut Vec<Diagnostic>,
+) -> Result<(), FileError> {
+    let lang = Lang::from_path(&input.display).or_else(|| Lang::from_path(&input.path.to_string_lossy()));
+    let Some(lang) = lang else { return Ok(()) };
+    swc_common::GLOBALS.set(&swc_common::Globals::new(), || {
+        let parsed = match catch_unwind(AssertUnwindSafe(|| parse::parse(&input.display, source.text(), lang))) {
+            Ok(Ok(p)) => p,
+            // it parsed in phase 1: nothing else can go wrong here
+            Ok(Err(_)) => return Ok(()),
+            Err(p) => return Err(internal_error(&input.display, None, &*p)),
+        };
+        let model = project.model(fi);
+        let cx = FileContext::new(&input.display, source, &parsed.program, model)
+            .with_cross_file(CrossFile::Project { project, file: fi });
+        for &i in again {
+            let rule = opts.rules[i].0;
+            let t = Instant::now();
+            let r = catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, out)));
+            times[i] += t.elapsed();
+            if let Err(p) = r {
+                return Err(internal_error(&input.display, Some(rule.meta().id), &*p));
+            }
+        }
+        Ok(())
     })
 }

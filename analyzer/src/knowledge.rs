@@ -183,6 +183,45 @@ pub fn is_node_builtin(module: &str) -> bool {
     NODE_BUILTINS.contains(&module)
 }
 
+/// Packages and Node modules of in-memory helpers (collections, strings, paths, dates,
+/// validation): a call into them touches no store, whatever its name (`_.assign`, `path.join`,
+/// `moment().set(…)`).
+pub const IN_MEMORY_MODULES: &[&str] = &[
+    "lodash",
+    "lodash-es",
+    "underscore",
+    "ramda",
+    "path",
+    "util",
+    "url",
+    "querystring",
+    "assert",
+    "semver",
+    "uuid",
+    "moment",
+    "moment-timezone",
+    "dayjs",
+    "date-fns",
+    "luxon",
+    "validator",
+    "joi",
+    "yup",
+    "zod",
+    "chalk",
+    "debug",
+    "ms",
+    "bytes",
+    "qs",
+];
+
+/// Whether a module is one of [`IN_MEMORY_MODULES`] (or a part of one: `lodash/merge`,
+/// `lodash.merge`).
+pub fn is_in_memory_module(module: &str) -> bool {
+    IN_MEMORY_MODULES.iter().any(|m| {
+        module.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('.'))
+    })
+}
+
 pub fn is_relative(module: &str) -> bool {
     module.starts_with("./") || module.starts_with("../") || module == "." || module == ".."
 }
@@ -206,6 +245,19 @@ pub enum Effect {
     /// An atomic read-modify-write (`$inc`, `INCR`, `findOneAndUpdate`, `increment`).
     Atomic,
     Unknown,
+}
+
+impl Effect {
+    /// The effect of calling a function whose name says `named` and whose body does `body`: a
+    /// body that writes, locks or pauses says more than the name; a body that only reads names
+    /// a call the name left unknown.
+    pub fn with_body(named: Effect, body: Effect) -> Effect {
+        match body {
+            Effect::Read if named == Effect::Unknown => Effect::Read,
+            Effect::Read | Effect::Unknown => named,
+            other => other,
+        }
+    }
 }
 
 /// Name prefixes, matched on whole camelCase words (`getUser`, `find_one`, `readFile`).

@@ -7,8 +7,9 @@
 
 use crate::catalog;
 use crate::diagnostic::ByteSpan;
-use crate::knowledge::CallbackKind;
+use crate::knowledge::{CallbackKind, Effect};
 use crate::model::{CallSite, ExportTarget, FileModel, FnId, FnUse, QualName, Target, ValueRef};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -41,18 +42,40 @@ pub struct BlockPath {
 }
 
 /// The project-level facts of one function.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSummary {
     pub is_async: bool,
     pub blocks: Option<BlockPath>,
+    /// What calling it does to the outside world: the strongest effect of the calls in its body
+    /// and in the closures defined in it, followed into helpers here and in other files.
+    pub effect: Effect,
+}
+
+/// What a per-file check may learn about a function in another file (see
+/// [`crate::rule::FileContext::imported`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CalleeFacts {
+    pub is_async: bool,
+    pub effect: Effect,
+}
+
+impl FunctionSummary {
+    pub fn facts(&self) -> CalleeFacts {
+        CalleeFacts { is_async: self.is_async, effect: self.effect }
+    }
 }
 
 pub struct Project {
     pub files: Vec<ProjectFile>,
     by_path: FxHashMap<PathBuf, usize>,
+    /// Per file, its relative specifiers resolved once.
+    modules: Vec<Vec<(swc_atoms::Atom, Option<usize>)>>,
     /// Per file, per function.
     pub summaries: Vec<Vec<FunctionSummary>>,
 }
+
+/// A function somewhere in the project: (file, function).
+type Node = (usize, u32);
 
 /// The blocking API a call resolves to, with its alternative.
 pub fn blocking_api(call: &CallSite) -> Option<(String, String)> {
@@ -99,8 +122,22 @@ pub fn candidates(from: &Path, spec: &str) -> Vec<PathBuf> {
 
 impl Project {
     pub fn build(files: Vec<ProjectFile>) -> Project {
-        let by_path = files.iter().enumerate().map(|(i, f)| (normalize(&f.path), i)).collect();
-        let mut p = Project { files, by_path, summaries: Vec::new() };
+        let by_path: FxHashMap<PathBuf, usize> =
+            files.iter().enumerate().map(|(i, f)| (normalize(&f.path), i)).collect();
+        let modules = files
+            .par_iter()
+            .map(|f| {
+                f.model
+                    .relative_imports
+                    .iter()
+                    .map(|spec| {
+                        let found = candidates(&f.path, spec).iter().find_map(|c| by_path.get(c).copied());
+                        (spec.clone(), found)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut p = Project { files, by_path, modules, summaries: Vec::new() };
         p.compute_summaries();
         p
     }
@@ -113,6 +150,9 @@ impl Project {
     pub fn resolve_module(&self, file: usize, spec: &str) -> Option<usize> {
         if !crate::knowledge::is_relative(spec) {
             return None;
+        }
+        if let Some((_, found)) = self.modules[file].iter().find(|(s, _)| s.as_str() == spec) {
+            return *found;
         }
         candidates(&self.files[file].path, spec).iter().find_map(|c| self.by_path.get(c).copied())
     }
@@ -183,6 +223,11 @@ impl Project {
         None
     }
 
+    /// What is known of the function a call in `file` reaches.
+    pub fn callee_facts(&self, file: usize, call: &CallSite) -> Option<CalleeFacts> {
+        self.callee(file, call).map(|(f, g)| self.summary(f, g).facts())
+    }
+
     pub fn summary(&self, file: usize, f: FnId) -> &FunctionSummary {
         &self.summaries[file][f.0 as usize]
     }
@@ -197,66 +242,136 @@ impl Project {
         self.summary(file, f).blocks.as_ref()
     }
 
+    /// Every call's callee, here or in another file, resolved once (in parallel).
+    fn resolve_callees(&self) -> Vec<Vec<Option<Node>>> {
+        (0..self.files.len())
+            .into_par_iter()
+            .map(|fi| self.model(fi).calls.iter().map(|c| self.callee(fi, c).map(|(f, g)| (f, g.0))).collect())
+            .collect()
+    }
+
+    fn compute_summaries(&mut self) {
+        let callees = self.resolve_callees();
+        let blocks = self.compute_blocks(&callees);
+        let effects = self.compute_effects(&callees);
+        self.summaries = self
+            .files
+            .iter()
+            .zip(blocks.into_iter().zip(effects))
+            .map(|(f, (blocks, effects))| {
+                f.model
+                    .functions
+                    .iter()
+                    .zip(blocks.into_iter().zip(effects))
+                    .map(|(func, (blocks, effect))| FunctionSummary { is_async: func.is_async, blocks, effect })
+                    .collect()
+            })
+            .collect();
+    }
+
+    /// What each function's body does, as a least fixed point over the project's call graph:
+    /// the strongest effect (see [`effect_rank`]) of the calls in its body and in the closures
+    /// defined in it; a call of a function here or in another file counts as its name says (when
+    /// it [touches the outside](touches_outside)) and as that function's body does, whichever is
+    /// stronger.
+    /// Effects only grow along "caller ≥ callee" and "function ≥ its closures" edges: a worklist
+    /// settles them, each function changing at most once per rank.
+    fn compute_effects(&self, callees: &[Vec<Option<Node>>]) -> Vec<Vec<Effect>> {
+        let num = Numbering::new(&self.files);
+        // per file, in parallel: each function's effect from the names of its calls, and the
+        // edges "callee → caller" (calls of functions of the project, closures → definer)
+        let per_file: Vec<(Vec<Effect>, Vec<(u32, u32)>)> = (0..self.files.len())
+            .into_par_iter()
+            .map(|fi| {
+                let m = self.model(fi);
+                let mut own = vec![Effect::Unknown; m.functions.len()];
+                let mut edges = Vec::new();
+                for func in &m.functions {
+                    let me = num.id((fi, func.id.0));
+                    let mut e = Effect::Unknown;
+                    for &c in &func.calls {
+                        let call = m.call(c);
+                        if touches_outside(call) {
+                            e = stronger(e, m.effect(call));
+                        }
+                        if let Some(g) = callees[fi][c.0 as usize] {
+                            edges.push((num.id(g), me));
+                        }
+                    }
+                    own[func.id.0 as usize] = e;
+                    if let Some(p) = func.parent.filter(|&p| p != FnId::MODULE) {
+                        edges.push((me, num.id((fi, p.0))));
+                    }
+                }
+                (own, edges)
+            })
+            .collect();
+        let n = num.len();
+        let mut eff: Vec<Effect> = per_file.iter().flat_map(|(own, _)| own.iter().copied()).collect();
+        let callers = Adjacency::new(n, per_file.iter().map(|(_, e)| e.as_slice()));
+        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| eff[i as usize] != Effect::Unknown).collect();
+        while let Some(g) = queue.pop() {
+            let e = eff[g as usize];
+            for &f in callers.from(g) {
+                if effect_rank(e) > effect_rank(eff[f as usize]) {
+                    eff[f as usize] = e;
+                    queue.push(f);
+                }
+            }
+        }
+        (0..self.files.len()).map(|fi| eff[num.base[fi] as usize..num.base[fi + 1] as usize].to_vec()).collect()
+    }
+
     /// "Blocks" as a least fixed point over the project's call graph: a function blocks if its
     /// body calls a blocking API or spins in a busy-wait, runs a synchronous callback that
     /// blocks, or calls a helper (here or in another file) that blocks. Entry points and
     /// generators are not followed: entry points are reported on their own.
-    fn compute_summaries(&mut self) {
-        let mut sums: Vec<Vec<FunctionSummary>> = self
-            .files
-            .iter()
-            .map(|f| {
-                f.model.functions.iter().map(|func| FunctionSummary { is_async: func.is_async, blocks: None }).collect()
-            })
-            .collect();
-        // direct blocking sites
-        for (fi, file) in self.files.iter().enumerate() {
-            let m = &file.model;
-            for func in &m.functions {
-                let direct = func.busy_waits.first().map(|&site| BlockPath {
-                    steps: vec![],
-                    api: "a busy-wait loop".into(),
-                    alternative: "an awaited timer".into(),
-                    site_file: fi,
-                    site,
-                });
-                let direct = direct.or_else(|| {
-                    func.calls.iter().find_map(|&c| {
-                        let call = m.call(c);
-                        blocking_api(call).map(|(api, alternative)| BlockPath {
-                            steps: vec![],
-                            api,
-                            alternative,
-                            site_file: fi,
-                            site: call.callee_span,
-                        })
-                    })
-                });
-                if let Some(mut p) = direct {
-                    p.steps.push(Step { name: m.describe(func.id), file: fi });
-                    sums[fi][func.id.0 as usize].blocks = Some(p);
-                }
-            }
-        }
-        // edges "caller is blocked by callee": calls to non-entry helpers (here or in another
-        // file) and synchronous callbacks, resolved once, in parallel
-        use rayon::prelude::*;
-        type Node = (usize, u32);
-        let edges: Vec<Vec<(u32, Node, bool)>> = (0..self.files.len())
+    fn compute_blocks(&self, callees: &[Vec<Option<Node>>]) -> Vec<Vec<Option<BlockPath>>> {
+        let num = Numbering::new(&self.files);
+        // per file, in parallel: the direct blocking sites, and the edges "callee blocks its
+        // caller" (calls to non-entry helpers here or in another file; synchronous callbacks,
+        // marked `true`: they are part of their caller's body)
+        type PerFile = (Vec<Option<BlockPath>>, Vec<(u32, (u32, bool))>);
+        let per_file: Vec<PerFile> = (0..self.files.len())
             .into_par_iter()
             .map(|fi| {
                 let m = self.model(fi);
-                let mut out = Vec::new();
+                let mut direct = vec![None; m.functions.len()];
+                let mut edges = Vec::new();
                 for func in &m.functions {
+                    let busy = func.busy_waits.first().map(|&site| BlockPath {
+                        steps: vec![],
+                        api: "a busy-wait loop".into(),
+                        alternative: "an awaited timer".into(),
+                        site_file: fi,
+                        site,
+                    });
+                    let path = busy.or_else(|| {
+                        func.calls.iter().find_map(|&c| {
+                            let call = m.call(c);
+                            blocking_api(call).map(|(api, alternative)| BlockPath {
+                                steps: vec![],
+                                api,
+                                alternative,
+                                site_file: fi,
+                                site: call.callee_span,
+                            })
+                        })
+                    });
+                    if let Some(mut p) = path {
+                        p.steps.push(Step { name: m.describe(func.id), file: fi });
+                        direct[func.id.0 as usize] = Some(p);
+                    }
                     if func.kind == crate::model::FnKind::Module {
                         continue;
                     }
+                    let me = num.id((fi, func.id.0));
                     for &c in &func.calls {
                         let call = m.call(c);
-                        if let Some((gf, g)) = self.callee(fi, call) {
-                            let gfun = self.model(gf).function(g);
+                        if let Some((gf, g)) = callees[fi][c.0 as usize] {
+                            let gfun = self.model(gf).function(FnId(g));
                             if !gfun.is_entry() && !gfun.is_generator {
-                                out.push((func.id.0, (gf, g.0), false));
+                                edges.push((num.id((gf, g)), (me, false)));
                             }
                         }
                         for &(_, cb) in &call.callbacks {
@@ -265,35 +380,32 @@ impl Project {
                                 |u| matches!(u, FnUse::Callback { call: cc, kind: CallbackKind::Sync, .. } if *cc == c),
                             );
                             if sync && !cbf.is_entry() {
-                                out.push((func.id.0, (fi, cb.0), true));
+                                edges.push((num.id((fi, cb.0)), (me, true)));
                             }
                         }
                     }
                 }
-                out
+                (direct, edges)
             })
             .collect();
-        // reverse edges, then a worklist from the direct blockers: each function is settled once,
-        // by the first (shortest) path that reaches it
-        let mut callers: FxHashMap<Node, Vec<(Node, bool)>> = FxHashMap::default();
-        for (fi, list) in edges.iter().enumerate() {
-            for &(f, callee, inline) in list {
-                callers.entry(callee).or_default().push(((fi, f), inline));
-            }
-        }
-        let mut queue: std::collections::VecDeque<Node> = std::collections::VecDeque::new();
+        let callers = Adjacency::new(num.len(), per_file.iter().map(|(_, e)| e.as_slice()));
+        let mut sums: Vec<Vec<Option<BlockPath>>> = per_file.into_iter().map(|(d, _)| d).collect();
+        // a worklist from the direct blockers: each function is settled once, by the first
+        // (shortest) path that reaches it
+        let mut queue: std::collections::VecDeque<u32> = std::collections::VecDeque::new();
         for (fi, list) in sums.iter().enumerate() {
             for (f, s) in list.iter().enumerate() {
-                if s.blocks.is_some() {
-                    queue.push_back((fi, f as u32));
+                if s.is_some() {
+                    queue.push_back(num.id((fi, f as u32)));
                 }
             }
         }
-        while let Some(node) = queue.pop_front() {
-            let Some(list) = callers.get(&node) else { continue };
-            let path = sums[node.0][node.1 as usize].blocks.clone().expect("queued nodes block");
-            for &((cf, c), inline) in list {
-                if sums[cf][c as usize].blocks.is_some() {
+        while let Some(id) = queue.pop_front() {
+            let (gf, g) = num.node(id);
+            let path = sums[gf][g as usize].clone().expect("queued nodes block");
+            for &(caller, inline) in callers.from(id) {
+                let (cf, c) = num.node(caller);
+                if sums[cf][c as usize].is_some() {
                     continue;
                 }
                 let mut p = path.clone();
@@ -304,10 +416,111 @@ impl Project {
                 } else {
                     p.steps.insert(0, step);
                 }
-                sums[cf][c as usize].blocks = Some(p);
-                queue.push_back((cf, c));
+                sums[cf][c as usize] = Some(p);
+                queue.push_back(caller);
             }
         }
-        self.summaries = sums;
+        sums
+    }
+}
+
+/// Whether a call's name may say what a body does to the outside world: it is awaited or
+/// returned (a promise its caller awaits), or it calls into a module (a database client, another file's export) that is not a helper library
+/// ([`crate::knowledge::IN_MEMORY_MODULES`]). A plain method call on a value
+/// (`title.replace(…)`, `list.push(x)`, `cache.set(k, v)`), a global (`console.log`,
+/// `Object.assign`) or `_.assign` is in-memory work whatever its name.
+fn touches_outside(call: &CallSite) -> bool {
+    call.awaited
+        || call.returned
+        || call
+            .api()
+            .is_some_and(|q| q.module.as_str() != "global" && !crate::knowledge::is_in_memory_module(&q.module))
+}
+
+/// How much an effect says about ordering, weakest first: a body that opens a transaction or
+/// takes a lock is that, whatever else it writes.
+pub fn effect_rank(e: Effect) -> u8 {
+    match e {
+        Effect::Unknown => 0,
+        Effect::Read => 1,
+        Effect::Atomic => 2,
+        Effect::Write => 3,
+        Effect::Unlock => 4,
+        Effect::Sleep => 5,
+        Effect::Lock => 6,
+        Effect::Transaction => 7,
+    }
+}
+
+/// The project's functions numbered 0.. across files (file by file, in table order).
+struct Numbering {
+    base: Vec<u32>,
+}
+
+impl Numbering {
+    fn new(files: &[ProjectFile]) -> Self {
+        let mut base = Vec::with_capacity(files.len() + 1);
+        base.push(0u32);
+        for f in files {
+            base.push(base.last().copied().unwrap_or(0) + f.model.functions.len() as u32);
+        }
+        Numbering { base }
+    }
+
+    fn len(&self) -> usize {
+        *self.base.last().unwrap_or(&0) as usize
+    }
+
+    fn id(&self, (file, f): Node) -> u32 {
+        self.base[file] + f
+    }
+
+    fn node(&self, id: u32) -> Node {
+        let file = self.base.partition_point(|&b| b <= id) - 1;
+        (file, id - self.base[file])
+    }
+}
+
+/// Edges grouped by their source node, in one flat list.
+struct Adjacency<T> {
+    start: Vec<u32>,
+    edges: Vec<T>,
+}
+
+impl<T: Copy + Default> Adjacency<T> {
+    fn new<'a>(n: usize, lists: impl Iterator<Item = &'a [(u32, T)]> + Clone) -> Self
+    where
+        T: 'a,
+    {
+        let mut start = vec![0u32; n + 1];
+        for list in lists.clone() {
+            for &(from, _) in list {
+                start[from as usize + 1] += 1;
+            }
+        }
+        for i in 1..=n {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut edges = vec![T::default(); start[n] as usize];
+        for list in lists {
+            for &(from, t) in list {
+                edges[fill[from as usize] as usize] = t;
+                fill[from as usize] += 1;
+            }
+        }
+        Adjacency { start, edges }
+    }
+
+    fn from(&self, node: u32) -> &[T] {
+        &self.edges[self.start[node as usize] as usize..self.start[node as usize + 1] as usize]
+    }
+}
+
+fn stronger(a: Effect, b: Effect) -> Effect {
+    if effect_rank(b) > effect_rank(a) {
+        b
+    } else {
+        a
     }
 }

@@ -1,8 +1,11 @@
 //! The interface between the engine and the rules.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::FileModel;
+use crate::knowledge::Effect;
+use crate::model::{CallId, CallSite, FileModel, Target};
+use crate::project::{CalleeFacts, Project};
 use crate::source::SourceText;
+use std::cell::RefCell;
 use swc_ecma_ast::Program;
 
 /// What a rule says about itself. Generated from the rule's doc comment by the
@@ -27,12 +30,97 @@ pub struct FileContext<'a> {
     pub source: &'a SourceText,
     pub program: &'a Program,
     pub model: &'a FileModel,
+    cross: CrossFile<'a>,
 }
 
-impl FileContext<'_> {
+/// Where a per-file check gets facts about functions in other files.
+///
+/// Per-file checks run while the syntax trees are alive, before the project pass. So the engine
+/// runs them first with [`CrossFile::Deferred`]: every question about a function in another file
+/// is answered "unknown" and noted. After the project pass, a file with a question that now has
+/// an informative answer is checked again with [`CrossFile::Project`]; its findings from the
+/// first run are replaced. A check therefore sees exactly what a run with every fact known
+/// would, and only the few files that ask pay for a second run.
+pub enum CrossFile<'a> {
+    /// No project: the file is checked alone (unit tests of a rule).
+    Alone,
+    /// The first run: questions are noted (the calls asked about), answers are "unknown".
+    Deferred(RefCell<Vec<(CallId, Question)>>),
+    /// After the project pass: `file` is this file's index in `project`.
+    Project { project: &'a Project, file: usize },
+}
+
+/// What a check asked about a call into another file, to tell whether the answer matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// What the callee's body does: matters when it is known.
+    Effect,
+    /// Everything: matters when the call reaches a function of the project.
+    Function,
+}
+
+impl Question {
+    /// Whether an answer differs from the first run's "unknown".
+    pub fn informative(self, answer: Option<CalleeFacts>) -> bool {
+        match self {
+            Question::Effect => answer.is_some_and(|f| f.effect != Effect::Unknown),
+            Question::Function => answer.is_some(),
+        }
+    }
+}
+
+impl<'a> FileContext<'a> {
+    /// A file checked alone: functions in other files are unknown.
+    pub fn new(path: &'a str, source: &'a SourceText, program: &'a Program, model: &'a FileModel) -> Self {
+        FileContext { path, source, program, model, cross: CrossFile::Alone }
+    }
+
+    /// The same, with cross-file facts (or deferred questions) as the engine gives them.
+    pub fn with_cross_file(mut self, cross: CrossFile<'a>) -> Self {
+        self.cross = cross;
+        self
+    }
+
     /// Byte range of an swc span in this file's text.
     pub fn span(&self, span: swc_common::Span) -> crate::diagnostic::ByteSpan {
         self.model.span(span)
+    }
+
+    /// The function a call reaches in another file of the project (imported or required by a
+    /// relative path): async or not, what its body does. `None` when the call reaches no such
+    /// function, and in the first run (see [`CrossFile`]).
+    pub fn imported(&self, call: &CallSite) -> Option<CalleeFacts> {
+        self.ask(call, Question::Function)
+    }
+
+    /// The effect of a call: its name and SQL, and for a function in another file what its
+    /// body does ([`Effect::with_body`]).
+    pub fn call_effect(&self, call: &CallSite) -> Effect {
+        let body = self.ask(call, Question::Effect).map_or(Effect::Unknown, |f| f.effect);
+        Effect::with_body(self.model.effect(call), body)
+    }
+
+    fn ask(&self, call: &CallSite, q: Question) -> Option<CalleeFacts> {
+        let Target::Api(name) = &call.target else { return None };
+        if !crate::knowledge::is_relative(&name.module) {
+            return None;
+        }
+        match &self.cross {
+            CrossFile::Alone => None,
+            CrossFile::Deferred(asked) => {
+                asked.borrow_mut().push((call.id, q));
+                None
+            }
+            CrossFile::Project { project, file } => project.callee_facts(*file, call),
+        }
+    }
+
+    /// The questions noted since the last call (first run only), for the engine.
+    pub(crate) fn take_questions(&self) -> Vec<(CallId, Question)> {
+        match &self.cross {
+            CrossFile::Deferred(asked) => std::mem::take(&mut *asked.borrow_mut()),
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -90,6 +90,7 @@ impl Rule for AwaitRace {
         };
         cx.program.visit_with(&mut clients);
         let mut finder = Finder {
+            cx,
             m: cx.model,
             optimistic_schema: clients.optimistic_schema,
             clients: &clients.modules,
@@ -121,6 +122,7 @@ fn worth_checking(m: &FileModel, id: FnId) -> bool {
 
 /// Walks every function node and checks the async ones that run on the event loop.
 struct Finder<'a, 'o> {
+    cx: &'a FileContext<'a>,
     m: &'a FileModel,
     optimistic_schema: bool,
     clients: &'a FxHashMap<BindingId, Atom>,
@@ -155,10 +157,11 @@ impl Finder<'_, '_> {
             return;
         }
         self.checked += 1;
-        if fn_protected(m, id, 0, self.private_methods, &mut self.protected) {
+        if fn_protected(self.cx, id, 0, self.private_methods, &mut self.protected) {
             return;
         }
         let mut flow = Flow {
+            cx: self.cx,
             m,
             cur: id,
             this_ok: this_is_instance(m, id),
@@ -293,16 +296,17 @@ fn in_lifecycle_hook(m: &FileModel, id: FnId) -> bool {
     false
 }
 
-/// Whether a call runs its callback inside a transaction or under a lock.
-fn is_protecting_call(m: &FileModel, c: &CallSite) -> bool {
-    matches!(m.effect(c), Effect::Transaction | Effect::Lock)
+/// Whether a call runs its callback inside a transaction or under a lock (its name says so, or
+/// it is a function of another file whose body opens one).
+fn is_protecting_call(cx: &FileContext<'_>, c: &CallSite) -> bool {
+    matches!(cx.call_effect(c), Effect::Transaction | Effect::Lock)
         || c.method.as_deref().is_some_and(|n| stores::PROTECTING_WRAPPERS.contains(&n))
 }
 
 /// Whether function `id` only runs inside a transaction or lock: it or an enclosing function is a
 /// callback of a transaction/lock wrapper, or every caller is itself protected.
 fn fn_protected(
-    m: &FileModel,
+    cx: &FileContext<'_>,
     id: FnId,
     depth: u32,
     private: &FxHashSet<FnId>,
@@ -315,18 +319,19 @@ fn fn_protected(
         return p;
     }
     memo.insert(id, false); // cycle guard
-    let p = fn_protected_uncached(m, id, depth, private, memo);
+    let p = fn_protected_uncached(cx, id, depth, private, memo);
     memo.insert(id, p);
     p
 }
 
 fn fn_protected_uncached(
-    m: &FileModel,
+    cx: &FileContext<'_>,
     id: FnId,
     depth: u32,
     private: &FxHashSet<FnId>,
     memo: &mut FxHashMap<FnId, bool>,
 ) -> bool {
+    let m = cx.model;
     let mut g = Some(id);
     while let Some(x) = g {
         if x == FnId::MODULE {
@@ -335,7 +340,7 @@ fn fn_protected_uncached(
         let f = m.function(x);
         for u in &f.uses {
             if let FnUse::Callback { call, .. } = u {
-                if is_protecting_call(m, m.call(*call)) {
+                if is_protecting_call(cx, m.call(*call)) {
                     return true;
                 }
             }
@@ -349,7 +354,7 @@ fn fn_protected_uncached(
         match u {
             FnUse::Called(c) => {
                 called = true;
-                if !fn_protected(m, m.call(*c).caller, depth + 1, private, memo) {
+                if !fn_protected(cx, m.call(*c).caller, depth + 1, private, memo) {
                     return false;
                 }
             }
@@ -519,6 +524,7 @@ struct StoreRead {
 
 /// The walk of one function body in evaluation order.
 struct Flow<'a> {
+    cx: &'a FileContext<'a>,
     m: &'a FileModel,
     cur: FnId,
     this_ok: bool,
@@ -1188,7 +1194,7 @@ impl Flow<'_> {
     fn effects(&mut self, site: &CallSite, callee: &Expr, args: &[ExprOrSpread], arg_taints: &[Taint]) {
         let m = self.m;
         let method = site.method.as_deref().unwrap_or("");
-        let effect = m.effect(site);
+        let effect = self.cx.call_effect(site);
         let sql = sql_text(site);
         let keyword = sql.and_then(sql_keyword);
         if site.callbacks.is_empty() {

@@ -515,7 +515,7 @@ impl Walker<'_, '_> {
                     let Some(name) = cs.method.as_deref() else { return false };
                     if ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w))
                         || ordering::TEST_HOOKS.contains(&name)
-                        || matches!(m.effect(cs), Effect::Transaction | Effect::Lock)
+                        || matches!(self.cx.call_effect(cs), Effect::Transaction | Effect::Lock)
                     {
                         return false;
                     }
@@ -538,16 +538,12 @@ impl Walker<'_, '_> {
         true
     }
 
-    /// The effect of a call: its name, its SQL, an HTTP `method` option, and for a function of
-    /// this file what its body does.
+    /// The effect of a call: its name, its SQL, and for a function of this file or of another
+    /// file of the project what its body does.
     fn effect(&self, call: &CallSite) -> Effect {
-        let named = self.m().effect(call);
-        let Target::Local(f) = call.target else { return named };
-        let body = self.local_effect(f, 0);
-        match body {
-            Effect::Read if named == Effect::Unknown => Effect::Read,
-            Effect::Read | Effect::Unknown => named,
-            other => other,
+        match call.target {
+            Target::Local(f) => Effect::with_body(self.m().effect(call), self.local_effect(f, 0)),
+            _ => self.cx.call_effect(call),
         }
     }
 
@@ -598,7 +594,7 @@ impl Walker<'_, '_> {
                         body
                     }
                 }
-                _ => m.effect(call),
+                _ => self.cx.call_effect(call),
             };
             match e {
                 Effect::Read => reads += 1,

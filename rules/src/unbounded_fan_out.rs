@@ -90,6 +90,7 @@ impl Rule for UnboundedFanOut {
             .map(|c| (c.span.start, c.span.end))
             .collect();
         let mut collector = Collector {
+            cx,
             m: cx.model,
             sites,
             facts: Facts { inits: Inits::with_bindings(cx.model.bindings.len()), ..Facts::default() },
@@ -275,6 +276,7 @@ struct Facts {
 }
 
 struct Collector<'m> {
+    cx: &'m FileContext<'m>,
     m: &'m FileModel,
     /// Spans of the call sites whose target is local, a combinator or a collection API.
     sites: FxHashSet<(u32, u32)>,
@@ -384,6 +386,7 @@ impl Collector<'_> {
             Some(site) => {
                 site.api().is_some_and(|q| k::matches(k::COMBINATORS, q))
                     || matches!(site.target, Target::Local(f) if self.m.function(f).is_async)
+                    || self.cx.imported(site).is_some_and(|f| f.is_async || f.effect != Effect::Unknown)
             }
         }
     }
@@ -980,6 +983,11 @@ impl Analysis<'_> {
             return Size::Unknown(format!("from `{}`", self.text(&callee.span())), Evidence::Known);
         }
         let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
+        if let Some((obj, _)) = callee_member(c) {
+            if is_config_receiver(&self.text(&obj.span())) {
+                return Size::Opaque;
+            }
+        }
         if self.m.effect(site) == Effect::Read {
             let name = match &target {
                 Target::Api(q) if is_node_builtin(&q.module) => q.to_string(),
@@ -1059,7 +1067,13 @@ impl Analysis<'_> {
             if k::FAN_OUT_METHODS.contains(&method.as_str()) {
                 // `ys.map((y) => save(y))` returned into a `flatMap`: the work is `save`
                 let cb = c.args.first().and_then(|a| fn_of(self.m, &a.expr))?;
-                return Some(Work { name: String::new(), resource: None, local: Some(cb), nested: false });
+                return Some(Work {
+                    name: String::new(),
+                    resource: None,
+                    local: Some(cb),
+                    nested: false,
+                    body_io: false,
+                });
             }
             if k::PER_ELEMENT_METHODS.contains(&method.as_str()) || k::SIZE_KEEPING_METHODS.contains(&method.as_str()) {
                 // array helpers make plain values
@@ -1068,7 +1082,8 @@ impl Analysis<'_> {
         }
         if self.is_api(c, k::COMBINATORS) {
             // `Promise.all(xs.map(cb))`: named by what `cb` starts
-            let generic = Work { name: "Promise.all".to_string(), resource: None, local: None, nested: false };
+            let generic =
+                Work { name: "Promise.all".to_string(), resource: None, local: None, nested: false, body_io: false };
             return Some(match c.args.first().map(|a| strip(&a.expr)) {
                 Some(Expr::Call(map)) => match map.args.first().and_then(|a| fn_of(self.m, &a.expr)) {
                     Some(cb) => Work { local: Some(cb), nested: true, ..generic },
@@ -1093,13 +1108,19 @@ impl Analysis<'_> {
         if is_fn_like(callee) {
             // an immediately invoked async function
             let f = fn_of(self.m, callee)?;
-            return Some(Work { name: String::new(), resource: None, local: Some(f), nested: false });
+            return Some(Work { name: String::new(), resource: None, local: Some(f), nested: false, body_io: false });
         }
         // the model's target also knows `this.helper()` as a method of this class
-        let target = match self.m.call_at(c.span) {
+        let site = self.m.call_at(c.span);
+        let target = match site {
             Some(site) => site.target.clone(),
             None => self.m.resolve_expr(callee),
         };
+        // a function of another file: a synchronous one that touches nothing makes no promise
+        let imported = site.and_then(|s| self.cx.imported(s));
+        if imported.is_some_and(|f| !f.is_async && f.effect == Effect::Unknown) {
+            return None;
+        }
         match target {
             Target::Api(q) if !is_relative(&q.module) => {
                 if k::matches(k::SETTLED, &q) {
@@ -1112,17 +1133,22 @@ impl Analysis<'_> {
                 // Node's own APIs by their full name (`fs.promises.readFile`); others as written
                 let builtin = is_node_builtin(&q.module) || (q.module.as_str() == "global" && q.path.len() <= 2);
                 let name = if builtin { q.to_string() } else { self.text(&callee.span()) };
-                Some(Work { name, resource: k::resource_of(&q), local: None, nested: false })
+                Some(Work { name, resource: k::resource_of(&q), local: None, nested: false, body_io: false })
             }
             _ if passes_transaction(c) => None,
-            Target::Local(f) => {
-                Some(Work { name: self.text(&callee.span()), resource: None, local: Some(f), nested: false })
-            }
+            Target::Local(f) => Some(Work {
+                name: self.text(&callee.span()),
+                resource: None,
+                local: Some(f),
+                nested: false,
+                body_io: false,
+            }),
             _ => Some(Work {
                 name: self.text(&callee.span()),
                 resource: self.receiver_resource(callee, 0),
                 local: None,
                 nested: false,
+                body_io: imported.is_some_and(|f| f.effect != Effect::Unknown),
             }),
         }
     }
@@ -1254,6 +1280,8 @@ struct Work {
     resource: Option<&'static str>,
     /// A function of this file that the call runs: its own work says what it exhausts.
     local: Option<FnId>,
+    /// A function of another file whose body reads or writes something (the project pass says).
+    body_io: bool,
 }
 
 impl Work {
@@ -1389,9 +1417,13 @@ impl FnFacts<'_> {
         let work = match strip(e) {
             Expr::Call(c) => self.a.work_of_call(c),
             Expr::New(n) => match self.a.m.resolve_expr(&n.callee) {
-                Target::Api(q) if q.is("global", &["Promise"]) => {
-                    Some(Work { name: "new Promise".to_string(), resource: None, local: None, nested: false })
-                }
+                Target::Api(q) if q.is("global", &["Promise"]) => Some(Work {
+                    name: "new Promise".to_string(),
+                    resource: None,
+                    local: None,
+                    nested: false,
+                    body_io: false,
+                }),
                 _ => None,
             },
             _ => None,
@@ -1550,7 +1582,7 @@ impl Shapes<'_, '_> {
         let last = coll.rsplit(['.', ' ']).next().unwrap_or(coll);
         let ids = last == "ids" || last.ends_with("Ids") || last.ends_with("IDs") || last.ends_with("_ids");
         let work_name = work.name.rsplit('.').next().unwrap_or(&work.name).trim_matches('`');
-        let io_by_name = effect_of(work_name, None) != Effect::Unknown;
+        let io_by_name = work.body_io || effect_of(work_name, None) != Effect::Unknown;
         match evidence {
             Evidence::Known => false,
             Evidence::Param => !ids && work.resource.is_none(),
@@ -2126,4 +2158,12 @@ mod tests {
         assert_eq!(agree(vec![Size::Bounded, Size::Bounded]), Size::Bounded);
         assert_eq!(agree(vec![Size::Cycle]), Size::Cycle);
     }
+}
+
+/// Whether a receiver written like this holds configuration ([`k::CONFIG_RECEIVERS`]):
+/// `config`, `this.config`, `appConfig`.
+fn is_config_receiver(text: &str) -> bool {
+    let last = text.rsplit('.').next().unwrap_or(text).trim();
+    let word = last.rfind(|c: char| c.is_ascii_uppercase()).map_or(last, |i| &last[i..]);
+    k::CONFIG_RECEIVERS.iter().any(|c| last.eq_ignore_ascii_case(c) || word.eq_ignore_ascii_case(c))
 }

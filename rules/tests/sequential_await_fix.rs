@@ -18,7 +18,7 @@ fn run(display: &str, text: &str) -> Vec<Diagnostic> {
             .unwrap_or_else(|e| panic!("{display} does not parse: {}", e.message));
         let model = model::build(display, &parsed);
         let source = SourceText::new(text.to_string());
-        let cx = FileContext { path: display, source: &source, program: &parsed.program, model: &model };
+        let cx = FileContext::new(display, &source, &parsed.program, &model);
         let mut out = Vec::new();
         rule().check_file(&cx, &mut out);
         out.sort_by_key(|d| d.span.start);

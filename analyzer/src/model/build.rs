@@ -34,6 +34,7 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         pending: None,
         binding_uses: Vec::new(),
         awaited: FxHashSet::default(),
+        returned: FxHashSet::default(),
         classes: Vec::new(),
         this_stack: vec![None],
         this_calls: Vec::new(),
@@ -86,6 +87,8 @@ struct Builder {
     /// References to bindings that may hold functions, resolved after the walk.
     binding_uses: Vec<(BindingId, FnUse)>,
     awaited: FxHashSet<(u32, u32)>,
+    /// Calls whose value is their function's result (`return f()`, `() => f()`).
+    returned: FxHashSet<(u32, u32)>,
     classes: Vec<ClassInfo>,
     /// The class `this` refers to in the current function, if any.
     this_stack: Vec<Option<usize>>,
@@ -198,6 +201,21 @@ pub(crate) fn value_ref(model: &FileModel, expr: &Expr) -> Option<ValueRef> {
 }
 
 impl Builder {
+    /// A call (or `await` of one) whose value a function returns.
+    fn note_returned(&mut self, e: &Expr) {
+        let e = match unwrap_expr(e) {
+            Expr::Await(a) => unwrap_expr(&a.arg),
+            other => other,
+        };
+        let span = match e {
+            Expr::Call(c) => c.span,
+            Expr::New(c) => c.span,
+            Expr::OptChain(c) => c.span,
+            _ => return,
+        };
+        self.returned.insert((span.lo.0, span.hi.0));
+    }
+
     fn cur(&self) -> FnId {
         *self.fn_stack.last().unwrap()
     }
@@ -417,6 +435,7 @@ impl Builder {
             method,
             is_new,
             awaited: self.awaited.contains(&(span.lo.0, span.hi.0)),
+            returned: self.returned.contains(&(span.lo.0, span.hi.0)),
             callbacks: Vec::new(),
             first_string_arg,
             callee_ref,
@@ -739,7 +758,17 @@ impl Visit for Builder {
         self.with_this(None, |s| s.visit_fn_like(n, FnKind::Expression));
     }
 
+    fn visit_return_stmt(&mut self, n: &ReturnStmt) {
+        if let Some(arg) = &n.arg {
+            self.note_returned(arg);
+        }
+        n.visit_children_with(self);
+    }
+
     fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        if let ArrowFunctionBody::Expr(e) = &*n.body {
+            self.note_returned(e);
+        }
         let params: Vec<&Pat> = n.params.iter().collect();
         let this = self.this_stack.last().copied().flatten();
         self.enter_fn(n.span, FnKind::Arrow, n.is_async, n.is_generator, &params);

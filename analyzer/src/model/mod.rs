@@ -242,6 +242,8 @@ pub struct CallSite {
     /// `new X(...)`.
     pub is_new: bool,
     pub awaited: bool,
+    /// Its value is its function's result (`return f()`, `() => f()`).
+    pub returned: bool,
     /// Functions defined inline or named, handed as arguments: (argument index, function).
     pub callbacks: Vec<(u32, FnId)>,
     /// The first argument when it is a string literal (route paths, event names, SQL).

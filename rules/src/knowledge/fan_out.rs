@@ -182,6 +182,11 @@ pub const FAN_OUT_METHODS: &[&str] = &["map", "flatMap"];
 /// `req.body.ids` is input, `req.config.rateLimits` is the server's own.
 pub const REQUEST_INPUT_FIELDS: &[&str] = &["body", "query", "params", "files", "headers", "cookies"];
 
+/// Receivers that hold the server's own configuration: `config.get('apps:internal')` is a list
+/// the operators wrote, not data that grows with traffic. Matched on the receiver's last name,
+/// whole or as its last camelCase word (`appConfig`, `settingsCache` is not: `Cache` ends it).
+pub const CONFIG_RECEIVERS: &[&str] = &["config", "conf", "cfg", "nconf", "settings", "options", "opts", "env"];
+
 /// Events fired once per chunk, line or row of a stream.
 pub const PER_ITEM_EVENTS: &[&str] = &["data", "line", "row", "record"];
 
