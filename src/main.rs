@@ -104,6 +104,10 @@ struct CheckArgs {
     /// Apply the suggested fixes to the files (each file is rewritten only if the result parses)
     #[arg(long, conflicts_with = "stdin_filename")]
     fix: bool,
+    /// Keep findings in this directory and reuse those of unchanged files (and of the files they
+    /// import) on the next run
+    #[arg(long, value_name = "DIR", conflicts_with = "stdin_filename")]
+    cache: Option<PathBuf>,
     /// Worker threads (default: one per core)
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -265,9 +269,18 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let configs = Configs::new(source, cli_rules, known_rule);
     // knowledge extensions come from the configuration that applies to the working directory
-    // (the one a file placed in it would use)
+    // (the one a file placed in it would use); cached findings depend on them
+    let mut cache_key = format!("loopsafe {} rules", env!("CARGO_PKG_VERSION"));
+    for r in loopsafe_rules::ALL {
+        cache_key.push(' ');
+        cache_key.push_str(r.meta().id);
+    }
     if let Some(root) = configs.for_file(Path::new("loopsafe-knowledge-probe")) {
         let k = &root.knowledge;
+        let tables = format!("{k:?}");
+        if tables != format!("{:?}", loopsafe_analyzer::config::Knowledge::default()) {
+            cache_key.push_str(&format!(" knowledge {tables}"));
+        }
         loopsafe_analyzer::catalog::set_extra(
             k.blocking_apis
                 .iter()
@@ -311,6 +324,8 @@ fn check(args: CheckArgs) -> ExitCode {
         report_unused_suppressions: report_unused,
         threads: args.threads,
         parse_only: args.parse_only,
+        cache: args.cache.as_deref().filter(|_| !args.parse_only),
+        cache_key,
     };
     let mut report = engine::check(&inputs, &opts);
     if let Some(e) = configs.errors.lock().unwrap().first() {
@@ -379,9 +394,13 @@ fn check(args: CheckArgs) -> ExitCode {
             "  project    {:>9.2?} (elapsed; {} imported files read for facts; {} files checked again with cross-file facts)",
             t.project, t.extra_files, t.rechecked
         );
+        if args.cache.is_some() {
+            eprintln!("  cache      {} of {} files' findings reused", t.cached, report.files_checked);
+        }
         for (id, d) in &t.rules {
             eprintln!("  rule {id:<20} {d:>9.2?}");
         }
+        eprintln!("  phases     {:>9.2?} per file, {:>9.2?} project checks (elapsed)", t.files_phase, t.project_phase);
         eprintln!("  output     {:>9.2?}", t1.elapsed());
         eprintln!("  wall       {:>9.2?} (engine)", t.wall);
     }

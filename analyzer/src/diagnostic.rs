@@ -33,21 +33,21 @@ impl Severity {
 }
 
 /// A secondary location with a short text ("read here", "await here").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Label {
     pub span: ByteSpan,
     pub text: String,
 }
 
 /// One replacement of a byte range.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Edit {
     pub span: ByteSpan,
     pub replacement: String,
 }
 
 /// A suggested fix: never applied silently.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Fix {
     pub description: String,
     pub edits: Vec<Edit>,

@@ -42,6 +42,11 @@ pub struct CheckOptions<'a> {
     pub threads: usize,
     /// Stop after parsing and the resolver (the benchmark's floor).
     pub parse_only: bool,
+    /// Keep findings in this directory between runs (see [`crate::cache`]).
+    pub cache: Option<&'a std::path::Path>,
+    /// What the cached findings depend on besides the files: the tool, its rules and the
+    /// configuration's knowledge. A different key discards the cache.
+    pub cache_key: String,
 }
 
 /// A file that could not be checked.
@@ -74,6 +79,12 @@ pub struct Timings {
     pub extra_files: usize,
     /// Files whose per-file checks ran again with cross-file facts.
     pub rechecked: usize,
+    /// Files whose findings came from the cache.
+    pub cached: usize,
+    /// Elapsed: phase 1 (read, parse, model, per-file rules, in parallel) and phase 3 (second
+    /// runs with cross-file facts, project rules).
+    pub files_phase: Duration,
+    pub project_phase: Duration,
 }
 
 pub struct Report {
@@ -139,40 +150,78 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
 }
 
 fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
+    if let Some(dir) = opts.cache {
+        return crate::cache::check(inputs, opts, dir);
+    }
     let start = Instant::now();
-    let mut report =
-        Report { files_checked: inputs.len(), files: Vec::new(), errors: Vec::new(), timings: Timings::default() };
-    report.timings.rules = opts.rules.iter().map(|r| (r.0.meta().id, Duration::ZERO)).collect();
+    let raw = check_raw(inputs, opts, false);
+    let mut report = finish(raw.files, raw.errors, inputs.len(), opts);
+    report.timings = raw.timings;
+    report.timings.wall = start.elapsed();
+    report
+}
+
+/// A checked file's findings before levels and suppressions are applied (what a cache keeps).
+pub struct RawFile {
+    pub display: String,
+    pub path: PathBuf,
+    pub source: SourceText,
+    pub diagnostics: Vec<Diagnostic>,
+    pub comments: Vec<crate::parse::Comment>,
+}
+
+/// One file of the project pass, for a cache: where it is, whether it was checked, and what its
+/// relative imports resolved to.
+pub struct ProjectEntry {
+    pub path: PathBuf,
+    pub is_input: bool,
+    pub imports: Vec<(String, Option<PathBuf>)>,
+}
+
+pub(crate) struct RawRun {
+    pub files: Vec<RawFile>,
+    pub errors: Vec<FileError>,
+    pub timings: Timings,
+    /// Filled when asked: every file the project pass saw.
+    pub project: Vec<ProjectEntry>,
+}
+
+/// The three phases, without levels and suppressions.
+pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project: bool) -> RawRun {
+    let mut run = RawRun { files: Vec::new(), errors: Vec::new(), timings: Timings::default(), project: Vec::new() };
+    run.timings.rules = opts.rules.iter().map(|r| (r.0.meta().id, Duration::ZERO)).collect();
 
     // phase 1: each named file
+    let t_files = Instant::now();
     let results: Vec<(Result<Analysed, FileError>, FileTimings)> =
         inputs.par_iter().map(|input| analyse_one(input, opts, true)).collect();
+    run.timings.files_phase = t_files.elapsed();
     let mut files: Vec<ProjectFile> = Vec::new();
     let mut kept: Vec<(String, SourceText, Vec<Diagnostic>)> = Vec::new();
     let mut questions: Vec<(&Input, Vec<(usize, Vec<(CallId, Question)>)>)> = Vec::new();
     for ((res, t), input) in results.into_iter().zip(inputs) {
-        add_timings(&mut report.timings, &t);
+        add_timings(&mut run.timings, &t);
         match res {
             Ok(a) => {
                 files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: true });
                 kept.push((input.display.clone(), a.source, a.diagnostics));
                 questions.push((input, a.questions));
             }
-            Err(e) => report.errors.push(e),
+            Err(e) => run.errors.push(e),
         }
     }
     if opts.parse_only {
-        report.timings.wall = start.elapsed();
-        return report;
+        return run;
     }
 
     // phase 2: follow relative imports to files not named, then the project pass
     let t_project = Instant::now();
-    read_imported_files(&mut files, opts, &mut report.timings);
+    read_imported_files(&mut files, opts, &mut run.timings);
     let project = Project::build(files);
-    report.timings.project = t_project.elapsed();
+    run.timings.project = t_project.elapsed();
 
     // phase 3: project checks of each named file
+    let t_checks = Instant::now();
     let n_inputs = kept.len();
     let project_results: Vec<(Result<ProjectFindings, FileError>, Vec<Duration>)> = (0..n_inputs)
         .into_par_iter()
@@ -207,32 +256,59 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
         })
         .collect();
 
-    let paths: Vec<PathBuf> = project.files.iter().filter(|f| f.is_input).map(|f| f.path.clone()).collect();
-    let comments: Vec<Vec<crate::parse::Comment>> =
-        project.files.iter().filter(|f| f.is_input).map(|f| f.model.comments.clone()).collect();
-    for (((display, source, mut diagnostics), (res, times)), (path, comments)) in
-        kept.into_iter().zip(project_results).zip(paths.iter().zip(&comments))
-    {
+    run.timings.project_phase = t_checks.elapsed();
+    if want_project {
+        run.project = (0..project.files.len())
+            .map(|fi| ProjectEntry {
+                path: project.files[fi].path.clone(),
+                is_input: project.files[fi].is_input,
+                imports: project.resolved_imports(fi),
+            })
+            .collect();
+    }
+    for (fi, ((display, source, mut diagnostics), (res, times))) in kept.into_iter().zip(project_results).enumerate() {
         for (i, d) in times.iter().enumerate() {
-            report.timings.rules[i].1 += *d;
+            run.timings.rules[i].1 += *d;
         }
         match res {
             Ok(more) => {
-                report.timings.rechecked += usize::from(!more.rechecked.is_empty());
+                run.timings.rechecked += usize::from(!more.rechecked.is_empty());
                 diagnostics.retain(|d| !more.rechecked.contains(&d.rule));
                 diagnostics.extend(more.diagnostics)
             }
             Err(e) => {
-                report.errors.push(e);
+                run.errors.push(e);
                 continue;
             }
         }
-        // levels: defaults, then the file's configuration, then the command line; off rules drop out
-        let config = opts.configs.and_then(|c| c.for_file(path));
+        let file = &project.files[fi];
+        run.files.push(RawFile {
+            display,
+            path: file.path.clone(),
+            source,
+            diagnostics,
+            comments: file.model.comments.clone(),
+        });
+    }
+    run
+}
+
+/// Levels (defaults, then the file's configuration, then the command line; off rules drop out),
+/// suppressions, order: the report users see.
+pub(crate) fn finish(
+    files: Vec<RawFile>,
+    mut errors: Vec<FileError>,
+    checked: usize,
+    opts: &CheckOptions<'_>,
+) -> Report {
+    let mut report =
+        Report { files_checked: checked, files: Vec::new(), errors: Vec::new(), timings: Timings::default() };
+    for RawFile { display, path, source, mut diagnostics, comments } in files {
+        let config = opts.configs.and_then(|c| c.for_file(&path));
         diagnostics.retain_mut(|d| {
             let Some((_, default)) = opts.rules.iter().find(|(r, _)| r.meta().id == d.rule) else { return true };
             let sev = match opts.configs {
-                Some(c) => c.severity(config.as_deref(), path, d.rule, *default),
+                Some(c) => c.severity(config.as_deref(), &path, d.rule, *default),
                 None => Some(*default),
             };
             match sev {
@@ -244,7 +320,7 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
             }
         });
         let known = |id: &str| opts.rules.iter().any(|(r, _)| r.meta().id == id);
-        crate::suppress::apply(&mut diagnostics, comments, &source, &known, opts.report_unused_suppressions);
+        crate::suppress::apply(&mut diagnostics, &comments, &source, &known, opts.report_unused_suppressions);
         if diagnostics.is_empty() {
             continue;
         }
@@ -253,8 +329,8 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
         report.files.push(FileReport { path: display, source, diagnostics });
     }
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
-    report.errors.sort_by(|a, b| a.file.cmp(&b.file));
-    report.timings.wall = start.elapsed();
+    errors.sort_by(|a, b| a.file.cmp(&b.file));
+    report.errors = errors;
     report
 }
 

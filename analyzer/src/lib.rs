@@ -5,6 +5,7 @@
 //! [`model::FileModel`] semantic questions and never re-derive scopes or imports themselves.
 
 pub mod baseline;
+pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod diagnostic;

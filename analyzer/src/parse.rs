@@ -50,7 +50,7 @@ impl Lang {
 }
 
 /// A comment's text and byte range (kept for suppressions).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Comment {
     pub span: ByteSpan,
     pub text: String,

@@ -142,6 +142,14 @@ impl Project {
         p
     }
 
+    /// What each relative specifier of `file` resolved to.
+    pub fn resolved_imports(&self, file: usize) -> Vec<(String, Option<PathBuf>)> {
+        self.modules[file]
+            .iter()
+            .map(|(spec, found)| (spec.to_string(), found.map(|i| self.files[i].path.clone())))
+            .collect()
+    }
+
     pub fn model(&self, file: usize) -> &FileModel {
         &self.files[file].model
     }
