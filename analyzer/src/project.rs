@@ -180,12 +180,15 @@ impl Project {
     }
 
     /// The function `path` names in the exports of `file` (`[]` is the module value itself).
+    /// `path` may go on past the export into a value: `[Mailer, prototype, send]` is the method
+    /// `send` of the exported class `Mailer` ([`crate::model::INSTANCE`]).
     pub fn resolve_export(&self, file: usize, path: &[swc_atoms::Atom], depth: u32) -> Option<(usize, FnId)> {
-        if depth > 16 || path.len() > 1 {
+        if depth > 16 || path.len() > 3 {
             return None;
         }
         let model = self.model(file);
         let name = path.first().map(|a| a.as_str()).unwrap_or("");
+        let rest = path.get(1..).unwrap_or(&[]);
         let from_target = |t: &ExportTarget, rest: &[swc_atoms::Atom]| -> Option<(usize, FnId)> {
             match t {
                 ExportTarget::Function(f) if rest.is_empty() => Some((file, *f)),
@@ -209,7 +212,7 @@ impl Project {
             }
         };
         if let Some(e) = model.exports.iter().find(|e| e.name.as_str() == name) {
-            return from_target(&e.target, &[]);
+            return from_target(&e.target, rest);
         }
         // `require('./x').name` where `module.exports = <something>` exports the module value
         if !name.is_empty() {
@@ -277,17 +280,18 @@ impl Project {
             .collect();
     }
 
-    /// What each function's body does, as a least fixed point over the project's call graph:
-    /// the strongest effect (see [`effect_rank`]) of the calls in its body and in the closures
-    /// defined in it; a call of a function here or in another file counts as its name says (when
-    /// it [touches the outside](touches_outside)) and as that function's body does, whichever is
-    /// stronger.
-    /// Effects only grow along "caller ≥ callee" and "function ≥ its closures" edges: a worklist
-    /// settles them, each function changing at most once per rank.
+    /// What each function's body does, from the names of the calls that [touch the
+    /// outside](touches_outside) in its body and in the closures defined in it:
+    /// - an ordering effect (a write, a lock, a transaction, a pause: see [`effect_rank`]) counts
+    ///   from its own body and from the functions it calls directly, here or in another file:
+    ///   `getOrCreateCart` that inserts writes; a read-through cache filled three calls down
+    ///   does not make `getMetaData` a write;
+    /// - a read counts from any depth (a least fixed point over the call graph).
     fn compute_effects(&self, callees: &[Vec<Option<Node>>]) -> Vec<Vec<Effect>> {
         let num = Numbering::new(&self.files);
-        // per file, in parallel: each function's effect from the names of its calls, and the
-        // edges "callee → caller" (calls of functions of the project, closures → definer)
+        // per file, in parallel: each function's own effect (closures folded into the functions
+        // that define them), and the edges "callee → caller" (a call in a closure is also a
+        // call of every function around it)
         let per_file: Vec<(Vec<Effect>, Vec<(u32, u32)>)> = (0..self.files.len())
             .into_par_iter()
             .map(|fi| {
@@ -295,34 +299,48 @@ impl Project {
                 let mut own = vec![Effect::Unknown; m.functions.len()];
                 let mut edges = Vec::new();
                 for func in &m.functions {
-                    let me = num.id((fi, func.id.0));
-                    let mut e = Effect::Unknown;
                     for &c in &func.calls {
                         let call = m.call(c);
                         if touches_outside(call) {
-                            e = stronger(e, m.effect(call));
+                            own[func.id.0 as usize] = stronger(own[func.id.0 as usize], m.effect(call));
                         }
-                        if let Some(g) = callees[fi][c.0 as usize] {
-                            edges.push((num.id(g), me));
+                        let Some(g) = callees[fi][c.0 as usize] else { continue };
+                        // the call is in this body, and in the body of every function enclosing it
+                        let mut cur = Some(func.id);
+                        let mut depth = 0;
+                        while let Some(a) = cur.filter(|&a| a != FnId::MODULE && depth < 16) {
+                            edges.push((num.id(g), num.id((fi, a.0))));
+                            cur = m.function(a).parent;
+                            depth += 1;
                         }
                     }
-                    own[func.id.0 as usize] = e;
-                    if let Some(p) = func.parent.filter(|&p| p != FnId::MODULE) {
-                        edges.push((me, num.id((fi, p.0))));
+                }
+                for func in m.functions.iter().rev() {
+                    if let Some(p) = func.parent.filter(|&p| p != FnId::MODULE && p.0 < func.id.0) {
+                        own[p.0 as usize] = stronger(own[p.0 as usize], own[func.id.0 as usize]);
                     }
                 }
                 (own, edges)
             })
             .collect();
         let n = num.len();
-        let mut eff: Vec<Effect> = per_file.iter().flat_map(|(own, _)| own.iter().copied()).collect();
+        let own: Vec<Effect> = per_file.iter().flat_map(|(own, _)| own.iter().copied()).collect();
         let callers = Adjacency::new(n, per_file.iter().map(|(_, e)| e.as_slice()));
-        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| eff[i as usize] != Effect::Unknown).collect();
+        // ordering effects: the body's own and its direct callees'
+        let mut eff = own.clone();
+        for g in 0..n as u32 {
+            if effect_rank(own[g as usize]) > effect_rank(Effect::Read) {
+                for &f in callers.from(g) {
+                    eff[f as usize] = stronger(eff[f as usize], own[g as usize]);
+                }
+            }
+        }
+        // reads: from any depth
+        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| eff[i as usize] == Effect::Read).collect();
         while let Some(g) = queue.pop() {
-            let e = eff[g as usize];
             for &f in callers.from(g) {
-                if effect_rank(e) > effect_rank(eff[f as usize]) {
-                    eff[f as usize] = e;
+                if eff[f as usize] == Effect::Unknown {
+                    eff[f as usize] = Effect::Read;
                     queue.push(f);
                 }
             }

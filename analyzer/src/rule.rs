@@ -50,23 +50,47 @@ pub enum CrossFile<'a> {
     Project { project: &'a Project, file: usize },
 }
 
-/// What a check asked about a call into another file, to tell whether the answer matters.
+/// What a check asked about a call into another file. Each question has a default (the answer
+/// when nothing is known, as in the first run); an answer that differs from it is informative
+/// and makes the file run again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Question {
-    /// What the callee's body does: matters when it is known.
-    Effect,
-    /// Everything: matters when the call reaches a function of the project.
-    Function,
+    /// The call's effect, its name saying `named` ([`FileContext::call_effect`]).
+    Effect { named: Effect },
+    /// Whether calling it starts asynchronous work ([`FileContext::starts_work`]).
+    StartsWork,
+    /// Whether it is synchronous and touches nothing ([`FileContext::is_inert`]).
+    Inert,
+    /// Whether its body reads or writes something ([`FileContext::body_does_io`]).
+    DoesIo,
 }
 
 impl Question {
-    /// Whether an answer differs from the first run's "unknown".
-    pub fn informative(self, answer: Option<CalleeFacts>) -> bool {
+    /// Whether an answer differs from the question's default.
+    pub fn informative(self, facts: Option<CalleeFacts>) -> bool {
         match self {
-            Question::Effect => answer.is_some_and(|f| f.effect != Effect::Unknown),
-            Question::Function => answer.is_some(),
+            Question::Effect { named } => effect_answer(named, facts) != named,
+            Question::StartsWork => starts_work_answer(facts),
+            Question::Inert => inert_answer(facts),
+            Question::DoesIo => does_io_answer(facts),
         }
     }
+}
+
+fn effect_answer(named: Effect, facts: Option<CalleeFacts>) -> Effect {
+    Effect::with_body(named, facts.map_or(Effect::Unknown, |f| f.effect))
+}
+
+fn starts_work_answer(facts: Option<CalleeFacts>) -> bool {
+    facts.is_some_and(|f| f.is_async || f.effect != Effect::Unknown)
+}
+
+fn does_io_answer(facts: Option<CalleeFacts>) -> bool {
+    facts.is_some_and(|f| f.effect != Effect::Unknown)
+}
+
+fn inert_answer(facts: Option<CalleeFacts>) -> bool {
+    facts.is_some_and(|f| !f.is_async && f.effect == Effect::Unknown)
 }
 
 impl<'a> FileContext<'a> {
@@ -86,18 +110,30 @@ impl<'a> FileContext<'a> {
         self.model.span(span)
     }
 
-    /// The function a call reaches in another file of the project (imported or required by a
-    /// relative path): async or not, what its body does. `None` when the call reaches no such
-    /// function, and in the first run (see [`CrossFile`]).
-    pub fn imported(&self, call: &CallSite) -> Option<CalleeFacts> {
-        self.ask(call, Question::Function)
+    /// The effect of a call: its name and SQL, and for a function in another file of the
+    /// project (imported or required by a relative path) what its body does
+    /// ([`Effect::with_body`]).
+    pub fn call_effect(&self, call: &CallSite) -> Effect {
+        let named = self.model.effect(call);
+        effect_answer(named, self.ask(call, Question::Effect { named }))
     }
 
-    /// The effect of a call: its name and SQL, and for a function in another file what its
-    /// body does ([`Effect::with_body`]).
-    pub fn call_effect(&self, call: &CallSite) -> Effect {
-        let body = self.ask(call, Question::Effect).map_or(Effect::Unknown, |f| f.effect);
-        Effect::with_body(self.model.effect(call), body)
+    /// Whether a call of a function in another file of the project starts asynchronous work:
+    /// the function is async or its body does I/O. `false` when not known.
+    pub fn starts_work(&self, call: &CallSite) -> bool {
+        starts_work_answer(self.ask(call, Question::StartsWork))
+    }
+
+    /// Whether a call reaches a function in another file of the project that is synchronous and
+    /// touches nothing outside (data shaping: no promise, no I/O). `false` when not known.
+    pub fn is_inert(&self, call: &CallSite) -> bool {
+        inert_answer(self.ask(call, Question::Inert))
+    }
+
+    /// Whether a call reaches a function in another file of the project whose body reads or
+    /// writes something (whatever the call's name says). `false` when not known.
+    pub fn body_does_io(&self, call: &CallSite) -> bool {
+        does_io_answer(self.ask(call, Question::DoesIo))
     }
 
     fn ask(&self, call: &CallSite, q: Question) -> Option<CalleeFacts> {

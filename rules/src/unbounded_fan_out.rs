@@ -386,7 +386,7 @@ impl Collector<'_> {
             Some(site) => {
                 site.api().is_some_and(|q| k::matches(k::COMBINATORS, q))
                     || matches!(site.target, Target::Local(f) if self.m.function(f).is_async)
-                    || self.cx.imported(site).is_some_and(|f| f.is_async || f.effect != Effect::Unknown)
+                    || self.cx.starts_work(site)
             }
         }
     }
@@ -1117,8 +1117,7 @@ impl Analysis<'_> {
             None => self.m.resolve_expr(callee),
         };
         // a function of another file: a synchronous one that touches nothing makes no promise
-        let imported = site.and_then(|s| self.cx.imported(s));
-        if imported.is_some_and(|f| !f.is_async && f.effect == Effect::Unknown) {
+        if site.is_some_and(|s| self.cx.is_inert(s)) {
             return None;
         }
         match target {
@@ -1148,7 +1147,7 @@ impl Analysis<'_> {
                 resource: self.receiver_resource(callee, 0),
                 local: None,
                 nested: false,
-                body_io: imported.is_some_and(|f| f.effect != Effect::Unknown),
+                body_io: site.is_some_and(|s| self.cx.body_does_io(s)),
             }),
         }
     }

@@ -25,6 +25,7 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         call_by_span: Default::default(),
         exports: Vec::new(),
         relative_imports: Vec::new(),
+        classes: Vec::new(),
         unresolved: parsed.unresolved,
     };
     model.functions.push(new_function(FnId::MODULE, ByteSpan::new(0, 0), None, FnKind::Module, None));
@@ -180,6 +181,11 @@ fn value_ref_with(
                 }
                 OptChainBase::Call(_) => return None,
             },
+            Expr::New(n) => {
+                // an instance: its methods are the class's (see `model::INSTANCE`)
+                props.push(Atom::from(super::INSTANCE));
+                e = unwrap_expr(&n.callee);
+            }
             Expr::Call(c) => break Root::Module(module_of_call(c, is_global)?),
             Expr::Await(a) => match unwrap_expr(&a.arg) {
                 Expr::Call(c) if matches!(c.callee, Callee::Import(_)) => {
@@ -549,6 +555,16 @@ impl Builder {
 
     fn finish(mut self) -> FileModel {
         let m = &mut self.model;
+        m.classes = self
+            .classes
+            .iter()
+            .map(|c| {
+                let mut methods: Vec<(Atom, FnId)> =
+                    c.methods.iter().filter_map(|(k, f)| f.map(|f| (k.clone(), f))).collect();
+                methods.sort_by_key(|(_, f)| *f);
+                methods
+            })
+            .collect();
         // resolve call targets
         for i in 0..m.calls.len() {
             let target = match m.calls[i].callee_ref.clone() {
@@ -941,7 +957,8 @@ impl Visit for Builder {
     }
 
     fn visit_class_decl(&mut self, n: &ClassDecl) {
-        self.declare(&n.ident, BindingKind::Class);
+        let b = self.declare(&n.ident, BindingKind::Class);
+        self.model.bindings[b.0 as usize].origin = Origin::Class(self.classes.len() as u32);
         n.class.visit_with(self);
     }
 
@@ -1013,6 +1030,19 @@ impl Visit for Builder {
     }
 
     fn visit_export_default_decl(&mut self, n: &ExportDefaultDecl) {
+        if let DefaultDecl::Class(c) = &n.decl {
+            // `export default class X {}`: exported as its binding, whose origin is the class
+            if let Some(ident) = &c.ident {
+                let b = self.declare(ident, BindingKind::Class);
+                self.model.bindings[b.0 as usize].origin = Origin::Class(self.classes.len() as u32);
+                c.class.visit_with(self);
+                self.add_export(
+                    Atom::from("default"),
+                    ExportTarget::Value(ValueRef { root: Root::Binding(b), props: vec![] }),
+                );
+                return;
+            }
+        }
         let next = FnId(self.model.functions.len() as u32);
         n.visit_children_with(self);
         if let DefaultDecl::Fn(f) = &n.decl {

@@ -158,6 +158,8 @@ pub enum Origin {
     Value(ValueRef),
     /// A function defined here.
     Function(FnId),
+    /// A class defined here: index into [`FileModel::classes`].
+    Class(u32),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -266,8 +268,13 @@ pub struct FileModel {
     pub exports: Vec<Export>,
     /// Relative module specifiers the file imports or requires.
     pub relative_imports: Vec<Atom>,
+    /// Per class defined here, its methods by name (static and instance alike).
+    pub classes: Vec<Vec<(Atom, FnId)>>,
     unresolved: SyntaxContext,
 }
+
+/// The member segment that stands for "an instance of": `new X().m` is `X` + `[prototype, m]`.
+pub const INSTANCE: &str = "prototype";
 
 /// One exported name. CommonJS `module.exports = x` exports `""` (the module value) and
 /// `default`; `module.exports = { a, b }` and `exports.a = …` export `a` and `b`.
@@ -346,7 +353,12 @@ impl FileModel {
         if depth > 16 {
             return Target::Unknown;
         }
+        // instances are followed into classes of this project only: `new Pool().query` of a
+        // package or a global (`new Map().set`) names nothing the tables know
+        let instance = v.props.iter().any(|p| p.as_str() == INSTANCE);
         match &v.root {
+            Root::Module(spec) if instance && !crate::knowledge::is_relative(spec) => Target::Unknown,
+            Root::Global(_) if instance => Target::Unknown,
             Root::Module(spec) => Target::Api(qualify(spec, &v.props)),
             Root::Global(name) => {
                 if name.as_str() == "globalThis" && !v.props.is_empty() {
@@ -366,6 +378,20 @@ impl FileModel {
                 }
                 match &binding.origin {
                     Origin::Function(f) if v.props.is_empty() => Target::Local(*f),
+                    Origin::Class(c) => {
+                        // `X.m` (static) or `X.prototype.m` / `new X().m` (instance)
+                        let rest = match v.props.first() {
+                            Some(p) if p.as_str() == INSTANCE => &v.props[1..],
+                            _ => &v.props[..],
+                        };
+                        match rest {
+                            [m] => self.classes[*c as usize]
+                                .iter()
+                                .find(|(name, _)| name == m)
+                                .map_or(Target::Unknown, |(_, f)| Target::Local(*f)),
+                            _ => Target::Unknown,
+                        }
+                    }
                     Origin::Value(inner) => {
                         let mut joined = inner.clone();
                         joined.props.extend(v.props.iter().cloned());
@@ -466,6 +492,7 @@ impl FileModel {
             call_by_span: Default::default(),
             exports: Vec::new(),
             relative_imports: Vec::new(),
+            classes: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
     }
