@@ -270,7 +270,12 @@ fn check(args: CheckArgs) -> ExitCode {
     let configs = Configs::new(source, cli_rules, known_rule);
     // knowledge extensions come from the configuration that applies to the working directory
     // (the one a file placed in it would use); cached findings depend on them
-    let mut cache_key = format!("loopsafe {} rules", env!("CARGO_PKG_VERSION"));
+    // the build itself (a rebuilt binary of the same version may judge differently)
+    let build = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{}-{:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default();
+    let mut cache_key = format!("loopsafe {} build {build} rules", env!("CARGO_PKG_VERSION"));
     for r in loopsafe_rules::ALL {
         cache_key.push(' ');
         cache_key.push_str(r.meta().id);
