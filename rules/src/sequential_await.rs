@@ -14,11 +14,14 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// Independent awaits that run one after another when they could run together.
 ///
 /// ## What it finds
-/// - Two or more awaits in a row in one async function on the event loop whose operations do not
-///   depend on each other: no operand reads a value an earlier one produced, at least one is a
-///   read (`get*`, `find*`, `fetch`, `load*`, `count`, a `SELECT`), none is a write, a lock, a
+/// - Two or more awaits in a row in one async function on the event loop (declarations,
+///   assignments to variables declared earlier, or awaits whose result is dropped) whose operations
+///   do not depend on each other: no operand reads a value an earlier one produced, at least one is
+///   a read (`get*`, `find*`, `fetch`, `load*`, `count`, a `SELECT`), none is a write, a lock, a
 ///   transaction step or a pause, and calls of unknown effect share neither a receiver nor an object
-///   argument with the others. Also awaits side by side in one expression
+///   argument with the others. A call of a function in another file of the project counts as
+///   what its body does (`loadDashboard()` that only selects is a read; `getOrCreateCart()` that
+///   inserts is a write). Also awaits side by side in one expression
 ///   (`{ a: await x(), b: await y() }`, `f(await a(), await b())`, `[await a(), await b()]`).
 /// - An await in a `for`, `for…of` or `for…in` loop whose iterations are independent: every awaited
 ///   call reads, depends only on the loop variable and values the loop does not change, and the loop
@@ -29,7 +32,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// awaits, such as `if (!user) return`, ends a group; a dropped `await check…()` is a guard), local
 /// or CPU work (`fs`, rendering, hashing), wrappers that run a callback (`retry(async () => …)`),
 /// retry, pagination and accumulating loops, `for await`, awaits in different branches, start-up
-/// code, and test, migration, seed and script files. `while` loops are not judged.
+/// code, and test, migration, seed and script files. `while` loops are not judged (they poll,
+/// page or retry: each turn depends on the last), nor assignments to properties (`this.user =`).
 ///
 /// ## Why it matters
 /// Each await waits for the previous operation to finish before the next one starts. Three
@@ -444,6 +448,9 @@ enum Shape {
     Decl(VarDeclKind, Span),
     /// `await <call>;`
     Discarded,
+    /// `<name> = await <call>;`, with the name's span: shown in the help, not rewritten (a
+    /// statement starting with `[` would join the previous line when it lacks a semicolon).
+    Assign(Span),
     /// Anything the fix does not rewrite.
     Other,
 }
@@ -840,8 +847,9 @@ impl Walker<'_, '_> {
         if a.role == Role::Barrier || b.role == Role::Barrier {
             return false;
         }
-        // data: the later operand reads what the earlier statement produced
-        if a.declares.iter().any(|d| b.refs.all.contains(d)) {
+        // data: the later operand reads what the earlier statement produced, or both assign
+        // the same variable
+        if a.declares.iter().any(|d| b.refs.all.contains(d) || b.declares.contains(d)) {
             return false;
         }
         if b.declares.iter().any(|d| a.refs.all.contains(d)) {
@@ -902,12 +910,17 @@ impl Walker<'_, '_> {
                 };
                 self.member(v.span, init, declares, shape, false)
             }
-            Stmt::Expr(es) => {
-                if !matches!(strip_ts(&es.expr).0, Expr::Await(_)) {
-                    return None;
+            Stmt::Expr(es) => match strip_ts(&es.expr).0 {
+                Expr::Await(_) => self.member(es.span, &es.expr, Vec::new(), Shape::Discarded, true),
+                // `user = await load(id)`: assigns a variable declared earlier (properties such
+                // as `this.user` may be read by anything: they end the group)
+                Expr::Assign(a) if a.op == AssignOp::Assign => {
+                    let AssignTarget::Simple(SimpleAssignTarget::Ident(id)) = &a.left else { return None };
+                    let b = self.m().binding_of(&id.id)?;
+                    self.member(es.span, &a.right, vec![b], Shape::Assign(id.span), false)
                 }
-                self.member(es.span, &es.expr, Vec::new(), Shape::Discarded, true)
-            }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -931,17 +944,36 @@ impl Walker<'_, '_> {
         let calls: Vec<&str> = group.iter().map(|g| self.text(g.call_span)).collect();
         let fix = self.statement_fix(&group);
         let joined = calls.join(", ");
-        let shown = match &fix {
-            Some((_, head, _)) if head.len() + joined.len() <= 140 => format!("`{head}await Promise.all([{joined}])`"),
-            Some((_, head, _)) => format!("`{head}await Promise.all([...])`"),
-            None if joined.len() <= 120 => format!("`await Promise.all([{joined}])`"),
-            None => "`await Promise.all([...])`".to_string(),
+        let head = match &fix {
+            Some((_, head, _)) => head.clone(),
+            None => self.assignment_head(&group).unwrap_or_default(),
+        };
+        let shown = if head.len() + joined.len() <= 140 {
+            format!("`{head}await Promise.all([{joined}])`")
+        } else {
+            format!("`{head}await Promise.all([...])`")
         };
         d = d.with_help(format!("start them together and await them once: {shown}"));
         if let Some((f, _, _)) = fix {
             d = d.with_fix(f);
         }
         self.report(d, &group);
+    }
+
+    /// `[a, b] = ` for a run of assignments (and discarded awaits), for the help text.
+    fn assignment_head(&self, group: &[Member]) -> Option<String> {
+        let mut names: Vec<&str> = Vec::new();
+        for g in group {
+            match &g.shape {
+                Shape::Assign(name) => names.push(self.text(*name)),
+                Shape::Discarded => names.push(""),
+                _ => return None,
+            }
+        }
+        while names.last().is_some_and(|n| n.is_empty()) {
+            names.pop();
+        }
+        (!names.is_empty()).then(|| format!("[{}] = ", names.join(", ")))
     }
 
     /// `const [a, b] = await Promise.all([f(), g()]);` for a run of plain declarations of one kind
@@ -960,7 +992,7 @@ impl Walker<'_, '_> {
                     pats.push(Some(self.text(*pat)));
                 }
                 Shape::Discarded => pats.push(None),
-                Shape::Other => return None,
+                Shape::Assign(_) | Shape::Other => return None,
             }
         }
         let first = self.cx.span(group[0].span);
