@@ -1,4 +1,5 @@
 use crate::knowledge::fan_out::{self as k, Bound};
+use crate::knowledge::ordering;
 use loopsafe_analyzer::diagnostic::ByteSpan;
 use loopsafe_analyzer::knowledge::effect_of;
 use loopsafe_analyzer::knowledge::{
@@ -1116,6 +1117,10 @@ impl Analysis<'_> {
             Some(site) => site.target.clone(),
             None => self.m.resolve_expr(callee),
         };
+        if site.is_some_and(|s| self.on_one_connection(s, callee)) {
+            // queries through one connection or transaction wait their turn: no flood
+            return None;
+        }
         // a function of another file: a synchronous one that touches nothing makes no promise
         if site.is_some_and(|s| self.cx.is_inert(s)) {
             return None;
@@ -1150,6 +1155,38 @@ impl Analysis<'_> {
                 body_io: site.is_some_and(|s| self.cx.body_does_io(s)),
             }),
         }
+    }
+
+    /// Whether a call goes through a single connection: a receiver named like a transaction or
+    /// a query runner (`trx.insert`, `this.queryRunner.dropIndex`, `postgresQueryRunner.query`),
+    /// or `this.query(…)` inside a class that is one connection (`…QueryRunner`).
+    fn on_one_connection(&self, site: &loopsafe_analyzer::model::CallSite, callee: &Expr) -> bool {
+        let serial = |name: &str| {
+            ordering::SERIAL_NAMES.contains(&name)
+                || k::SINGLE_CONNECTION_CLASS_SUFFIXES.iter().any(|s| name.ends_with(s))
+        };
+        let mut e = strip(callee);
+        let mut through_this = false;
+        while let Expr::Member(m) = e {
+            let obj = strip(&m.obj);
+            if let Expr::Member(inner) = obj {
+                if matches!(&inner.prop, MemberProp::Ident(p) if serial(&p.sym)) {
+                    return true;
+                }
+            }
+            match obj {
+                Expr::Ident(i) if serial(&i.sym) => return true,
+                Expr::This(_) => through_this = true,
+                _ => {}
+            }
+            e = obj;
+        }
+        through_this
+            && self
+                .m
+                .class_of(site.caller)
+                .and_then(|c| c.name.as_deref())
+                .is_some_and(|n| k::SINGLE_CONNECTION_CLASS_SUFFIXES.iter().any(|s| n.ends_with(s)))
     }
 
     /// What a method call on a client exhausts, from where the client came from:

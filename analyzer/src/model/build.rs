@@ -77,6 +77,7 @@ struct Pending {
 }
 
 struct ClassInfo {
+    name: Option<Atom>,
     methods: FxHashMap<Atom, Option<FnId>>,
     entry: bool,
 }
@@ -562,7 +563,7 @@ impl Builder {
                 let mut methods: Vec<(Atom, FnId)> =
                     c.methods.iter().filter_map(|(k, f)| f.map(|f| (k.clone(), f))).collect();
                 methods.sort_by_key(|(_, f)| *f);
-                methods
+                super::Class { name: c.name.clone(), methods }
             })
             .collect();
         // resolve call targets
@@ -797,7 +798,7 @@ impl Visit for Builder {
         self.exit_fn();
     }
 
-    fn visit_class(&mut self, n: &Class) {
+    fn visit_class(&mut self, n: &swc_ecma_ast::Class) {
         n.decorators.visit_with(self);
         if let Some(s) = &n.super_class {
             s.visit_with(self);
@@ -812,7 +813,7 @@ impl Visit for Builder {
         }
         let entry = has_decorator(&n.decorators, knowledge::ENTRY_CLASS_DECORATORS);
         let idx = self.classes.len();
-        self.classes.push(ClassInfo { methods, entry });
+        self.classes.push(ClassInfo { name: None, methods, entry });
         self.with_this(Some(idx), |s| {
             for m in &n.body {
                 m.visit_with(s);
@@ -958,8 +959,12 @@ impl Visit for Builder {
 
     fn visit_class_decl(&mut self, n: &ClassDecl) {
         let b = self.declare(&n.ident, BindingKind::Class);
-        self.model.bindings[b.0 as usize].origin = Origin::Class(self.classes.len() as u32);
+        let idx = self.classes.len();
+        self.model.bindings[b.0 as usize].origin = Origin::Class(idx as u32);
         n.class.visit_with(self);
+        if let Some(c) = self.classes.get_mut(idx) {
+            c.name = Some(n.ident.sym.clone());
+        }
     }
 
     fn visit_catch_clause(&mut self, n: &CatchClause) {
@@ -1034,8 +1039,12 @@ impl Visit for Builder {
             // `export default class X {}`: exported as its binding, whose origin is the class
             if let Some(ident) = &c.ident {
                 let b = self.declare(ident, BindingKind::Class);
-                self.model.bindings[b.0 as usize].origin = Origin::Class(self.classes.len() as u32);
+                let idx = self.classes.len();
+                self.model.bindings[b.0 as usize].origin = Origin::Class(idx as u32);
                 c.class.visit_with(self);
+                if let Some(class) = self.classes.get_mut(idx) {
+                    class.name = Some(ident.sym.clone());
+                }
                 self.add_export(
                     Atom::from("default"),
                     ExportTarget::Value(ValueRef { root: Root::Binding(b), props: vec![] }),

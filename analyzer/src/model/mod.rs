@@ -268,9 +268,18 @@ pub struct FileModel {
     pub exports: Vec<Export>,
     /// Relative module specifiers the file imports or requires.
     pub relative_imports: Vec<Atom>,
-    /// Per class defined here, its methods by name (static and instance alike).
-    pub classes: Vec<Vec<(Atom, FnId)>>,
+    /// The classes defined here.
+    pub classes: Vec<Class>,
     unresolved: SyntaxContext,
+}
+
+/// A class defined in the file.
+#[derive(Clone, Debug)]
+pub struct Class {
+    /// Its declared name (`class Mailer`), if it has one.
+    pub name: Option<Atom>,
+    /// Its methods by name, static and instance alike.
+    pub methods: Vec<(Atom, FnId)>,
 }
 
 /// The member segment that stands for "an instance of": `new X().m` is `X` + `[prototype, m]`.
@@ -386,6 +395,7 @@ impl FileModel {
                         };
                         match rest {
                             [m] => self.classes[*c as usize]
+                                .methods
                                 .iter()
                                 .find(|(name, _)| name == m)
                                 .map_or(Target::Unknown, |(_, f)| Target::Local(*f)),
@@ -401,6 +411,23 @@ impl FileModel {
                 }
             }
         }
+    }
+
+    /// The class whose method `f` is, or encloses `f` (a callback inside a method).
+    pub fn class_of(&self, f: FnId) -> Option<&Class> {
+        let mut cur = Some(f);
+        let mut guard = 0;
+        while let Some(g) = cur.filter(|_| guard < 64) {
+            guard += 1;
+            let func = self.function(g);
+            if matches!(func.kind, FnKind::Method | FnKind::Constructor) {
+                if let Some(c) = self.classes.iter().find(|c| c.methods.iter().any(|(_, m)| *m == g)) {
+                    return Some(c);
+                }
+            }
+            cur = func.parent;
+        }
+        None
     }
 
     /// A short human name for a function, used in chains: `loadTemplate`, `GET /mail handler`.

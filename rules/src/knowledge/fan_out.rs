@@ -187,6 +187,10 @@ pub const REQUEST_INPUT_FIELDS: &[&str] = &["body", "query", "params", "files", 
 /// whole or as its last camelCase word (`appConfig`, `settingsCache` is not: `Cache` ends it).
 pub const CONFIG_RECEIVERS: &[&str] = &["config", "conf", "cfg", "nconf", "settings", "options", "opts", "env"];
 
+/// Classes that are one database connection (TypeORM's `QueryRunner`s): queries started from
+/// their own methods (`this.query(…)`) wait their turn on that connection.
+pub const SINGLE_CONNECTION_CLASS_SUFFIXES: &[&str] = &["QueryRunner"];
+
 /// Events fired once per chunk, line or row of a stream.
 pub const PER_ITEM_EVENTS: &[&str] = &["data", "line", "row", "record"];
 
