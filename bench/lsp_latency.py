@@ -571,7 +571,8 @@ def percentile(sorted_values, p):
 
 def summary(values):
     v = sorted(values)
-    return {"min": v[0], "median": statistics.median(v), "p90": percentile(v, 90), "max": v[-1]}
+    stats = {"min": v[0], "median": statistics.median(v), "p90": percentile(v, 90), "max": v[-1]}
+    return {k: round(x, 3) for k, x in stats.items()}
 
 
 def diagnostics_key(diags):
@@ -652,7 +653,8 @@ def measure(args, path: Path, root: Path, text: str):
     }
 
 
-DURATION = re.compile(r"^\s*(\S+(?: \S+)?)\s+([\d.]+)(ns|µs|us|ms|s)\b")
+# a Rust `{:?}` duration and the words after it: "9.04ms per file", "1.25ms (engine)"
+DURATION = re.compile(r"(?<![\w.])([\d.]+)(ns|µs|us|ms|s)\b([^,;()]*)")
 
 
 def engine_timings(args, path: Path, root: Path, runs=5):
@@ -664,9 +666,13 @@ def engine_timings(args, path: Path, root: Path, runs=5):
         p = subprocess.run([args.loopsafe, "check", "--timings", "--format", "json", str(path)],
                            cwd=str(root), capture_output=True, text=True, timeout=max(60, args.timeout))
         for line in p.stderr.splitlines():
-            m = DURATION.match(line)
-            if m:
-                seen.setdefault(m.group(1), []).append(float(m.group(2)) * scale[m.group(3)])
+            found = list(DURATION.finditer(line))
+            if not found:
+                continue
+            label = line[:found[0].start()].strip()  # "parse", "rule await-race", "phases"
+            for m in found:
+                key = f"{label} {m.group(3).strip()}".strip()
+                seen.setdefault(key, []).append(float(m.group(1)) * scale[m.group(2)])
             m = re.search(r"(\d+) imported files read", line)
             if m:
                 extra_files = int(m.group(1))
@@ -752,7 +758,7 @@ def main():
         "warmup": args.warmup,
         "debounce_ms": debounce,
         "max_wait_ms": server_constant_ms("MAX_WAIT"),
-        "first_publish_ms": result["first_ms"],
+        "first_publish_ms": round(result["first_ms"], 3),
         "end_to_end_ms": e2e,
         "reanalysis_ms": analysis,
         "samples_ms": [round(x, 3) for x in result["samples"]],
@@ -795,8 +801,8 @@ def main():
         print(f"warning        the one-line document takes {floor['median']:.1f} ms end-to-end: the "
               f"binary's debounce does not look like {debounce:g} ms (pass --debounce-ms)")
     if timings:
-        print(f"engine (`loopsafe check --timings`, median of 5; {timings['imported_files_read']} "
-              f"imported files read from disk per check"
+        print(f"engine (`loopsafe check --timings`, median of 5 runs, CPU time summed over threads "
+              f"except wall; {timings['imported_files_read']} imported files read from disk per check"
               + (", checked again with cross-file facts" if timings["files_checked_again"] else "") + "):")
         for k, v in timings["ms"].items():
             print(f"  {k:<28} {v:8.2f} ms")
