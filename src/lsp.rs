@@ -577,6 +577,7 @@ struct Job {
 struct JobResult {
     uri: String,
     revision: u64,
+    version: i32,
     outcome: Result<Checked, String>,
 }
 
@@ -633,7 +634,8 @@ fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
                     .unwrap_or_else(|| "unknown panic".into());
                 Err(format!("internal error while checking (a loopsafe bug, please report it): {msg}"))
             });
-            if results.send(JobResult { uri: job.uri, revision: job.revision, outcome }).is_err() {
+            if results.send(JobResult { uri: job.uri, revision: job.revision, version: job.version, outcome }).is_err()
+            {
                 return;
             }
         }
@@ -663,6 +665,10 @@ struct Document {
     checked_revision: u64,
     /// When the first and the last unchecked edit happened.
     dirty: Option<(Instant, Instant)>,
+    /// The first edit whose findings are not published yet: kept across checks whose result
+    /// came too late (the user typed meanwhile), so that steady typing cannot postpone findings
+    /// for ever.
+    unpublished_since: Option<Instant>,
 }
 
 struct Server {
@@ -943,6 +949,7 @@ impl Server {
             checked: None,
             checked_revision: 0,
             dirty: Some((now, now)),
+            unpublished_since: Some(now),
         };
         self.docs.insert(key, doc);
     }
@@ -962,7 +969,8 @@ impl Server {
         doc.version = p.text_document.version;
         doc.revision = revision;
         let now = Instant::now();
-        doc.dirty = Some((doc.dirty.map_or(now, |d| d.0), now));
+        let first = *doc.unpublished_since.get_or_insert(now);
+        doc.dirty = Some((doc.dirty.map_or(first, |d| d.0), now));
     }
 
     fn did_save(&mut self, p: lsp::DidSaveTextDocumentParams) {
@@ -1028,21 +1036,44 @@ impl Server {
     fn on_result(&mut self, r: JobResult) {
         let Some(doc) = self.docs.get_mut(&r.uri) else { return }; // closed meanwhile
         if doc.revision != r.revision {
-            return; // edited meanwhile: a newer check is on its way
+            // edited meanwhile: a newer check is on its way; but a user who keeps typing for
+            // longer than MAX_WAIT gets the findings of the version checked, with its number
+            let starving = doc.unpublished_since.is_some_and(|t| t.elapsed() >= MAX_WAIT);
+            if !starving || r.revision < doc.checked_revision {
+                return;
+            }
+        } else {
+            doc.unpublished_since = None;
         }
-        match r.outcome {
+        let mut failure = None;
+        let (version, diagnostics) = match r.outcome {
             Ok(checked) => {
-                let params = lsp::PublishDiagnosticsParams {
-                    uri: doc.uri.clone(),
-                    diagnostics: checked.published(),
-                    version: Some(checked.version),
-                };
+                let published = (checked.version, checked.published());
                 doc.checked = Some(checked);
                 doc.checked_revision = r.revision;
-                self.notify("textDocument/publishDiagnostics", params);
+                published
             }
-            Err(message) => self.log(lsp::MessageType::ERROR, format!("{}: {message}", r.uri)),
+            Err(message) => {
+                // no findings to show for this version: say why where the user looks, instead
+                // of leaving the previous version's findings at positions that may be wrong
+                failure = Some(format!("{}: {message}", r.uri));
+                let at = lsp::Position { line: 0, character: 0 };
+                let d = lsp::Diagnostic {
+                    range: lsp::Range { start: at, end: at },
+                    severity: Some(lsp::DiagnosticSeverity::ERROR),
+                    source: Some("loopsafe".to_string()),
+                    message: format!("loopsafe could not check this file: {message}"),
+                    ..Default::default()
+                };
+                doc.checked = None;
+                (r.version, vec![d])
+            }
+        };
+        let params = lsp::PublishDiagnosticsParams { uri: doc.uri.clone(), diagnostics, version: Some(version) };
+        if let Some(message) = failure {
+            self.log(lsp::MessageType::ERROR, message);
         }
+        self.notify("textDocument/publishDiagnostics", params);
     }
 
     fn code_action(&self, p: lsp::CodeActionParams) -> Value {

@@ -397,3 +397,55 @@ fn panics_do_not_take_the_server_down() {
     assert_eq!(c.diagnostics(&doc, 2).len(), 1);
     assert_eq!(c.finish(), 0);
 }
+
+#[test]
+fn steady_typing_still_gets_findings() {
+    // a user who types without a pause longer than the quiet period still sees findings: at
+    // the latest after MAX_WAIT, even when every check's result arrives after the next keystroke
+    let dir = tempdir("typing");
+    let mut c = Client::start();
+    c.initialize(&dir);
+    let file = dir.join("routes.js");
+    let u = uri(&file);
+    let mut text =
+        String::from("const fs = require('fs');\nconst express = require('express');\nconst app = express();\n");
+    for i in 0..1500 {
+        text.push_str(&format!(
+            "app.get('/r{i}', async (req, res) => {{\n  res.send(fs.readFileSync('f{i}'));\n}});\n"
+        ));
+    }
+    c.open(&u, &text);
+    c.diagnostics(&u, 1);
+    // one keystroke every 60 ms for 3 s: never quiet for the 150 ms debounce
+    let start = Instant::now();
+    let mut version = 1;
+    let mut during: Option<Value> = None;
+    while start.elapsed() < Duration::from_secs(3) {
+        version += 1;
+        let edit = if version % 2 == 0 { " " } else { "" };
+        let end = if version % 2 == 0 { 0 } else { 1 };
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": version},
+                   "contentChanges": [{"range": range((0, 0), (0, end)), "text": edit}]}),
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        // what arrived while typing
+        while let Ok(m) = c.rx.try_recv() {
+            let published = m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["version"].as_i64().is_some_and(|v| v > 1);
+            if published && during.is_none() {
+                during = Some(m);
+            } else {
+                c.backlog.push(m);
+            }
+        }
+    }
+    let typed_until = version;
+    // findings of some version typed meanwhile arrived before the typing stopped
+    let during = during.expect("findings published while the user kept typing");
+    assert!(!during["params"]["diagnostics"].as_array().unwrap().is_empty());
+    // and the last version once the typing stops
+    c.diagnostics(&u, typed_until);
+    assert_eq!(c.finish(), 0);
+}
