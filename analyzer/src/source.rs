@@ -1,13 +1,14 @@
 //! Source text as read from disk, and the mapping from byte offsets to 1-based lines and
 //! UTF-16 columns (the unit ESLint, SARIF and LSP clients count in).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// One source file's text with a line index. Cheap to clone.
+/// One source file's text with a line index, built on first use (most files never need one:
+/// only findings and errors are placed on lines). Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct SourceText {
     text: Arc<str>,
-    line_starts: Arc<[u32]>,
+    line_starts: Arc<OnceLock<Box<[u32]>>>,
 }
 
 /// A 1-based line and a 1-based column counted in UTF-16 code units.
@@ -19,19 +20,22 @@ pub struct Position {
 
 impl SourceText {
     pub fn new(text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let mut starts = vec![0u32];
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i as u32 + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i as u32 + 1),
-                _ => {}
+        SourceText { text: text.into(), line_starts: Arc::new(OnceLock::new()) }
+    }
+
+    fn starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            let bytes = self.text.as_bytes();
+            for (i, &b) in bytes.iter().enumerate() {
+                match b {
+                    b'\n' => starts.push(i as u32 + 1),
+                    b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i as u32 + 1),
+                    _ => {}
+                }
             }
-            i += 1;
-        }
-        SourceText { text, line_starts: starts.into() }
+            starts.into_boxed_slice()
+        })
     }
 
     pub fn text(&self) -> &str {
@@ -45,11 +49,11 @@ impl SourceText {
     /// Byte offset → 1-based line and UTF-16 column. Offsets past the end clamp to the end.
     pub fn position(&self, offset: u32) -> Position {
         let offset = (offset as usize).min(self.text.len());
-        let line = match self.line_starts.binary_search(&(offset as u32)) {
+        let line = match self.starts().binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line] as usize;
+        let start = self.starts()[line] as usize;
         let mut end = offset;
         while !self.text.is_char_boundary(end) {
             end -= 1;
@@ -61,8 +65,8 @@ impl SourceText {
     /// The text of the 1-based line `line`, without its line terminator.
     pub fn line_text(&self, line: u32) -> &str {
         let i = (line as usize).saturating_sub(1);
-        let Some(&start) = self.line_starts.get(i) else { return "" };
-        let end = self.line_starts.get(i + 1).map(|&e| e as usize).unwrap_or(self.text.len());
+        let Some(&start) = self.starts().get(i) else { return "" };
+        let end = self.starts().get(i + 1).map(|&e| e as usize).unwrap_or(self.text.len());
         self.text[start as usize..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -70,7 +74,7 @@ impl SourceText {
     /// clamped to the line's end. Used by the editor integration.
     pub fn offset_of(&self, line: u32, column: u32) -> u32 {
         let i = (line as usize).saturating_sub(1);
-        let Some(&start) = self.line_starts.get(i) else { return self.text.len() as u32 };
+        let Some(&start) = self.starts().get(i) else { return self.text.len() as u32 };
         let line_str = self.line_text(line);
         let mut units = 0u32;
         let want = column.saturating_sub(1);
@@ -84,7 +88,7 @@ impl SourceText {
     }
 
     pub fn line_count(&self) -> u32 {
-        self.line_starts.len() as u32
+        self.starts().len() as u32
     }
 }
 
