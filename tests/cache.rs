@@ -138,3 +138,73 @@ fn configuration_changes_apply_and_a_corrupt_cache_is_ignored() {
     assert_eq!(same_as_uncached(&dir, &cache), 0);
     assert_eq!(same_as_uncached(&dir, &cache), 3);
 }
+
+/// Runs of `args` with and without the cache must agree.
+fn agree(dir: &Path, cache: &Path, args: &[&str]) -> String {
+    let mut with: Vec<&str> = args.to_vec();
+    let c = cache.to_string_lossy().to_string();
+    with.extend(["--cache", &c]);
+    let cached = run(dir, &with);
+    let plain = run(dir, args);
+    assert_eq!(
+        String::from_utf8_lossy(&cached.stdout),
+        String::from_utf8_lossy(&plain.stdout),
+        "cached and uncached runs of {args:?} differ"
+    );
+    String::from_utf8(plain.stdout).unwrap()
+}
+
+#[test]
+fn what_an_import_names_does_not_depend_on_the_files_named() {
+    // `./x` from a TypeScript file is x.ts, even with a compiled x.js next to it, whichever files
+    // the command line names and whichever the cache answers for
+    let dir = tempdir("shadow");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/a.ts"),
+        "import { render } from './x';\nimport express from 'express';\nconst app = express();\n\
+         app.get('/', (req, res) => { res.send(render()); });\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/x.ts"),
+        "import { readFileSync } from 'fs';\nexport function render() { return readFileSync('page.html', 'utf8'); }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/x.js"), "exports.render = function () { return '<p>compiled</p>'; };\n").unwrap();
+    let cache = dir.join("cache");
+    let args = ["check", "src/a.ts", "src/x.ts", "--format", "json"];
+    let first = agree(&dir, &cache, &args);
+    assert!(first.contains("readFileSync"), "{first}");
+    // only a.ts changes: the cache answers for x.ts, a.ts is checked again
+    let a = std::fs::read_to_string(dir.join("src/a.ts")).unwrap();
+    std::fs::write(dir.join("src/a.ts"), format!("{a}// edited\n")).unwrap();
+    agree(&dir, &cache, &args);
+    // named alone (a pre-commit run) it still means x.ts
+    assert!(agree(&dir, &cache, &["check", "src/a.ts", "--format", "json"]).contains("readFileSync"));
+}
+
+#[test]
+fn findings_are_reused_only_for_the_same_displayed_path() {
+    // rules look at the path as given (`test/` files are not judged by some): a file checked as
+    // `test/../src/a.js` and then as `src/a.js` is judged again
+    let dir = tempdir("display");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("test")).unwrap();
+    std::fs::write(
+        dir.join("src/a.js"),
+        "const db = require('./db');\nmodule.exports = async function handler(req, res) {\n  \
+         const user = await db.getUser(req.params.id);\n  const orders = await db.getOrders(req.params.id);\n  \
+         res.json({ user, orders });\n};\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/db.js"),
+        "exports.getUser = async (id) => ({ id });\nexports.getOrders = async (id) => [];\n",
+    )
+    .unwrap();
+    let cache = dir.join("cache");
+    agree(&dir, &cache, &["check", "test/../src/a.js", "--format", "json"]);
+    let direct = agree(&dir, &cache, &["check", "src/a.js", "--format", "json"]);
+    assert!(direct.contains("sequential-await"), "{direct}");
+}

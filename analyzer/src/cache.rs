@@ -18,7 +18,7 @@ use crate::diagnostic::{ByteSpan, Diagnostic, Fix, Label};
 use crate::discover::Input;
 use crate::engine::{self, CheckOptions, RawFile, Report};
 use crate::parse::Comment;
-use crate::project::{candidates, normalize};
+use crate::project::{normalize, resolve_path};
 use crate::source::SourceText;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -28,7 +28,7 @@ use std::time::Instant;
 
 const FILE_NAME: &str = "loopsafe-cache.json";
 /// Bumped when the layout of the cache file changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize, Default)]
 struct Index {
@@ -48,6 +48,8 @@ struct Entry {
 
 #[derive(Serialize, Deserialize, Clone)]
 struct Findings {
+    /// The path as shown and as the rules saw it (some look at directories such as `test/`).
+    display: String,
     diagnostics: Vec<CachedDiagnostic>,
     comments: Vec<Comment>,
 }
@@ -64,8 +66,8 @@ struct CachedDiagnostic {
     fix: Option<Fix>,
 }
 
-/// A hash of a file's bytes.
-fn hash(text: &str) -> u64 {
+/// A hash of a file's text.
+pub(crate) fn hash(text: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
@@ -77,12 +79,9 @@ fn load(dir: &Path, key: &str) -> Index {
     }
 }
 
-/// The file a relative specifier names now, as the project pass would resolve it: the first
-/// candidate that is being checked or exists on disk with a checked extension.
+/// The file a relative specifier names now, as the project pass would resolve it.
 fn resolve_now(from: &Path, spec: &str, inputs: &FxHashSet<PathBuf>) -> Option<PathBuf> {
-    candidates(from, spec)
-        .into_iter()
-        .find(|c| inputs.contains(c) || (c.is_file() && crate::discover::has_checked_extension(c)))
+    resolve_path(from, spec, &|c| inputs.contains(c))
 }
 
 /// Check `inputs` with the cache in `dir`.
@@ -160,7 +159,8 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
     let mut todo: Vec<Input> = Vec::new();
     for ((input, key), text) in inputs.iter().zip(&keys).zip(texts) {
         let entry = index.files.get(key).filter(|_| !invalid.contains(key.as_path()));
-        match (entry.and_then(|e| e.findings.as_ref()), text) {
+        let findings = entry.and_then(|e| e.findings.as_ref()).filter(|f| f.display == input.display);
+        match (findings, text) {
             (Some(f), Some(text)) => {
                 let diagnostics = f.diagnostics.iter().filter_map(|d| restore(d, opts)).collect();
                 reused.push(RawFile {
@@ -181,8 +181,11 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
         .files
         .iter()
         .map(|f| {
-            let stored =
-                Findings { diagnostics: f.diagnostics.iter().map(store).collect(), comments: f.comments.clone() };
+            let stored = Findings {
+                display: f.display.clone(),
+                diagnostics: f.diagnostics.iter().map(store).collect(),
+                comments: f.comments.clone(),
+            };
             (normalize(&f.path), stored)
         })
         .collect();
@@ -191,10 +194,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
         .par_iter()
         .filter_map(|pe| {
             let key = normalize(&pe.path);
-            let h = match current.get(&key) {
-                Some(h) => *h,
-                None => std::fs::read(&pe.path).ok().and_then(|b| engine::decode(b).ok()).map(|t| hash(&t)),
-            }?;
+            let h = pe.hash;
             let imports = pe.imports.iter().map(|(s, to)| (s.clone(), to.as_deref().map(normalize))).collect();
             let findings = if pe.is_input { findings.get(&key).cloned() } else { None };
             // a file only read for facts keeps the findings an earlier run stored, if still valid

@@ -111,6 +111,8 @@ impl Report {
 /// A file after phase 1.
 struct Analysed {
     source: SourceText,
+    /// Of the text analysed (what a cache must store, not a later read).
+    hash: u64,
     model: FileModel,
     diagnostics: Vec<Diagnostic>,
     /// Per rule (index into the options' rules), the calls into other files it asked about.
@@ -175,6 +177,8 @@ pub struct RawFile {
 pub struct ProjectEntry {
     pub path: PathBuf,
     pub is_input: bool,
+    /// Of the text that was analysed.
+    pub hash: u64,
     pub imports: Vec<(String, Option<PathBuf>)>,
 }
 
@@ -203,7 +207,7 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
         add_timings(&mut run.timings, &t);
         match res {
             Ok(a) => {
-                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: true });
+                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: true, hash: a.hash });
                 kept.push((input.display.clone(), a.source, a.diagnostics));
                 questions.push((input, a.questions));
             }
@@ -262,6 +266,7 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
             .map(|fi| ProjectEntry {
                 path: project.files[fi].path.clone(),
                 is_input: project.files[fi].is_input,
+                hash: project.files[fi].hash,
                 imports: project.resolved_imports(fi),
             })
             .collect();
@@ -353,11 +358,7 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
         for &i in &frontier {
             let f = &files[i];
             for spec in &f.model.relative_imports {
-                let cands = crate::project::candidates(&f.path, spec);
-                if cands.iter().any(|c| known.contains(c)) {
-                    continue;
-                }
-                if let Some(c) = cands.into_iter().find(|c| c.is_file() && crate::discover::has_checked_extension(c)) {
+                if let Some(c) = crate::project::resolve_path(&f.path, spec, &|c| known.contains(c)) {
                     if known.insert(c.clone()) {
                         wanted.push(c);
                     }
@@ -374,7 +375,7 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
         let first_new = files.len();
         for ((res, _), input) in results.into_iter().zip(&inputs) {
             if let Ok(a) = res {
-                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: false });
+                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: false, hash: a.hash });
             }
         }
         frontier = (first_new..files.len()).collect();
@@ -495,7 +496,8 @@ fn analyse(
             }
         }
         // the syntax tree is dropped here: only the model and the findings live on
-        Ok(Analysed { source, model, diagnostics, questions })
+        let hash = crate::cache::hash(source.text());
+        Ok(Analysed { source, hash, model, diagnostics, questions })
     })
 }
 

@@ -20,6 +20,8 @@ pub struct ProjectFile {
     pub model: FileModel,
     /// Named by the user (reported) or only read to follow an import (not reported).
     pub is_input: bool,
+    /// Of the text analysed.
+    pub hash: u64,
 }
 
 /// One step of a blocking chain: a function, and the file it is in.
@@ -49,6 +51,8 @@ pub struct FunctionSummary {
     /// What calling it does to the outside world: the strongest effect of the calls in its body
     /// and in the closures defined in it, followed into helpers here and in other files.
     pub effect: Effect,
+    /// It (or a function it calls) awaits or returns a call nobody can name: it may do anything.
+    pub opaque: bool,
 }
 
 /// What a per-file check may learn about a function in another file (see
@@ -57,11 +61,13 @@ pub struct FunctionSummary {
 pub struct CalleeFacts {
     pub is_async: bool,
     pub effect: Effect,
+    /// Awaits or returns calls nobody can name (see [`FunctionSummary::opaque`]).
+    pub opaque: bool,
 }
 
 impl FunctionSummary {
     pub fn facts(&self) -> CalleeFacts {
-        CalleeFacts { is_async: self.is_async, effect: self.effect }
+        CalleeFacts { is_async: self.is_async, effect: self.effect, opaque: self.opaque }
     }
 }
 
@@ -100,9 +106,12 @@ pub fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-const RESOLVE_EXTENSIONS: &[&str] = &["js", "ts", "mjs", "cjs", "jsx", "tsx", "mts", "cts"];
+const JS_FIRST: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx"];
+/// A TypeScript file's `./x` means `x.ts` even when a compiled `x.js` sits next to it.
+const TS_FIRST: &[&str] = &["ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "jsx"];
 
-/// The candidate files a relative specifier may name, in Node/TypeScript resolution order.
+/// The candidate files a relative specifier may name, in Node/TypeScript resolution order (a
+/// TypeScript importer tries TypeScript extensions first).
 pub fn candidates(from: &Path, spec: &str) -> Vec<PathBuf> {
     let base = normalize(&from.parent().unwrap_or(Path::new("")).join(spec));
     let mut out = vec![base.clone()];
@@ -115,9 +124,19 @@ pub fn candidates(from: &Path, spec: &str) -> Vec<PathBuf> {
             out.extend(ts.iter().map(|t| PathBuf::from(format!("{stem}{t}"))));
         }
     }
-    out.extend(RESOLVE_EXTENSIONS.iter().map(|e| PathBuf::from(format!("{s}.{e}"))));
-    out.extend(RESOLVE_EXTENSIONS.iter().map(|e| base.join(format!("index.{e}"))));
+    let from_ts = from.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "ts" | "tsx" | "mts" | "cts"));
+    let order = if from_ts { TS_FIRST } else { JS_FIRST };
+    out.extend(order.iter().map(|e| PathBuf::from(format!("{s}.{e}"))));
+    out.extend(order.iter().map(|e| base.join(format!("index.{e}"))));
     out
+}
+
+/// The file a relative specifier names: the first candidate that is `known` (a file being
+/// checked, which may exist only in memory) or a file on disk with a checked extension. The one
+/// rule for the engine, the project pass and the cache, so that what an import names never
+/// depends on which other files were named on the command line.
+pub fn resolve_path(from: &Path, spec: &str, known: &dyn Fn(&Path) -> bool) -> Option<PathBuf> {
+    candidates(from, spec).into_iter().find(|c| known(c) || (c.is_file() && crate::discover::has_checked_extension(c)))
 }
 
 impl Project {
@@ -131,7 +150,8 @@ impl Project {
                     .relative_imports
                     .iter()
                     .map(|spec| {
-                        let found = candidates(&f.path, spec).iter().find_map(|c| by_path.get(c).copied());
+                        let found = resolve_path(&f.path, spec, &|c| by_path.contains_key(c))
+                            .and_then(|c| by_path.get(&c).copied());
                         (spec.clone(), found)
                     })
                     .collect()
@@ -162,7 +182,8 @@ impl Project {
         if let Some((_, found)) = self.modules[file].iter().find(|(s, _)| s.as_str() == spec) {
             return *found;
         }
-        candidates(&self.files[file].path, spec).iter().find_map(|c| self.by_path.get(c).copied())
+        resolve_path(&self.files[file].path, spec, &|c| self.by_path.contains_key(c))
+            .and_then(|c| self.by_path.get(&c).copied())
     }
 
     /// The function a call in `file` reaches: a local function, or an exported one in another file.
@@ -274,7 +295,12 @@ impl Project {
                     .functions
                     .iter()
                     .zip(blocks.into_iter().zip(effects))
-                    .map(|(func, (blocks, effect))| FunctionSummary { is_async: func.is_async, blocks, effect })
+                    .map(|(func, (blocks, (effect, opaque)))| FunctionSummary {
+                        is_async: func.is_async,
+                        blocks,
+                        effect,
+                        opaque,
+                    })
                     .collect()
             })
             .collect();
@@ -286,25 +312,32 @@ impl Project {
     ///   from its own body and from the functions it calls directly, here or in another file:
     ///   `getOrCreateCart` that inserts writes; a read-through cache filled three calls down
     ///   does not make `getMetaData` a write;
-    /// - a read counts from any depth (a least fixed point over the call graph).
-    fn compute_effects(&self, callees: &[Vec<Option<Node>>]) -> Vec<Vec<Effect>> {
+    /// - deeper down, anything a callee does counts as a read (a least fixed point over the call
+    ///   graph): a write three calls down still makes the call do something.
+    fn compute_effects(&self, callees: &[Vec<Option<Node>>]) -> Vec<Vec<(Effect, bool)>> {
         let num = Numbering::new(&self.files);
-        // per file, in parallel: each function's own effect (closures folded into the functions
-        // that define them), and the edges "callee → caller" (a call in a closure is also a
-        // call of every function around it)
-        let per_file: Vec<(Vec<Effect>, Vec<(u32, u32)>)> = (0..self.files.len())
+        // per file, in parallel: each function's own effect and opacity (closures folded into
+        // the functions that define them), and the edges "callee → caller" (a call in a closure
+        // is also a call of every function around it)
+        type PerFile = (Vec<Effect>, Vec<bool>, Vec<(u32, u32)>);
+        let per_file: Vec<PerFile> = (0..self.files.len())
             .into_par_iter()
             .map(|fi| {
                 let m = self.model(fi);
                 let mut own = vec![Effect::Unknown; m.functions.len()];
+                let mut opaque = vec![false; m.functions.len()];
                 let mut edges = Vec::new();
                 for func in &m.functions {
+                    let i = func.id.0 as usize;
                     for &c in &func.calls {
                         let call = m.call(c);
+                        let named = m.effect(call);
                         if touches_outside(call) {
-                            own[func.id.0 as usize] = stronger(own[func.id.0 as usize], m.effect(call));
+                            own[i] = stronger(own[i], named);
                         }
-                        let Some(g) = callees[fi][c.0 as usize] else { continue };
+                        let resolved = callees[fi][c.0 as usize];
+                        opaque[i] |= resolved.is_none() && named == Effect::Unknown && is_opaque(call);
+                        let Some(g) = resolved else { continue };
                         // the call is in this body, and in the body of every function enclosing it
                         let mut cur = Some(func.id);
                         let mut depth = 0;
@@ -318,14 +351,16 @@ impl Project {
                 for func in m.functions.iter().rev() {
                     if let Some(p) = func.parent.filter(|&p| p != FnId::MODULE && p.0 < func.id.0) {
                         own[p.0 as usize] = stronger(own[p.0 as usize], own[func.id.0 as usize]);
+                        opaque[p.0 as usize] |= opaque[func.id.0 as usize];
                     }
                 }
-                (own, edges)
+                (own, opaque, edges)
             })
             .collect();
         let n = num.len();
-        let own: Vec<Effect> = per_file.iter().flat_map(|(own, _)| own.iter().copied()).collect();
-        let callers = Adjacency::new(n, per_file.iter().map(|(_, e)| e.as_slice()));
+        let own: Vec<Effect> = per_file.iter().flat_map(|(own, _, _)| own.iter().copied()).collect();
+        let mut opaque: Vec<bool> = per_file.iter().flat_map(|(_, o, _)| o.iter().copied()).collect();
+        let callers = Adjacency::new(n, per_file.iter().map(|(_, _, e)| e.as_slice()));
         // ordering effects: the body's own and its direct callees'
         let mut eff = own.clone();
         for g in 0..n as u32 {
@@ -335,8 +370,8 @@ impl Project {
                 }
             }
         }
-        // reads: from any depth
-        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| eff[i as usize] == Effect::Read).collect();
+        // deeper down, anything a callee does makes its callers at least readers
+        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| eff[i as usize] != Effect::Unknown).collect();
         while let Some(g) = queue.pop() {
             for &f in callers.from(g) {
                 if eff[f as usize] == Effect::Unknown {
@@ -345,7 +380,22 @@ impl Project {
                 }
             }
         }
-        (0..self.files.len()).map(|fi| eff[num.base[fi] as usize..num.base[fi + 1] as usize].to_vec()).collect()
+        // opacity: from any depth
+        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| opaque[i as usize]).collect();
+        while let Some(g) = queue.pop() {
+            for &f in callers.from(g) {
+                if !opaque[f as usize] {
+                    opaque[f as usize] = true;
+                    queue.push(f);
+                }
+            }
+        }
+        (0..self.files.len())
+            .map(|fi| {
+                let r = num.base[fi] as usize..num.base[fi + 1] as usize;
+                eff[r.clone()].iter().copied().zip(opaque[r].iter().copied()).collect()
+            })
+            .collect()
     }
 
     /// "Blocks" as a least fixed point over the project's call graph: a function blocks if its
@@ -461,6 +511,23 @@ fn touches_outside(call: &CallSite) -> bool {
         || call
             .api()
             .is_some_and(|q| q.module.as_str() != "global" && !crate::knowledge::is_in_memory_module(&q.module))
+}
+
+/// A call whose value the body awaits or returns though nobody can name what it does: a method
+/// of an object of unknown origin (`client.frobnicate(f)`), or a package's export.
+fn is_opaque(call: &CallSite) -> bool {
+    (call.awaited || call.returned)
+        && match &call.target {
+            Target::Unknown => true,
+            Target::Api(q) => {
+                let m = q.module.as_str();
+                m != "global"
+                    && !crate::knowledge::is_relative(m)
+                    && !crate::knowledge::is_in_memory_module(m)
+                    && !crate::knowledge::is_node_builtin(m)
+            }
+            Target::Local(_) => false,
+        }
 }
 
 /// How much an effect says about ordering, weakest first: a body that opens a transaction or

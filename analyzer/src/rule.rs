@@ -90,7 +90,7 @@ fn does_io_answer(facts: Option<CalleeFacts>) -> bool {
 }
 
 fn inert_answer(facts: Option<CalleeFacts>) -> bool {
-    facts.is_some_and(|f| !f.is_async && f.effect == Effect::Unknown)
+    facts.is_some_and(|f| !f.is_async && f.effect == Effect::Unknown && !f.opaque)
 }
 
 impl<'a> FileContext<'a> {

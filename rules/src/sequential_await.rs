@@ -404,6 +404,8 @@ fn note_serial_bindings<'s>(
 
 #[derive(Default)]
 struct Frame {
+    /// The function.
+    id: Option<FnId>,
     /// Whether awaits in this function are judged at all.
     active: bool,
     /// Bindings seen carrying a transaction (`options.transacting`): calls handed one are serial.
@@ -473,7 +475,7 @@ impl Walker<'_, '_> {
     fn enter(&mut self, span: Span) -> bool {
         let id = self.m().function_at(span);
         let active = id.is_some_and(|id| self.judged[id.0 as usize]);
-        self.stack.push(Frame { active, ..Default::default() });
+        self.stack.push(Frame { id, active, ..Default::default() });
         id.is_none_or(|id| self.wanted[id.0 as usize])
     }
 
@@ -917,6 +919,12 @@ impl Walker<'_, '_> {
                 Expr::Assign(a) if a.op == AssignOp::Assign => {
                     let AssignTarget::Simple(SimpleAssignTarget::Ident(id)) = &a.left else { return None };
                     let b = self.m().binding_of(&id.id)?;
+                    // a variable of this function: one declared outside (a module's `let
+                    // session`) may be read by the next call through a closure
+                    let here = self.stack.last().and_then(|f| f.id);
+                    if here.is_none() || Some(self.m().binding(b).scope) != here {
+                        return None;
+                    }
                     self.member(es.span, &a.right, vec![b], Shape::Assign(id.span), false)
                 }
                 _ => None,
@@ -945,13 +953,21 @@ impl Walker<'_, '_> {
         let fix = self.statement_fix(&group);
         let joined = calls.join(", ");
         let head = match &fix {
-            Some((_, head, _)) => head.clone(),
-            None => self.assignment_head(&group).unwrap_or_default(),
+            Some((_, head, _)) => Some(head.clone()),
+            None => self.assignment_head(&group),
         };
-        let shown = if head.len() + joined.len() <= 140 {
-            format!("`{head}await Promise.all([{joined}])`")
-        } else {
-            format!("`{head}await Promise.all([...])`")
+        // a run that binds results in shapes no one line can show gets no line
+        let binds = group.iter().any(|g| matches!(g.shape, Shape::Decl(..) | Shape::Assign(_) | Shape::Other));
+        let shown = match head {
+            None if binds => "`Promise.all`, binding each result where it was bound".to_string(),
+            head => {
+                let head = head.unwrap_or_default();
+                if head.len() + joined.len() <= 140 {
+                    format!("`{head}await Promise.all([{joined}])`")
+                } else {
+                    format!("`{head}await Promise.all([...])`")
+                }
+            }
         };
         d = d.with_help(format!("start them together and await them once: {shown}"));
         if let Some((f, _, _)) = fix {

@@ -984,8 +984,8 @@ impl Analysis<'_> {
             return Size::Unknown(format!("from `{}`", self.text(&callee.span())), Evidence::Known);
         }
         let Some(site) = self.m.call_at(c.span) else { return Size::Opaque };
-        if let Some((obj, _)) = callee_member(c) {
-            if is_config_receiver(&self.text(&obj.span())) {
+        if let Some((obj, method)) = callee_member(c) {
+            if is_config_receiver(&self.text(&obj.span()), &method) {
                 return Size::Opaque;
             }
         }
@@ -1165,8 +1165,14 @@ impl Analysis<'_> {
             ordering::SERIAL_NAMES.contains(&name)
                 || k::SINGLE_CONNECTION_CLASS_SUFFIXES.iter().any(|s| name.ends_with(s))
         };
+        // the element itself (`tasks.map((t) => t.run())`) is no connection, whatever its name
+        let element = |i: &Ident| {
+            self.m
+                .binding_of(i)
+                .map(|b| self.m.binding(b))
+                .is_some_and(|b| b.kind == loopsafe_analyzer::model::BindingKind::Param && b.scope == site.caller)
+        };
         let mut e = strip(callee);
-        let mut through_this = false;
         while let Expr::Member(m) = e {
             let obj = strip(&m.obj);
             if let Expr::Member(inner) = obj {
@@ -1174,14 +1180,16 @@ impl Analysis<'_> {
                     return true;
                 }
             }
-            match obj {
-                Expr::Ident(i) if serial(&i.sym) => return true,
-                Expr::This(_) => through_this = true,
-                _ => {}
+            if let Expr::Ident(i) = obj {
+                if serial(&i.sym) && !element(i) {
+                    return true;
+                }
             }
             e = obj;
         }
-        through_this
+        // `this.query(…)` itself, not `this.driver.pool.query(…)`
+        let direct_this = matches!(strip(callee), Expr::Member(m) if matches!(strip(&m.obj), Expr::This(_)));
+        direct_this
             && self
                 .m
                 .class_of(site.caller)
@@ -2196,10 +2204,10 @@ mod tests {
     }
 }
 
-/// Whether a receiver written like this holds configuration ([`k::CONFIG_RECEIVERS`]):
-/// `config`, `this.config`, `appConfig`.
-fn is_config_receiver(text: &str) -> bool {
+/// Whether `<receiver>.<method>(…)` reads configuration ([`k::CONFIG_RECEIVERS`]):
+/// `config.get('x')`, `this.config.get('x')`, `process.env`-like; a model such as
+/// `UserSettings.findAll` is data.
+fn is_config_receiver(text: &str, method: &str) -> bool {
     let last = text.rsplit('.').next().unwrap_or(text).trim();
-    let word = last.rfind(|c: char| c.is_ascii_uppercase()).map_or(last, |i| &last[i..]);
-    k::CONFIG_RECEIVERS.iter().any(|c| last.eq_ignore_ascii_case(c) || word.eq_ignore_ascii_case(c))
+    method == "get" && k::CONFIG_RECEIVERS.contains(&last)
 }

@@ -839,7 +839,8 @@ impl Visit for Builder {
         });
         let next = FnId(self.model.functions.len() as u32);
         self.with_this(class, |s| s.visit_fn_like(&n.function, FnKind::Method));
-        if let (Some(c), Some(name)) = (class, name) {
+        // the implementation, not an overload signature (`load(id: string): Promise<X>;`)
+        if let (Some(c), Some(name), true) = (class, name, n.function.body.is_some()) {
             if let Some(slot) = self.classes[c].methods.get_mut(&name) {
                 slot.get_or_insert(next);
             }

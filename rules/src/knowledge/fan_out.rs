@@ -184,7 +184,8 @@ pub const REQUEST_INPUT_FIELDS: &[&str] = &["body", "query", "params", "files", 
 
 /// Receivers that hold the server's own configuration: `config.get('apps:internal')` is a list
 /// the operators wrote, not data that grows with traffic. Matched on the receiver's last name,
-/// whole or as its last camelCase word (`appConfig`, `settingsCache` is not: `Cache` ends it).
+/// whole (`this.config.get(…)`), with the method `get`: a model such as `UserSettings.findAll` is
+/// data.
 pub const CONFIG_RECEIVERS: &[&str] = &["config", "conf", "cfg", "nconf", "settings", "options", "opts", "env"];
 
 /// Classes that are one database connection (TypeORM's `QueryRunner`s): queries started from
