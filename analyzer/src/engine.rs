@@ -207,7 +207,13 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
         add_timings(&mut run.timings, &t);
         match res {
             Ok(a) => {
-                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: true, hash: a.hash });
+                files.push(ProjectFile {
+                    path: input.path.clone(),
+                    model: a.model,
+                    is_input: true,
+                    hash: a.hash,
+                    imports: None,
+                });
                 kept.push((input.display.clone(), a.source, a.diagnostics));
                 questions.push((input, a.questions));
             }
@@ -354,16 +360,26 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
     let mut known: FxHashSet<PathBuf> = files.iter().map(|f| crate::project::normalize(&f.path)).collect();
     let mut frontier: Vec<usize> = (0..files.len()).collect();
     while !frontier.is_empty() && timings.extra_files < MAX_EXTRA_FILES {
+        // each file's imports resolved once, in parallel; the project pass reuses them
+        let resolved: Vec<Vec<(swc_atoms::Atom, Option<PathBuf>)>> = frontier
+            .par_iter()
+            .map(|&i| {
+                let f = &files[i];
+                f.model
+                    .relative_imports
+                    .iter()
+                    .map(|spec| (spec.clone(), crate::project::resolve_path(&f.path, spec, &|c| known.contains(c))))
+                    .collect()
+            })
+            .collect();
         let mut wanted: Vec<PathBuf> = Vec::new();
-        for &i in &frontier {
-            let f = &files[i];
-            for spec in &f.model.relative_imports {
-                if let Some(c) = crate::project::resolve_path(&f.path, spec, &|c| known.contains(c)) {
-                    if known.insert(c.clone()) {
-                        wanted.push(c);
-                    }
+        for (&i, imports) in frontier.iter().zip(resolved) {
+            for c in imports.iter().filter_map(|(_, c)| c.as_ref()) {
+                if known.insert(c.clone()) {
+                    wanted.push(c.clone());
                 }
             }
+            files[i].imports = Some(imports);
         }
         wanted.truncate(MAX_EXTRA_FILES - timings.extra_files);
         timings.extra_files += wanted.len();
@@ -375,7 +391,13 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
         let first_new = files.len();
         for ((res, _), input) in results.into_iter().zip(&inputs) {
             if let Ok(a) = res {
-                files.push(ProjectFile { path: input.path.clone(), model: a.model, is_input: false, hash: a.hash });
+                files.push(ProjectFile {
+                    path: input.path.clone(),
+                    model: a.model,
+                    is_input: false,
+                    hash: a.hash,
+                    imports: None,
+                });
             }
         }
         frontier = (first_new..files.len()).collect();

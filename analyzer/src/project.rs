@@ -22,6 +22,8 @@ pub struct ProjectFile {
     pub is_input: bool,
     /// Of the text analysed.
     pub hash: u64,
+    /// Its relative imports, resolved (when the engine already did: see [`resolve_path`]).
+    pub imports: Option<Vec<(swc_atoms::Atom, Option<PathBuf>)>>,
 }
 
 /// One step of a blocking chain: a function, and the file it is in.
@@ -136,7 +138,7 @@ pub fn candidates(from: &Path, spec: &str) -> Vec<PathBuf> {
 /// rule for the engine, the project pass and the cache, so that what an import names never
 /// depends on which other files were named on the command line.
 pub fn resolve_path(from: &Path, spec: &str, known: &dyn Fn(&Path) -> bool) -> Option<PathBuf> {
-    candidates(from, spec).into_iter().find(|c| known(c) || (c.is_file() && crate::discover::has_checked_extension(c)))
+    candidates(from, spec).into_iter().find(|c| known(c) || (crate::discover::has_checked_extension(c) && c.is_file()))
 }
 
 impl Project {
@@ -145,8 +147,13 @@ impl Project {
             files.iter().enumerate().map(|(i, f)| (normalize(&f.path), i)).collect();
         let modules = files
             .par_iter()
-            .map(|f| {
-                f.model
+            .map(|f| match &f.imports {
+                Some(imports) => imports
+                    .iter()
+                    .map(|(spec, to)| (spec.clone(), to.as_ref().and_then(|c| by_path.get(c).copied())))
+                    .collect(),
+                None => f
+                    .model
                     .relative_imports
                     .iter()
                     .map(|spec| {
@@ -154,7 +161,7 @@ impl Project {
                             .and_then(|c| by_path.get(&c).copied());
                         (spec.clone(), found)
                     })
-                    .collect()
+                    .collect(),
             })
             .collect();
         let mut p = Project { files, by_path, modules, summaries: Vec::new() };
