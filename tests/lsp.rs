@@ -416,11 +416,11 @@ fn steady_typing_still_gets_findings() {
     }
     c.open(&u, &text);
     c.diagnostics(&u, 1);
-    // one keystroke every 60 ms for 3 s: never quiet for the 150 ms debounce
+    // one keystroke every 60 ms for 4 s: never quiet for the 150 ms debounce
     let start = Instant::now();
     let mut version = 1;
     let mut during: Option<Value> = None;
-    while start.elapsed() < Duration::from_secs(3) {
+    while start.elapsed() < Duration::from_secs(4) {
         version += 1;
         let edit = if version % 2 == 0 { " " } else { "" };
         let end = if version % 2 == 0 { 0 } else { 1 };
