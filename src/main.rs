@@ -119,7 +119,20 @@ struct CheckArgs {
     parse_only: bool,
 }
 
+/// No transparent huge pages for this process. mimalloc asks for them on its arenas; on a
+/// `madvise` THP system every first touch then zeroes 2 MiB, and a run that keeps every file's
+/// model (hundreds of MB) pays for it in page faults and resident memory: on the corpus
+/// replicated 8x, 10.4–10.9 s and 1.69 GB with them, 7.6–7.9 s and 1.48 GB without.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integer arguments and touches no memory
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    disable_transparent_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -443,6 +443,7 @@ impl Builder {
             is_new,
             awaited: self.awaited.contains(&(span.lo.0, span.hi.0)),
             returned: self.returned.contains(&(span.lo.0, span.hi.0)),
+            effect: crate::knowledge::Effect::Unknown,
             callbacks: Vec::new(),
             first_string_arg,
             callee_ref,
@@ -578,6 +579,9 @@ impl Builder {
             if let Some(Some(f)) = self.classes[class].methods.get(&name) {
                 m.calls[call.0 as usize].target = Target::Local(*f);
             }
+        }
+        for c in &mut m.calls {
+            c.effect = FileModel::compute_effect(c);
         }
         // direct calls of local functions
         for i in 0..m.calls.len() {

@@ -246,6 +246,8 @@ pub struct CallSite {
     pub awaited: bool,
     /// Its value is its function's result (`return f()`, `() => f()`).
     pub returned: bool,
+    /// See [`FileModel::effect`].
+    effect: crate::knowledge::Effect,
     /// Functions defined inline or named, handed as arguments: (argument index, function).
     pub callbacks: Vec<(u32, FnId)>,
     /// The first argument when it is a string literal (route paths, event names, SQL).
@@ -485,6 +487,11 @@ impl CallSite {
 impl FileModel {
     /// The effect hint of a call: from the API it resolves to or its method name, and its SQL.
     pub fn effect(&self, call: &CallSite) -> crate::knowledge::Effect {
+        call.effect
+    }
+
+    /// [`Self::effect`], computed once per call when the model is built.
+    pub(crate) fn compute_effect(call: &CallSite) -> crate::knowledge::Effect {
         use crate::knowledge::{effect_of, Effect};
         if let Target::Api(q) = &call.target {
             if q.module.as_str() == "timers/promises" && q.last() == Some("setTimeout") {
