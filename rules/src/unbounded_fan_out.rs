@@ -39,9 +39,13 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// Not reported: literal arrays and constant lists, `Object.keys` of a literal object,
 /// `slice(i, i + n)` batches and `chunk(xs, n)` groups, paged queries (`{ limit }`, `.limit(n)`),
 /// collections whose length is checked against a maximum, work run through a limiter (`p-limit`,
-/// `p-queue`, Bottleneck, `async-sema`, recognized by import), queries inside a transaction
-/// (they share one connection), what a callback receives from its caller (often a batch), and
-/// start-up code (including lifecycle hooks such as `onModuleInit`).
+/// `p-queue`, Bottleneck, `async-sema`, recognized by import), queries inside a transaction or
+/// through one connection (`trx`, a `queryRunner`, `this.query` in a `…QueryRunner` class: they
+/// wait their turn), lists read from configuration (`config.get(…)`), calls of a synchronous
+/// function of another file that touches nothing (data shaping makes no promise), what a
+/// callback receives from its caller (often a batch), and start-up code (including lifecycle
+/// hooks such as `onModuleInit`). A function of another file that is async counts as starting
+/// work, and one whose body does I/O counts as evidence of it.
 ///
 /// ## Why it matters
 /// A thousand ids in a request body become a thousand simultaneous queries: the database pool
