@@ -20,7 +20,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// - in memory: `total += await price(id)`, `count = count + await n()`,
 ///   `this.balance = this.balance - await fee()`, `cache[key] = (cache[key] || 0) + await f()`,
 ///   or `const cur = state.n; await save(); state.n = cur + 1`, where the target is module-level,
-///   a class field through `this`, a property of such an object, or a variable captured by a
+///   a class field through `this` (unless the class is only instantiated per request inside a
+///   handler and not exported), a property of such an object, or a variable captured by a
 ///   route handler or by callbacks that run concurrently (`items.map(async …)`);
 /// - in a datastore: a record read (`findById`, `findUnique`, `findOneBy`, `get`, `SELECT`,
 ///   `knex('t').where(…).first()`), then written back with a value computed from it by arithmetic
@@ -269,8 +270,9 @@ impl Visit for Clients<'_> {
     }
 }
 
-/// Whether `this` in function `id` is an object that outlives the call: a method of a class or
-/// object literal, or an arrow inside one.
+/// Whether `this` in function `id` is an object that outlives the call and that concurrent
+/// requests share: a method of a class or object literal, or an arrow inside one — unless the
+/// class is only instantiated per request (`new Checkout(req.body)` in a handler, not exported).
 fn this_is_instance(m: &FileModel, id: FnId) -> bool {
     let mut f = m.function(id);
     while f.kind == FnKind::Arrow {
@@ -279,7 +281,7 @@ fn this_is_instance(m: &FileModel, id: FnId) -> bool {
             None => return false,
         }
     }
-    f.kind == FnKind::Method
+    f.kind == FnKind::Method && !m.class_index_of(f.id).is_some_and(|c| m.per_request_class(c))
 }
 
 /// Whether function `id` is (or is nested in) a framework lifecycle hook such as NestJS

@@ -417,19 +417,49 @@ impl FileModel {
 
     /// The class whose method `f` is, or encloses `f` (a callback inside a method).
     pub fn class_of(&self, f: FnId) -> Option<&Class> {
+        self.class_index_of(f).map(|c| &self.classes[c])
+    }
+
+    /// [`Self::class_of`], as an index into [`Self::classes`].
+    pub fn class_index_of(&self, f: FnId) -> Option<usize> {
         let mut cur = Some(f);
         let mut guard = 0;
         while let Some(g) = cur.filter(|_| guard < 64) {
             guard += 1;
             let func = self.function(g);
             if matches!(func.kind, FnKind::Method | FnKind::Constructor) {
-                if let Some(c) = self.classes.iter().find(|c| c.methods.iter().any(|(_, m)| *m == g)) {
+                if let Some(c) = self.classes.iter().position(|c| c.methods.iter().any(|(_, m)| *m == g)) {
                     return Some(c);
                 }
             }
             cur = func.parent;
         }
         None
+    }
+
+    /// Whether each instance of class `c` lives for one request: the class is not exported (by
+    /// name, as the module, or as an instance), and it is created with `new` only inside
+    /// event-loop functions (a handler's `new Cart(req.body)`), at least once.
+    pub fn per_request_class(&self, c: usize) -> bool {
+        let is_class = |v: &ValueRef| match v.root {
+            Root::Binding(b) => self.binding(b).origin == Origin::Class(c as u32),
+            _ => false,
+        };
+        let exported = self.exports.iter().any(|e| matches!(&e.target, ExportTarget::Value(v) if is_class(v)));
+        if exported {
+            return false;
+        }
+        let mut created = false;
+        for call in self.calls.iter().filter(|c| c.is_new) {
+            if call.callee_ref.as_ref().is_some_and(|v| v.props.is_empty() && is_class(v)) {
+                let caller = self.function(call.caller);
+                if call.caller == FnId::MODULE || caller.context != Context::EventLoop {
+                    return false;
+                }
+                created = true;
+            }
+        }
+        created
     }
 
     /// A short human name for a function, used in chains: `loadTemplate`, `GET /mail handler`.
