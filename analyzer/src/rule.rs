@@ -57,6 +57,9 @@ pub enum CrossFile<'a> {
 pub enum Question {
     /// The call's effect, its name saying `named` ([`FileContext::call_effect`]).
     Effect { named: Effect },
+    /// Whether the call's effect is one of a set (a bit per [`Effect`]), and which
+    /// ([`FileContext::call_effect_among`]).
+    EffectAmong { named: Effect, among: u16 },
     /// Whether calling it starts asynchronous work ([`FileContext::starts_work`]).
     StartsWork,
     /// Whether it is synchronous and touches nothing ([`FileContext::is_inert`]).
@@ -70,11 +73,23 @@ impl Question {
     pub fn informative(self, facts: Option<CalleeFacts>) -> bool {
         match self {
             Question::Effect { named } => effect_answer(named, facts) != named,
+            Question::EffectAmong { named, among } => {
+                project(effect_answer(named, facts), among) != project(named, among)
+            }
             Question::StartsWork => starts_work_answer(facts),
             Question::Inert => inert_answer(facts),
             Question::DoesIo => does_io_answer(facts),
         }
     }
+}
+
+fn effect_bits(among: &[Effect]) -> u16 {
+    among.iter().fold(0, |bits, e| bits | 1 << (*e as u16))
+}
+
+/// An effect if it is one of `among`.
+fn project(e: Effect, among: u16) -> Option<Effect> {
+    (among & 1 << (e as u16) != 0).then_some(e)
 }
 
 fn effect_answer(named: Effect, facts: Option<CalleeFacts>) -> Effect {
@@ -116,6 +131,15 @@ impl<'a> FileContext<'a> {
     pub fn call_effect(&self, call: &CallSite) -> Effect {
         let named = self.model.effect(call);
         effect_answer(named, self.ask(call, Question::Effect { named }))
+    }
+
+    /// [`Self::call_effect`] when it is one of `among`, `None` otherwise. For checks that only
+    /// care about a few effects (locks, transactions): only answers that change which of them
+    /// applies make the file run again.
+    pub fn call_effect_among(&self, call: &CallSite, among: &[Effect]) -> Option<Effect> {
+        let named = self.model.effect(call);
+        let bits = effect_bits(among);
+        project(effect_answer(named, self.ask(call, Question::EffectAmong { named, among: bits })), bits)
     }
 
     /// Whether a call of a function in another file of the project starts asynchronous work:

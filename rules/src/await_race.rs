@@ -301,7 +301,7 @@ fn in_lifecycle_hook(m: &FileModel, id: FnId) -> bool {
 /// Whether a call runs its callback inside a transaction or under a lock (its name says so, or
 /// it is a function of another file whose body opens one).
 fn is_protecting_call(cx: &FileContext<'_>, c: &CallSite) -> bool {
-    matches!(cx.call_effect(c), Effect::Transaction | Effect::Lock)
+    cx.call_effect_among(c, &[Effect::Transaction, Effect::Lock]).is_some()
         || c.method.as_deref().is_some_and(|n| stores::PROTECTING_WRAPPERS.contains(&n))
 }
 
@@ -1196,7 +1196,11 @@ impl Flow<'_> {
     fn effects(&mut self, site: &CallSite, callee: &Expr, args: &[ExprOrSpread], arg_taints: &[Taint]) {
         let m = self.m;
         let method = site.method.as_deref().unwrap_or("");
-        let effect = self.cx.call_effect(site);
+        // only these effects matter here: regions and write-backs
+        let effect = self
+            .cx
+            .call_effect_among(site, &[Effect::Lock, Effect::Unlock, Effect::Transaction, Effect::Write])
+            .unwrap_or(Effect::Unknown);
         let sql = sql_text(site);
         let keyword = sql.and_then(sql_keyword);
         if site.callbacks.is_empty() {

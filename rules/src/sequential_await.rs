@@ -524,7 +524,7 @@ impl Walker<'_, '_> {
                     let Some(name) = cs.method.as_deref() else { return false };
                     if ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w))
                         || ordering::TEST_HOOKS.contains(&name)
-                        || matches!(self.cx.call_effect(cs), Effect::Transaction | Effect::Lock)
+                        || self.cx.call_effect_among(cs, &[Effect::Transaction, Effect::Lock]).is_some()
                     {
                         return false;
                     }
@@ -532,9 +532,14 @@ impl Walker<'_, '_> {
             }
             cur = g.parent;
         }
+        const SCOPES: &[Effect] = &[Effect::Lock, Effect::Unlock, Effect::Transaction, Effect::Sleep];
         for &c in &f.calls {
             let call = m.call(c);
-            if matches!(self.effect(call), Effect::Lock | Effect::Unlock | Effect::Transaction | Effect::Sleep) {
+            let scoped = match call.target {
+                Target::Local(_) => SCOPES.contains(&self.effect(call)),
+                _ => self.cx.call_effect_among(call, SCOPES).is_some(),
+            };
+            if scoped {
                 return false;
             }
             // `await new Promise((r) => setTimeout(r, ms))`
