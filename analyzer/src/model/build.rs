@@ -14,19 +14,10 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// Build the model of one parsed file.
 pub fn build(path: &str, parsed: &Parsed) -> FileModel {
     let mut model = FileModel {
-        path: path.to_string(),
         base: parsed.base,
-        functions: Vec::new(),
-        bindings: Vec::new(),
-        calls: Vec::new(),
         comments: parsed.comments.clone(),
-        binding_ids: Default::default(),
-        fn_by_span: Default::default(),
-        call_by_span: Default::default(),
-        exports: Vec::new(),
-        relative_imports: Vec::new(),
-        classes: Vec::new(),
         unresolved: parsed.unresolved,
+        ..FileModel::empty(path)
     };
     model.functions.push(new_function(FnId::MODULE, ByteSpan::new(0, 0), None, FnKind::Module, None));
     let mut b = Builder {
