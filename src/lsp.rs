@@ -582,7 +582,7 @@ struct JobResult {
 }
 
 /// Check one snapshot. Only the engine runs here; its panics are caught by the caller.
-fn check_document(job: &Job) -> Result<Checked, String> {
+fn check_document(job: &Job, models: &engine::ModelCache) -> Result<Checked, String> {
     #[cfg(debug_assertions)]
     if job.text.contains(DEBUG_PANIC_MARKER) {
         panic!("debug panic requested by the document");
@@ -599,7 +599,7 @@ fn check_document(job: &Job) -> Result<Checked, String> {
         }
     };
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    let opts = CheckOptions { rules, configs: Some(&configs), ..Default::default() };
+    let opts = CheckOptions { rules, configs: Some(&configs), models: Some(models), ..Default::default() };
     let input = Input { display: job.display.clone(), path: job.path.clone(), text: Some(job.text.to_string()) };
     let report = engine::check(std::slice::from_ref(&input), &opts);
     let mut diagnostics = Vec::new();
@@ -614,6 +614,8 @@ fn check_document(job: &Job) -> Result<Checked, String> {
 }
 
 fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
+    // imported files' models, reused while their text on disk is unchanged
+    let models = engine::ModelCache::default();
     while let Ok(first) = jobs.recv() {
         // only the newest snapshot of each document is worth checking
         let mut batch: Vec<Job> = vec![first];
@@ -626,7 +628,7 @@ fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
             }
         }
         for job in latest {
-            let outcome = catch_unwind(AssertUnwindSafe(|| check_document(&job))).unwrap_or_else(|p| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| check_document(&job, &models))).unwrap_or_else(|p| {
                 let msg = p
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())

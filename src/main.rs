@@ -344,6 +344,7 @@ fn check(args: CheckArgs) -> ExitCode {
         parse_only: args.parse_only,
         cache: args.cache.as_deref().filter(|_| !args.parse_only),
         cache_key,
+        models: None,
     };
     let mut report = engine::check(&inputs, &opts);
     if let Some(e) = configs.errors.lock().unwrap().first() {

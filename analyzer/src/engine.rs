@@ -44,9 +44,38 @@ pub struct CheckOptions<'a> {
     pub parse_only: bool,
     /// Keep findings in this directory between runs (see [`crate::cache`]).
     pub cache: Option<&'a std::path::Path>,
+    /// Models of files read only for their facts, kept by a long-running caller between checks.
+    pub models: Option<&'a ModelCache>,
     /// What the cached findings depend on besides the files: the tool, its rules and the
     /// configuration's knowledge. A different key discards the cache.
     pub cache_key: String,
+}
+
+/// The models of files read only to follow imports, kept between checks by a caller that checks
+/// again and again (the language server): a file whose text hashes the same is not parsed again.
+/// Models depend on the text and the path only (the server applies no knowledge tables).
+#[derive(Default)]
+pub struct ModelCache {
+    models: std::sync::Mutex<rustc_hash::FxHashMap<PathBuf, (u64, FileModel)>>,
+}
+
+impl ModelCache {
+    /// At most this many models are kept; beyond it the cache starts over.
+    const MAX: usize = 4096;
+
+    fn get(&self, path: &std::path::Path, hash: u64) -> Option<FileModel> {
+        let models = self.models.lock().ok()?;
+        models.get(path).filter(|(h, _)| *h == hash).map(|(_, m)| m.clone())
+    }
+
+    fn put(&self, path: PathBuf, hash: u64, model: &FileModel) {
+        if let Ok(mut models) = self.models.lock() {
+            if models.len() >= Self::MAX {
+                models.clear();
+            }
+            models.insert(path, (hash, model.clone()));
+        }
+    }
 }
 
 /// A file that could not be checked.
@@ -387,10 +416,10 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
             .into_iter()
             .map(|p| Input { display: p.to_string_lossy().to_string(), path: p, text: None })
             .collect();
-        let results: Vec<_> = inputs.par_iter().map(|input| analyse_one(input, opts, false)).collect();
+        let results: Vec<_> = inputs.par_iter().map(|input| fact_file(input, opts)).collect();
         let first_new = files.len();
-        for ((res, _), input) in results.into_iter().zip(&inputs) {
-            if let Ok(a) = res {
+        for (res, input) in results.into_iter().zip(&inputs) {
+            if let Some(a) = res {
                 files.push(ProjectFile {
                     path: input.path.clone(),
                     model: a.model,
@@ -402,6 +431,22 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
         }
         frontier = (first_new..files.len()).collect();
     }
+}
+
+/// A file read only for its facts: its model, from the caller's [`ModelCache`] when its text is
+/// unchanged. `None` when it cannot be read or parsed (it then adds no facts).
+fn fact_file(input: &Input, opts: &CheckOptions<'_>) -> Option<Analysed> {
+    let Some(cache) = opts.models else { return analyse_one(input, opts, false).0.ok() };
+    let text = read_input(input).ok()?;
+    let hash = crate::cache::hash(&text);
+    if let Some(model) = cache.get(&input.path, hash) {
+        let source = SourceText::new(text);
+        return Some(Analysed { source, hash, model, diagnostics: Vec::new(), questions: Vec::new() });
+    }
+    let with_text = Input { text: Some(text), ..input.clone() };
+    let a = analyse_one(&with_text, opts, false).0.ok()?;
+    cache.put(input.path.clone(), hash, &a.model);
+    Some(a)
 }
 
 fn read_input(input: &Input) -> Result<String, String> {

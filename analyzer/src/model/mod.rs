@@ -256,6 +256,7 @@ pub struct CallSite {
 }
 
 /// Everything the rules know about one file.
+#[derive(Clone)]
 pub struct FileModel {
     pub path: String,
     base: u32,
