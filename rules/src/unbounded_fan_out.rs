@@ -1420,33 +1420,25 @@ impl FindFn<'_, '_> {
     }
 }
 
+/// `visit_*` methods for the node kinds that are functions: the one sought is handed to the
+/// collector of facts, the others are entered unless they hold nothing of interest.
+macro_rules! find_fn_visits {
+    ($($method:ident($ty:ty)),*) => {
+        $(
+            fn $method(&mut self, n: &$ty) {
+                if self.is_it(n.span) {
+                    self.found = true;
+                    n.visit_with(&mut *self.fns);
+                } else if !self.skip(n.span) {
+                    n.visit_children_with(self);
+                }
+            }
+        )*
+    };
+}
+
 impl Visit for FindFn<'_, '_> {
-    fn visit_function(&mut self, n: &Function) {
-        if self.is_it(n.span) {
-            self.found = true;
-            n.visit_with(&mut *self.fns);
-        } else if !self.skip(n.span) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
-        if self.is_it(n.span) {
-            self.found = true;
-            n.visit_with(&mut *self.fns);
-        } else if !self.skip(n.span) {
-            n.visit_children_with(self);
-        }
-    }
-
-    fn visit_constructor(&mut self, n: &Constructor) {
-        if self.is_it(n.span) {
-            self.found = true;
-            n.visit_with(&mut *self.fns);
-        } else if !self.skip(n.span) {
-            n.visit_children_with(self);
-        }
-    }
+    find_fn_visits!(visit_function(Function), visit_arrow_expr(ArrowExpr), visit_constructor(Constructor));
 
     loopsafe_analyzer::visit_unless_skipped!(skip: visit_expr(Expr), visit_module_item(ModuleItem), visit_stmt(Stmt), visit_class_member(ClassMember), visit_prop_or_spread(PropOrSpread));
 }
