@@ -345,6 +345,7 @@ fn check(args: CheckArgs) -> ExitCode {
         cache: args.cache.as_deref().filter(|_| !args.parse_only),
         cache_key,
         models: None,
+        exit_after: true,
     };
     let mut report = engine::check(&inputs, &opts);
     if let Some(e) = configs.errors.lock().unwrap().first() {
@@ -429,5 +430,8 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("loopsafe: {warnings} warnings exceed --max-warnings {}", args.max_warnings.unwrap_or(0));
     }
     let failed = report.count(Severity::Error) > 0 || !report.errors.is_empty() || too_many_warnings;
+    // the process ends here: the operating system frees every file's text and findings at once
+    std::mem::forget(report);
+    std::mem::forget(inputs);
     ExitCode::from(if failed { 1 } else { 0 })
 }

@@ -49,6 +49,10 @@ pub struct CheckOptions<'a> {
     /// What the cached findings depend on besides the files: the tool, its rules and the
     /// configuration's knowledge. A different key discards the cache.
     pub cache_key: String,
+    /// The caller exits right after the check (the command line): the project's models are left
+    /// for the operating system to free instead of being dropped one allocation at a time (30-40 ms
+    /// on the corpus, on one thread, after all the work).
+    pub exit_after: bool,
 }
 
 /// The models of files read only to follow imports, kept between checks by a caller that checks
@@ -332,6 +336,9 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
             diagnostics,
             comments: file.model.comments.clone(),
         });
+    }
+    if opts.exit_after {
+        std::mem::forget(project);
     }
     run
 }
