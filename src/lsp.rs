@@ -20,6 +20,7 @@ use loopsafe_analyzer::source::SourceText;
 use loopsafe_analyzer::{Diagnostic, Severity};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
+use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
@@ -357,6 +358,8 @@ pub struct Checked {
     /// Engine diagnostics and their LSP form, index for index.
     pub diagnostics: Vec<(Diagnostic, lsp::Diagnostic)>,
     pub errors: Vec<lsp::Diagnostic>,
+    /// Files read to follow the document's imports: an edit to one of them checks it again.
+    pub imported: Vec<PathBuf>,
 }
 
 impl Checked {
@@ -572,6 +575,9 @@ struct Job {
     path: PathBuf,
     display: String,
     roots: Arc<Vec<PathBuf>>,
+    /// The open documents' texts (unsaved edits included), by normalized path: imports are read
+    /// from them before the disk.
+    unsaved: Arc<FxHashMap<PathBuf, String>>,
 }
 
 struct JobResult {
@@ -591,15 +597,29 @@ fn check_document(job: &Job, models: &engine::ModelCache) -> Result<Checked, Str
     let source = SourceText::new(job.text.clone());
     let configs = match check_options(&job.path, &job.roots) {
         Ok(Some(configs)) => configs,
-        Ok(None) => return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors: Vec::new() }),
+        Ok(None) => {
+            return Ok(Checked {
+                version: job.version,
+                source,
+                diagnostics: Vec::new(),
+                errors: Vec::new(),
+                imported: Vec::new(),
+            })
+        }
         Err(message) => {
             let e = FileError { file: job.display.clone(), message, line: None, column: None };
             let errors = vec![error_to_lsp_diagnostic(&e)];
-            return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors });
+            return Ok(Checked { version: job.version, source, diagnostics: Vec::new(), errors, imported: Vec::new() });
         }
     };
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
-    let opts = CheckOptions { rules, configs: Some(&configs), models: Some(models), ..Default::default() };
+    let opts = CheckOptions {
+        rules,
+        configs: Some(&configs),
+        models: Some(models),
+        unsaved: Some(&job.unsaved),
+        ..Default::default()
+    };
     let input = Input { display: job.display.clone(), path: job.path.clone(), text: Some(job.text.to_string()) };
     let report = engine::check(std::slice::from_ref(&input), &opts);
     let mut diagnostics = Vec::new();
@@ -610,7 +630,7 @@ fn check_document(job: &Job, models: &engine::ModelCache) -> Result<Checked, Str
         }
     }
     let errors = report.errors.iter().map(error_to_lsp_diagnostic).collect();
-    Ok(Checked { version: job.version, source, diagnostics, errors })
+    Ok(Checked { version: job.version, source, diagnostics, errors, imported: report.imported })
 }
 
 fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
@@ -973,6 +993,13 @@ impl Server {
         let now = Instant::now();
         let first = *doc.unpublished_since.get_or_insert(now);
         doc.dirty = Some((doc.dirty.map_or(first, |d| d.0), now));
+        // the open documents that import this one are checked again with its unsaved text
+        let Some(edited) = doc.input.as_ref().map(|(p, _)| loopsafe_analyzer::project::normalize(p)) else { return };
+        for other in self.docs.values_mut() {
+            if other.checked.as_ref().is_some_and(|c| c.imported.contains(&edited)) {
+                other.dirty = Some((other.dirty.map_or(now, |d| d.0), now));
+            }
+        }
     }
 
     fn did_save(&mut self, p: lsp::DidSaveTextDocumentParams) {
@@ -1004,10 +1031,21 @@ impl Server {
     /// Hand the documents whose quiet period is over to the worker.
     fn dispatch_due(&mut self) {
         let now = Instant::now();
+        let due =
+            |doc: &Document| doc.dirty.is_some_and(|(first, last)| now >= (last + DEBOUNCE).min(first + MAX_WAIT));
+        if !self.docs.values().any(due) {
+            return;
+        }
+        // what every check reads instead of the disk: the open documents as the user sees them
+        let unsaved: Arc<FxHashMap<PathBuf, String>> = Arc::new(
+            self.docs
+                .values()
+                .filter_map(|d| Some((loopsafe_analyzer::project::normalize(&d.input.as_ref()?.0), d.text.clone())))
+                .collect(),
+        );
         let mut cleared = Vec::new();
         for (key, doc) in self.docs.iter_mut() {
-            let Some((first, last)) = doc.dirty else { continue };
-            if now < (last + DEBOUNCE).min(first + MAX_WAIT) {
+            if !due(doc) {
                 continue;
             }
             doc.dirty = None;
@@ -1021,6 +1059,7 @@ impl Server {
                         path: path.clone(),
                         display: display.clone(),
                         roots: self.roots.clone(),
+                        unsaved: unsaved.clone(),
                     };
                     let _ = self.jobs.send(job);
                 }
@@ -1197,7 +1236,7 @@ mod tests {
                 (d, l)
             })
             .collect();
-        Checked { version: 7, source, diagnostics, errors: Vec::new() }
+        Checked { version: 7, source, diagnostics, errors: Vec::new(), imported: Vec::new() }
     }
 
     fn actions(v: Vec<lsp::CodeActionOrCommand>) -> Vec<lsp::CodeAction> {

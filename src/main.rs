@@ -346,6 +346,7 @@ fn check(args: CheckArgs) -> ExitCode {
         cache_key,
         models: None,
         exit_after: true,
+        unsaved: None,
     };
     let mut report = engine::check(&inputs, &opts);
     if let Some(e) = configs.errors.lock().unwrap().first() {

@@ -275,6 +275,53 @@ fn imports_of_a_buffer_are_read_from_disk_and_saves_recheck() {
 }
 
 #[test]
+fn unsaved_edits_of_an_open_import_recheck_its_importers() {
+    // on disk, the helper only formats: the route is clean
+    let dir = tempdir("unsaved-import");
+    let helper_text = "function render(n) {\n  return `<p>${n}</p>`;\n}\nmodule.exports = { render };\n";
+    std::fs::write(dir.join("mail.js"), helper_text).unwrap();
+    let mut c = Client::start();
+    c.initialize(&dir);
+    let routes = uri(&dir.join("routes.js"));
+    c.open(
+        &routes,
+        "const { render } = require('./mail');\napp.get('/m', (req, res) => res.send(render(req.query.t)));\n",
+    );
+    assert_eq!(c.diagnostics(&routes, 1), Vec::<Value>::new());
+    let helper = uri(&dir.join("mail.js"));
+    c.open(&helper, helper_text);
+    assert_eq!(c.diagnostics(&helper, 1), Vec::<Value>::new());
+
+    // the helper's buffer now reads a file synchronously, unsaved: the route reports it
+    let blocking = "const fs = require('fs');\nfunction render(n) {\n  return fs.readFileSync(n, 'utf8');\n}\nmodule.exports = { render };\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": helper, "version": 2}, "contentChanges": [{"text": blocking}]}),
+    );
+    let m = c.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == routes.as_str()
+            && m["params"]["diagnostics"].as_array().is_some_and(|a| a.len() == 1)
+    });
+    let d = &m["params"]["diagnostics"][0];
+    assert!(d["message"].as_str().unwrap().contains("GET /m → render ("), "{d}");
+    // the disk still has the old helper
+    assert_eq!(std::fs::read_to_string(dir.join("mail.js")).unwrap(), helper_text);
+
+    // undone in the buffer: the route is clean again
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": helper, "version": 3}, "contentChanges": [{"text": helper_text}]}),
+    );
+    c.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == routes.as_str()
+            && m["params"]["diagnostics"].as_array().is_some_and(|a| a.is_empty())
+    });
+    assert_eq!(c.finish(), 0);
+}
+
+#[test]
 fn survives_bad_input_and_a_burst_of_edits() {
     let dir = tempdir("robust");
     let mut c = Client::start();

@@ -53,6 +53,9 @@ pub struct CheckOptions<'a> {
     /// for the operating system to free instead of being dropped one allocation at a time (30-40 ms
     /// on the corpus, on one thread, after all the work).
     pub exit_after: bool,
+    /// Texts newer than the disk (an editor's unsaved buffers), by normalized path: a file
+    /// followed as an import is read from here first.
+    pub unsaved: Option<&'a rustc_hash::FxHashMap<PathBuf, String>>,
 }
 
 /// The models of files read only to follow imports, kept between checks by a caller that checks
@@ -127,6 +130,9 @@ pub struct Report {
     pub errors: Vec<FileError>,
     /// Summed over threads (wall and project: elapsed).
     pub timings: Timings,
+    /// Files read only to follow imports (normalized paths): what a long-running caller checks
+    /// again when one of them changes.
+    pub imported: Vec<PathBuf>,
 }
 
 impl Report {
@@ -192,6 +198,7 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
     let raw = check_raw(inputs, opts, false);
     let mut report = finish(raw.files, raw.errors, inputs.len(), opts);
     report.timings = raw.timings;
+    report.imported = raw.imported;
     report.timings.wall = start.elapsed();
     report
 }
@@ -221,11 +228,19 @@ pub(crate) struct RawRun {
     pub timings: Timings,
     /// Filled when asked: every file the project pass saw.
     pub project: Vec<ProjectEntry>,
+    /// Files read only to follow imports.
+    pub imported: Vec<PathBuf>,
 }
 
 /// The three phases, without levels and suppressions.
 pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project: bool) -> RawRun {
-    let mut run = RawRun { files: Vec::new(), errors: Vec::new(), timings: Timings::default(), project: Vec::new() };
+    let mut run = RawRun {
+        files: Vec::new(),
+        errors: Vec::new(),
+        timings: Timings::default(),
+        project: Vec::new(),
+        imported: Vec::new(),
+    };
     run.timings.rules = opts.rules.iter().map(|r| (r.0.meta().id, Duration::ZERO)).collect();
 
     prefetch(inputs);
@@ -304,6 +319,7 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
         .collect();
 
     run.timings.project_phase = t_checks.elapsed();
+    run.imported = project.files.iter().filter(|f| !f.is_input).map(|f| crate::project::normalize(&f.path)).collect();
     if want_project {
         run.project = (0..project.files.len())
             .map(|fi| ProjectEntry {
@@ -352,8 +368,13 @@ pub(crate) fn finish(
     checked: usize,
     opts: &CheckOptions<'_>,
 ) -> Report {
-    let mut report =
-        Report { files_checked: checked, files: Vec::new(), errors: Vec::new(), timings: Timings::default() };
+    let mut report = Report {
+        files_checked: checked,
+        files: Vec::new(),
+        errors: Vec::new(),
+        timings: Timings::default(),
+        imported: Vec::new(),
+    };
     for RawFile { display, path, source, mut diagnostics, comments } in files {
         let config = opts.configs.and_then(|c| c.for_file(&path));
         diagnostics.retain_mut(|d| {
@@ -425,7 +446,10 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
         timings.extra_files += wanted.len();
         let inputs: Vec<Input> = wanted
             .into_iter()
-            .map(|p| Input { display: p.to_string_lossy().to_string(), path: p, text: None })
+            .map(|p| {
+                let text = opts.unsaved.and_then(|u| u.get(&crate::project::normalize(&p))).cloned();
+                Input { display: p.to_string_lossy().to_string(), path: p, text }
+            })
             .collect();
         let results: Vec<_> = inputs.par_iter().with_max_len(1).map(|input| fact_file(input, opts)).collect();
         let first_new = files.len();
