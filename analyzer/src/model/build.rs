@@ -136,16 +136,16 @@ fn string_lit(e: &Expr) -> Option<Atom> {
 
 /// `require('x')` with the global `require`, or `import('x')`.
 fn module_of_call(call: &CallExpr, is_global: &dyn Fn(&Ident) -> bool) -> Option<Atom> {
-    let arg = call.args.first()?;
-    let spec = string_lit(&arg.expr)?;
-    match &call.callee {
-        Callee::Import(_) => Some(spec),
-        Callee::Expr(e) => match unwrap_expr(e) {
-            Expr::Ident(i) if i.sym.as_str() == "require" && is_global(i) => Some(spec),
-            _ => None,
-        },
-        Callee::Super(_) => None,
+    // the callee first: most calls are neither, and the argument is interned only for these
+    let loads = match &call.callee {
+        Callee::Import(_) => true,
+        Callee::Expr(e) => matches!(unwrap_expr(e), Expr::Ident(i) if i.sym.as_str() == "require" && is_global(i)),
+        Callee::Super(_) => false,
+    };
+    if !loads {
+        return None;
     }
+    string_lit(&call.args.first()?.expr)
 }
 
 /// The symbolic path an expression names, if it is one. `lookup` maps a non-global identifier to
