@@ -1892,7 +1892,11 @@ impl Shapes<'_, '_> {
                         }
                     }
                 }
-                if let Some(pushes) = self.a.facts.pushes.get(&b) {
+                // `if (pending.length >= 10) await Promise.all(pending.splice(0))` in the loop:
+                // the pushed promises are drained in batches of a checked size
+                let drained =
+                    path_key(self.a.m, &arg.expr).is_some_and(|key| self.a.facts.length_checked.contains(&key));
+                if let (Some(pushes), false) = (self.a.facts.pushes.get(&b), drained) {
                     for p in pushes {
                         if self.check_push(p, name, at) {
                             break;
