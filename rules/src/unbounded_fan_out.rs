@@ -34,7 +34,9 @@ use swc_ecma_visit::{Visit, VisitWith};
 ///
 /// Only collections whose size the code does not control are reported: function parameters
 /// (unless every caller in the file passes a fixed list), request `body`/`query`/`params`
-/// fields, database results, `readdir`/`glob` output, and what is derived from them.
+/// fields (and the keys of a request body map), counts the client sends
+/// (`Array.from({ length: n })`), database results, `readdir`/`glob` output, and what is
+/// derived from them.
 ///
 /// Not reported: literal arrays and constant lists, `Object.keys` of a literal object,
 /// `slice(i, i + n)` batches and `chunk(xs, n)` groups, paged queries (`{ limit }`, `.limit(n)`),
@@ -1048,9 +1050,13 @@ impl Analysis<'_> {
         let target = self.m.resolve_expr(callee);
         if let Target::Api(q) = &target {
             if k::matches(k::KEYS_OF_ARGUMENT, q) {
-                // the keys of a literal are fixed; of anything else, usually a schema's fields
+                // the keys of a literal are fixed; of the request body, the client's choice
+                // (`Object.keys(req.body)`); of anything else, usually a schema's fields
                 return match c.args.first().map(|a| self.size_of(&a.expr, depth + 1)) {
                     Some(Size::Bounded) | None => Size::Bounded,
+                    Some(Size::Unknown(origin, Evidence::Known)) if origin.starts_with("from the request") => {
+                        Size::Unknown(origin, Evidence::Known)
+                    }
                     _ => Size::Opaque,
                 };
             }
