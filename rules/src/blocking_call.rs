@@ -1,3 +1,4 @@
+use crate::knowledge::ordering::TEST_PATH_MARKERS;
 use loopsafe_analyzer::model::{EntryReason, FileModel, FnId, FnUse};
 use loopsafe_analyzer::project::{blocking_api, Project};
 use loopsafe_analyzer::{Diagnostic, Rule};
@@ -14,7 +15,10 @@ use loopsafe_macros::rule;
 /// A call inside a helper is reported where the event-loop code calls the helper, with the chain.
 ///
 /// Start-up code (the module top level and what it alone calls, e.g. reading config before
-/// `listen`) may block and is not reported.
+/// `listen`) may block and is not reported. Neither are test files (`*.test.*`, `*.spec.*`,
+/// `__tests__/`…) and worker-thread scripts (code that answers through `parentPort`, or
+/// registers with `workerpool.worker`): no request waits on them, and a worker thread is where
+/// blocking work belongs.
 ///
 /// ## Why it matters
 /// While a synchronous call runs, the process serves nobody: every other request, timer and
@@ -48,7 +52,10 @@ pub struct BlockingCall;
 impl Rule for BlockingCall {
     fn check_project(&self, project: &Project, file: usize, out: &mut Vec<Diagnostic>) {
         let m = project.model(file);
-        for f in m.functions.iter().filter(|f| f.is_entry()) {
+        if is_test_file(&m.path) || is_worker_script(m) {
+            return;
+        }
+        for f in m.functions.iter().filter(|f| f.is_entry() && !is_worker_listener(m, f.id)) {
             let place = describe_entry(m, f.id);
             for &c in &f.calls {
                 let call = m.call(c);
@@ -78,24 +85,35 @@ impl Rule for BlockingCall {
                     chain.push(name);
                 }
                 chain.push(path.api.clone());
+                // a busy-wait is no API: "it spins in a busy-wait loop", not "it calls `a busy-wait loop`"
+                let spins = path.api.starts_with("a ");
+                let (what, blocks_here) = if spins {
+                    (format!("it spins in {}", path.api), "spins here".to_string())
+                } else {
+                    (format!("it calls `{}`", path.api), format!("`{}` blocks here", path.api))
+                };
+                let helper = path.steps.last().map(|s| s.name.as_str()).unwrap_or("the helper");
+                let help = if spins {
+                    format!(
+                        "in `{helper}`, wait with {} (`await new Promise((r) => setTimeout(r, ms))`) instead",
+                        path.alternative
+                    )
+                } else {
+                    format!("in `{helper}`, use {} instead, or do this once at start-up", path.alternative)
+                };
                 let mut d = Diagnostic::new(
                     Self::META.id,
                     call.span,
                     format!(
-                        "`{}()` blocks the event loop in {place}: it calls `{}` ({})",
+                        "`{}()` blocks the event loop in {place}: {what} ({})",
                         path.steps[0].name,
-                        path.api,
                         chain.join(" → ")
                     ),
                 )
                 .with_label("blocks the event loop")
-                .with_help(format!(
-                    "in `{}`, use {} instead, or do this once at start-up",
-                    path.steps.last().map(|s| s.name.as_str()).unwrap_or("the helper"),
-                    path.alternative
-                ));
+                .with_help(help);
                 if path.site_file == file {
-                    d = d.with_secondary(path.site, format!("`{}` blocks here", path.api));
+                    d = d.with_secondary(path.site, blocks_here);
                 }
                 out.push(d);
             }
@@ -112,6 +130,40 @@ impl Rule for BlockingCall {
             }
         }
     }
+}
+
+/// Test files: a test may block (it reads its fixtures, spawns the CLI under test); no request
+/// waits on it.
+fn is_test_file(path: &str) -> bool {
+    let path = format!("/{}", path.replace('\\', "/"));
+    TEST_PATH_MARKERS.iter().any(|p| path.contains(p))
+}
+
+/// A worker thread's script (it talks to its parent through `parentPort`, or registers its
+/// functions with `workerpool.worker`/`threads` `expose`): it runs on a thread of its own, which is
+/// where blocking work belongs. A file that also starts workers (`new Worker(__filename)`) is
+/// both sides at once and is judged normally.
+fn is_worker_script(m: &FileModel) -> bool {
+    let mut worker_side = false;
+    for c in &m.calls {
+        let Some(q) = c.api() else { continue };
+        let first = q.path.first().map(|a| a.as_str());
+        match q.module.as_str() {
+            "worker_threads" if first == Some("Worker") => return false,
+            "worker_threads" if first == Some("parentPort") => worker_side = true,
+            "workerpool" if first == Some("worker") => worker_side = true,
+            "threads/worker" | "threads" if first == Some("expose") => worker_side = true,
+            _ => {}
+        }
+    }
+    worker_side
+}
+
+/// A `parentPort` listener (in a file that is both sides, `if (isMainThread) … else …`): it runs
+/// on the worker's thread.
+fn is_worker_listener(m: &FileModel, id: FnId) -> bool {
+    matches!(&m.function(named_entry(m, id)).entry,
+        Some(EntryReason::Callback { callee }) if callee.starts_with("worker_threads.parentPort."))
 }
 
 /// The last two components of a path, enough to find a helper's file in a message.
@@ -146,6 +198,15 @@ fn entry_name(m: &FileModel, id: FnId) -> String {
     m.describe(id).trim_end_matches(" handler").to_string()
 }
 
+/// The name of the class a method belongs to.
+fn class_of(m: &FileModel, id: FnId) -> Option<&str> {
+    m.classes.iter().find(|c| c.methods.iter().any(|(_, f)| *f == id)).and_then(|c| c.name.as_deref())
+}
+
+fn is_controller_name(class: &str) -> bool {
+    ["Controller", "Resolver", "Gateway", "Handler"].iter().any(|s| class.ends_with(s))
+}
+
 /// How an event-loop entry point is named in messages.
 fn describe_entry(m: &FileModel, id: FnId) -> String {
     let id = named_entry(m, id);
@@ -155,7 +216,11 @@ fn describe_entry(m: &FileModel, id: FnId) -> String {
         Some(EntryReason::Route { .. }) => format!("the {name}"),
         Some(EntryReason::Callback { callee }) if f.name.is_none() => format!("a callback passed to `{callee}`"),
         Some(EntryReason::HandlerParams) => format!("request handler `{name}`"),
-        Some(EntryReason::ControllerMethod) => format!("controller method `{name}`"),
+        Some(EntryReason::ControllerMethod) => match class_of(m, id) {
+            // an `@Injectable()` service's method is no controller's
+            Some(class) if !is_controller_name(class) => format!("method `{name}` of `{class}`"),
+            _ => format!("controller method `{name}`"),
+        },
         Some(EntryReason::Async) if f.name.is_some() => format!("async function `{name}`"),
         Some(EntryReason::Async) => "an async function".to_string(),
         _ => format!("`{name}`"),

@@ -34,18 +34,21 @@ use swc_ecma_visit::{Visit, VisitWith};
 ///
 /// Only collections whose size the code does not control are reported: function parameters
 /// (unless every caller in the file passes a fixed list), request `body`/`query`/`params`
-/// fields, database results, `readdir`/`glob` output, and what is derived from them.
+/// fields (and the keys of a request body map), counts the client sends
+/// (`Array.from({ length: n })`), database results, `readdir`/`glob` output, and what is
+/// derived from them.
 ///
 /// Not reported: literal arrays and constant lists, `Object.keys` of a literal object,
 /// `slice(i, i + n)` batches and `chunk(xs, n)` groups, paged queries (`{ limit }`, `.limit(n)`),
-/// collections whose length is checked against a maximum, work run through a limiter (`p-limit`,
+/// collections whose length is checked against a maximum (an `if` that returns, throws or
+/// truncates; one that only logs lets the input through), SQL texts with a `LIMIT`, work run through a limiter (`p-limit`,
 /// `p-queue`, Bottleneck, `async-sema`, recognized by import), queries inside a transaction or
 /// through one connection (`trx`, a `queryRunner`, `this.query` in a `…QueryRunner` class: they
 /// wait their turn), lists read from configuration (`config.get(…)`), calls of a synchronous
 /// function of another file that touches nothing (data shaping makes no promise), what a
 /// callback receives from its caller (often a batch), and start-up code (including lifecycle
-/// hooks such as `onModuleInit`). A function of another file that is async counts as starting
-/// work, and one whose body does I/O counts as evidence of it.
+/// hooks such as `onModuleInit`), and test files. A function of another file that is async
+/// counts as starting work, and one whose body does I/O counts as evidence of it.
 ///
 /// ## Why it matters
 /// A thousand ids in a request body become a thousand simultaneous queries: the database pool
@@ -81,6 +84,11 @@ pub struct UnboundedFanOut;
 
 impl Rule for UnboundedFanOut {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        // tests: their collections are the fixtures the test wrote
+        let path = format!("/{}", cx.path.replace('\\', "/"));
+        if ordering::TEST_PATH_MARKERS.iter().any(|p| path.contains(p)) {
+            return;
+        }
         // One walk of the tree: the facts of pass 1, and where pass 3 has something to look at.
         // The call sites the walk needs from the model (local functions, combinators, collection
         // APIs), so that most calls cost no look-up in the model's large table.
@@ -104,6 +112,7 @@ impl Rule for UnboundedFanOut {
             record_facts: true,
             shape_loops: Vec::new(),
             events: Vec::new(),
+            unchecked_test: false,
         };
         cx.program.visit_with(&mut collector);
         if collector.events.is_empty() {
@@ -297,6 +306,9 @@ struct Collector<'m> {
     shape_loops: Vec<Option<ExprAt>>,
     /// What pass 3 checks, in the order of the walk.
     events: Vec<Event>,
+    /// Set while visiting the test of an `if` that bounds nothing (`if (ids.length > 100)
+    /// logger.warn(…)`, no `else`): its length comparison is no check.
+    unchecked_test: bool,
 }
 
 /// A place pass 3 looks at.
@@ -397,11 +409,14 @@ impl Collector<'_> {
     }
 
     /// `x.length` compared with a maximum: a constant, a literal above 1 or a configured member.
+    /// A count compared with one (`if (count > 500) throw …`) is checked too: it may size an
+    /// `Array.from({ length: count })`.
     fn note_length_check(&mut self, length: &Expr, other: &Expr) {
-        let Expr::Member(m) = strip(length) else { return };
-        if !matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "length") {
-            return;
-        }
+        let checked = match strip(length) {
+            Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "length") => &*m.obj,
+            count @ Expr::Ident(_) => count,
+            _ => return,
+        };
         let bounding = match strip(other) {
             Expr::Lit(Lit::Num(n)) => n.value > 1.0,
             Expr::Ident(i) => self.binding(i).is_some_and(|b| self.m.binding(b).kind == BindingKind::Const),
@@ -409,7 +424,7 @@ impl Collector<'_> {
             _ => false,
         };
         if bounding {
-            if let Some(key) = path_key(self.m, &m.obj) {
+            if let Some(key) = path_key(self.m, checked) {
                 self.facts.length_checked.insert(key);
             }
         }
@@ -571,8 +586,19 @@ impl Visit for Collector<'_> {
         n.visit_children_with(self);
     }
 
+    fn visit_if_stmt(&mut self, n: &IfStmt) {
+        if n.alt.is_none() && !bails_out(&n.cons) {
+            let saved = std::mem::replace(&mut self.unchecked_test, true);
+            n.test.visit_with(self);
+            self.unchecked_test = saved;
+            n.cons.visit_with(self);
+        } else {
+            n.visit_children_with(self);
+        }
+    }
+
     fn visit_bin_expr(&mut self, n: &BinExpr) {
-        if !self.record_facts {
+        if !self.record_facts || self.unchecked_test {
             n.visit_children_with(self);
             return;
         }
@@ -645,6 +671,74 @@ impl Visit for Collector<'_> {
             self.next_loop = None;
         }
     }
+}
+
+/// Whether the body of an `if` does anything that bounds what follows: leaves (`return`,
+/// `throw`, `break`, `continue`), waits (`await`, `yield`), or changes something
+/// (`ids = ids.slice(0, 100)`, `ids.length = 100`). A body that only logs or counts a metric
+/// lets the oversized input through. Nested functions are not entered.
+fn bails_out(body: &Stmt) -> bool {
+    struct Bails(bool);
+    impl Visit for Bails {
+        loopsafe_analyzer::skip_typescript_types!();
+        fn visit_return_stmt(&mut self, _: &ReturnStmt) {
+            self.0 = true;
+        }
+        fn visit_throw_stmt(&mut self, _: &ThrowStmt) {
+            self.0 = true;
+        }
+        fn visit_break_stmt(&mut self, _: &BreakStmt) {
+            self.0 = true;
+        }
+        fn visit_continue_stmt(&mut self, _: &ContinueStmt) {
+            self.0 = true;
+        }
+        fn visit_await_expr(&mut self, _: &AwaitExpr) {
+            self.0 = true;
+        }
+        fn visit_yield_expr(&mut self, _: &YieldExpr) {
+            self.0 = true;
+        }
+        fn visit_assign_expr(&mut self, _: &AssignExpr) {
+            self.0 = true;
+        }
+        fn visit_update_expr(&mut self, _: &UpdateExpr) {
+            self.0 = true;
+        }
+        fn visit_call_expr(&mut self, c: &CallExpr) {
+            // `process.exit(1)`, Koa's `ctx.throw(413)`, `assert(…)`, `ids.splice(100)`
+            let name = match &c.callee {
+                Callee::Expr(e) => match strip(e) {
+                    Expr::Ident(i) => Some(i.sym.clone()),
+                    _ => callee_method(c).cloned(),
+                },
+                _ => None,
+            };
+            if name.is_some_and(|m| {
+                matches!(m.as_str(), "exit" | "throw" | "assert" | "abort" | "reject" | "splice" | "pop" | "shift")
+            }) {
+                self.0 = true;
+            }
+            c.visit_children_with(self);
+        }
+        fn visit_function(&mut self, _: &Function) {}
+        fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+        fn visit_class(&mut self, _: &Class) {}
+    }
+    let mut v = Bails(false);
+    body.visit_with(&mut v);
+    v.0
+}
+
+/// The `length` of an array-like object literal (`{ length: n }`).
+fn length_value(o: &ObjectLit) -> Option<&Expr> {
+    o.props.iter().find_map(|p| match p {
+        PropOrSpread::Prop(p) => match &**p {
+            Prop::KeyValue(kv) if prop_name_is(&kv.key, &["length"]) => Some(&*kv.value),
+            _ => None,
+        },
+        PropOrSpread::Spread(_) => None,
+    })
 }
 
 /// `i < xs.length` walks `xs`; `i < 3` walks a literal count.
@@ -775,10 +869,12 @@ impl Analysis<'_> {
             }
             Expr::Call(c) => self.call_size(c, depth + 1),
             Expr::New(n) => match self.m.resolve_expr(&n.callee) {
-                Target::Api(q) if k::matches(k::SIZE_OF_ARGUMENT, &q) => match n.args.as_deref() {
-                    Some([first, ..]) => self.size_of(&first.expr, depth + 1),
-                    _ => Size::Bounded,
-                },
+                Target::Api(q) if k::matches(k::SIZE_OF_ARGUMENT, &q) || q.is("global", &["Array"]) => {
+                    match n.args.as_deref() {
+                        Some([first, ..]) => self.size_of(&first.expr, depth + 1),
+                        _ => Size::Bounded,
+                    }
+                }
                 _ => Size::Opaque,
             },
             _ => Size::Opaque,
@@ -954,13 +1050,33 @@ impl Analysis<'_> {
         let target = self.m.resolve_expr(callee);
         if let Target::Api(q) = &target {
             if k::matches(k::KEYS_OF_ARGUMENT, q) {
-                // the keys of a literal are fixed; of anything else, usually a schema's fields
+                // the keys of a literal are fixed; of the request body, the client's choice
+                // (`Object.keys(req.body)`); of anything else, usually a schema's fields
                 return match c.args.first().map(|a| self.size_of(&a.expr, depth + 1)) {
                     Some(Size::Bounded) | None => Size::Bounded,
+                    Some(Size::Unknown(origin, Evidence::Known)) if origin.starts_with("from the request") => {
+                        Size::Unknown(origin, Evidence::Known)
+                    }
                     _ => Size::Opaque,
                 };
             }
-            if k::matches(k::SIZE_OF_ARGUMENT, q) || k::matches(k::CHUNK_APIS, q) {
+            if q.is("global", &["Array"]) {
+                // `Array(n)`: `n` empty slots (`[...Array(n)].map(…)`); `Array(a, b)`: a literal
+                return match c.args.as_slice() {
+                    [n] => self.size_of(&n.expr, depth + 1),
+                    _ => Size::Bounded,
+                };
+            }
+            if k::matches(k::SIZE_OF_ARGUMENT, q) && q.path.len() == 2 && q.path[0].as_str() == "Array" {
+                // `Array.from({ length: n }, …)`: as many as `n` says
+                if let Some(Expr::Object(o)) = c.args.first().map(|a| strip(&a.expr)) {
+                    return match length_value(o) {
+                        Some(n) => self.size_of(n, depth + 1),
+                        None => Size::Bounded,
+                    };
+                }
+            }
+            if k::matches(k::SIZE_OF_ARGUMENT, q) || k::matches(k::CHUNK_APIS, q) || k::matches(k::CONVERSIONS, q) {
                 return match c.args.first() {
                     Some(a) => self.size_of(&a.expr, depth + 1),
                     None => Size::Bounded,
@@ -1661,6 +1777,9 @@ impl Shapes<'_, '_> {
     /// `xs.map(cb)` whose promises run together: under a combinator, through a variable, or
     /// discarded (`awaited_by` is `None`).
     fn check_map(&mut self, map: &CallExpr, awaited_by: Option<(&str, ByteSpan)>) {
+        if let Some(from) = self.array_from_map(map) {
+            return self.check_array_from(map, from, awaited_by);
+        }
         let Some((receiver, method)) = callee_member(map) else { return };
         if !k::FAN_OUT_METHODS.contains(&method.as_str()) {
             return;
@@ -1707,6 +1826,46 @@ impl Shapes<'_, '_> {
         });
     }
 
+    /// `Array.from(source, cb)`: a map over `source` (or over `n` slots, `{ length: n }`). The
+    /// collection to name: the length when it is given as one, else the source.
+    fn array_from_map<'e>(&self, c: &'e CallExpr) -> Option<&'e Expr> {
+        if c.args.len() != 2 || !self.a.api_of(c).is_some_and(|q| q.is("global", &["Array", "from"])) {
+            return None;
+        }
+        match strip(&c.args[0].expr) {
+            Expr::Object(o) => length_value(o),
+            source => Some(source),
+        }
+    }
+
+    /// `Promise.all(Array.from({ length: n }, () => work()))`, awaited together.
+    fn check_array_from(&mut self, call: &CallExpr, coll_expr: &Expr, awaited_by: Option<(&str, ByteSpan)>) {
+        let Some((combinator, at)) = awaited_by else { return };
+        let Some(cb) = fn_of(self.a.m, &call.args[1].expr) else { return };
+        let Some(work) = self.callback_work(cb) else { return };
+        let Size::Unknown(origin, evidence) = self.a.size_of(coll_expr, 0) else { return };
+        if self.skip_context(call.span) {
+            return;
+        }
+        let coll = self.a.text(&coll_expr.span());
+        if Self::weak_evidence(evidence, &coll, &work) {
+            return;
+        }
+        let exhausts = Self::exhausts(&work);
+        let name = work.shown();
+        let primary = self.a.cx.span(call.span);
+        let secondary =
+            (at != primary && !contains(at, primary)).then(|| (at, "all awaited together here".to_string()));
+        self.emit(Finding {
+            primary,
+            message: format!("`{coll}` ({origin}) sets how many, with no limit, and `{combinator}` runs {name} that many times at once: a large value exhausts {exhausts}"),
+            label: format!("one {name} per slot, all at once"),
+            collection: coll,
+            secondary,
+            help: Some(format!("cap it (`Math.min({0}, 100)`, or reject a larger value at the edge), or run the calls through a p-limit limiter", self.a.text(&coll_expr.span()))),
+        });
+    }
+
     /// `Promise.all(arg)`: a map, a variable holding one, pushed promises, or spread maps.
     fn check_combinator(&mut self, call: &CallExpr, name: &str) {
         let Some(arg) = call.args.first() else { return };
@@ -1739,7 +1898,11 @@ impl Shapes<'_, '_> {
                         }
                     }
                 }
-                if let Some(pushes) = self.a.facts.pushes.get(&b) {
+                // `if (pending.length >= 10) await Promise.all(pending.splice(0))` in the loop:
+                // the pushed promises are drained in batches of a checked size
+                let drained =
+                    path_key(self.a.m, &arg.expr).is_some_and(|key| self.a.facts.length_checked.contains(&key));
+                if let (Some(pushes), false) = (self.a.facts.pushes.get(&b), drained) {
                     for p in pushes {
                         if self.check_push(p, name, at) {
                             break;
@@ -2017,7 +2180,7 @@ fn is_paged(c: &CallExpr) -> bool {
         }),
         _ => false,
     });
-    if limited_options {
+    if limited_options || c.args.first().is_some_and(|a| sql_is_paged(&a.expr)) {
         return true;
     }
     match callee_member(c) {
@@ -2035,6 +2198,36 @@ fn is_paged(c: &CallExpr) -> bool {
         }
         None => false,
     }
+}
+
+/// A SQL text whose outer query asks for a page: `SELECT … LIMIT 20`, `LIMIT $2`,
+/// `FETCH FIRST 50 ROWS ONLY`, `SELECT TOP 10 …`. A `LIMIT` inside a subquery (followed by more
+/// closing parentheses than opening ones) bounds nothing outside it.
+fn sql_is_paged(e: &Expr) -> bool {
+    let text = match strip(e) {
+        Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_ascii_lowercase),
+        Expr::Tpl(t) => {
+            Some(t.quasis.iter().map(|q| q.raw.as_str()).collect::<Vec<_>>().join(" ${} ").to_ascii_lowercase())
+        }
+        _ => None,
+    };
+    let Some(text) = text else { return false };
+    let sql: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !sql.trim_start().starts_with("select") && !sql.trim_start().starts_with("with") {
+        return false;
+    }
+    if sql.starts_with("select top ") {
+        return true;
+    }
+    ["limit ", "fetch first ", "fetch next "].iter().any(|kw| match sql.rfind(kw) {
+        Some(at) => {
+            let before = sql[..at].chars().last();
+            let rest = &sql[at..];
+            let closes = rest.matches(')').count() > rest.matches('(').count();
+            before.is_none_or(|ch| !ch.is_alphanumeric() && ch != '_') && !closes
+        }
+        None => false,
+    })
 }
 
 fn prop_name_is(key: &PropName, names: &[&str]) -> bool {

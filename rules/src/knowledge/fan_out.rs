@@ -145,6 +145,16 @@ pub const KEYS_OF_ARGUMENT: &[Api] =
 /// Global functions whose result has the size of their first argument.
 pub const SIZE_OF_ARGUMENT: &[Api] = &[api("global", "Array.from"), api("global", "Set"), api("global", "Map")];
 
+/// Global conversions whose result carries their argument's origin: the list in
+/// `String(req.query.ids).split(',')`, the count in `Number(req.body.count)`.
+pub const CONVERSIONS: &[Api] = &[
+    api("global", "String"),
+    api("global", "Number"),
+    api("global", "parseInt"),
+    api("global", "Number.parseInt"),
+    api("global", "decodeURIComponent"),
+];
+
 /// Methods whose result is at most as large as their receiver.
 pub const SIZE_KEEPING_METHODS: &[&str] = &[
     "filter",
