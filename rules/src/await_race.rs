@@ -171,6 +171,7 @@ impl Finder<'_, '_> {
             locals: FxHashMap::default(),
             reads: Vec::new(),
             docs: FxHashMap::default(),
+            fields: FxHashMap::default(),
             locked: false,
             optimistic: false,
             optimistic_schema: self.optimistic_schema,
@@ -302,7 +303,11 @@ fn in_lifecycle_hook(m: &FileModel, id: FnId) -> bool {
 /// it is a function of another file whose body opens one).
 fn is_protecting_call(cx: &FileContext<'_>, c: &CallSite) -> bool {
     cx.call_effect_among(c, &[Effect::Transaction, Effect::Lock]).is_some()
-        || c.method.as_deref().is_some_and(|n| stores::PROTECTING_WRAPPERS.contains(&n))
+        || c.method.as_deref().is_some_and(|n| {
+            stores::PROTECTING_WRAPPERS.contains(&n)
+                || stores::camel_words(n)
+                    .any(|w| stores::PROTECTING_NAME_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
+        })
 }
 
 /// Whether function `id` only runs inside a transaction or lock: it or an enclosing function is a
@@ -381,6 +386,8 @@ enum Seg {
     Lit(String),
     /// The entry of a `Map` under a key: `counts.get(k)`.
     Entry(Box<Seg>),
+    /// A call with literal arguments that names a sub-client: `db.collection('users')`.
+    Args(String),
 }
 
 /// An access path compared structurally: `this.balance`, `cache[key]`, `state.counts['a']`.
@@ -424,6 +431,29 @@ fn path_of(m: &FileModel, e: &Expr) -> Option<PathKey> {
     }
 }
 
+/// The path of a call's receiver: a plain path, or a call with string literal arguments that
+/// names a collection or table of a client (`db.collection('users')`, `mongoose.model('User')`),
+/// so two calls through `db.collection('users')` address the same records.
+fn receiver_path(m: &FileModel, e: &Expr) -> Option<PathKey> {
+    if let Expr::Call(c) = unwrap(e) {
+        let Callee::Expr(callee) = &c.callee else { return None };
+        if !matches!(unwrap(callee), Expr::Member(_)) || c.args.is_empty() {
+            return None;
+        }
+        let mut args = Vec::new();
+        for a in &c.args {
+            match unwrap(&a.expr) {
+                Expr::Lit(Lit::Str(s)) if a.spread.is_none() => args.push(format!("'{}'", s.value.as_str()?)),
+                _ => return None,
+            }
+        }
+        let mut p = path_of(m, callee)?;
+        p.segs.push(Seg::Args(args.join(", ")));
+        return Some(p);
+    }
+    path_of(m, e)
+}
+
 fn path_text(m: &FileModel, p: &PathKey) -> String {
     let mut s = match &p.root {
         PathRoot::Binding(b) => m.binding(*b).name.to_string(),
@@ -442,6 +472,7 @@ fn path_text(m: &FileModel, p: &PathKey) -> String {
                 Seg::Lit(l) => s.push_str(&format!(".get({l})")),
                 _ => s.push_str(".get(…)"),
             },
+            Seg::Args(a) => s.push_str(&format!("({a})")),
         }
     }
     s
@@ -495,6 +526,15 @@ impl Taint {
         }
         self
     }
+    /// The in-memory reads made computations: a record read from a store stays a copy.
+    fn mem_computed(mut self) -> Taint {
+        for s in &mut self.0 {
+            if matches!(s.0, Src::Mem { .. }) {
+                s.1 = true;
+            }
+        }
+        self
+    }
     fn computed_from_read(&self, r: usize) -> bool {
         self.0.iter().any(|(s, c)| *c && matches!(s, Src::Store { read } if *read == r))
     }
@@ -537,6 +577,9 @@ struct Flow<'a> {
     /// Locals holding a record straight from a read: the read, and where it was changed from its
     /// own stale value.
     docs: FxHashMap<BindingId, (usize, Option<ByteSpan>)>,
+    /// Fields of such locals assigned a value computed from the stale read (`user.n = user.n + 1`):
+    /// reading the field back gives that computation, not a copy of the record.
+    fields: FxHashMap<(BindingId, Atom), Taint>,
     /// Inside a transaction or lock region started in this function.
     locked: bool,
     /// After a `WATCH`.
@@ -662,12 +705,19 @@ impl Flow<'_> {
     }
 
     fn save(&self) -> Saved {
-        Saved { locals: self.locals.clone(), docs: self.docs.clone(), locked: self.locked, optimistic: self.optimistic }
+        Saved {
+            locals: self.locals.clone(),
+            docs: self.docs.clone(),
+            fields: self.fields.clone(),
+            locked: self.locked,
+            optimistic: self.optimistic,
+        }
     }
 
     fn restore(&mut self, s: Saved) {
         self.locals = s.locals;
         self.docs = s.docs;
+        self.fields = s.fields;
         self.locked = s.locked;
         self.optimistic = s.optimistic;
     }
@@ -720,6 +770,7 @@ impl Flow<'_> {
             Pat::Ident(b) => {
                 if let Some(id) = self.m.binding_of(&b.id) {
                     self.locals.insert(id, t.clone());
+                    self.forget_fields(id);
                     match doc {
                         Some(r) => {
                             self.docs.insert(id, (r, None));
@@ -767,6 +818,9 @@ impl Flow<'_> {
                 self.mem_read(unwrap(e), i.span)
             }
             Expr::Member(me) => {
+                if let Some(f) = self.changed_field(me) {
+                    return f;
+                }
                 // a field of a value is a copy of part of it, not a computation
                 let mut t = self.expr(&me.obj).copied();
                 if let MemberProp::Computed(c) = &me.prop {
@@ -837,6 +891,9 @@ impl Flow<'_> {
                             own.0.push((Src::Store { read: r }, true));
                         }
                         let span = self.m.span(u.span);
+                        if let [Seg::Name(n)] = segs.as_slice() {
+                            self.fields.insert((b, n.clone()), own.clone());
+                        }
                         self.changed_local(b, &reads, &own, span);
                     }
                 }
@@ -871,17 +928,25 @@ impl Flow<'_> {
                 t
             }
             Expr::Array(a) => {
+                // `[...queue, item]` builds a new state from the old one (a copy is `[...queue]`)
+                let grows = a.elems.len() > 1;
                 let mut t = Taint::default();
                 for x in a.elems.iter().flatten() {
-                    t.add(self.expr(&x.expr));
+                    let v = self.expr(&x.expr);
+                    t.add(if x.spread.is_some() && grows { v.mem_computed() } else { v });
                 }
                 t
             }
             Expr::Object(o) => {
+                // `{ ...state, [k]: v }` builds a new state from the old one
+                let grows = o.props.len() > 1;
                 let mut t = Taint::default();
                 for p in &o.props {
                     match p {
-                        PropOrSpread::Spread(s) => t.add(self.expr(&s.expr)),
+                        PropOrSpread::Spread(s) => {
+                            let v = self.expr(&s.expr);
+                            t.add(if grows { v.mem_computed() } else { v });
+                        }
                         PropOrSpread::Prop(p) => match &**p {
                             Prop::KeyValue(kv) => {
                                 let v = self.expr(&kv.value);
@@ -1053,7 +1118,7 @@ impl Flow<'_> {
                 return None;
             }
             let receiver = match unwrap(callee) {
-                Expr::Member(me) => path_of(m, &me.obj),
+                Expr::Member(me) => receiver_path(m, &me.obj),
                 _ => None,
             };
             if receiver.as_ref().is_some_and(|r| self.is_http_client(r)) {
@@ -1297,7 +1362,7 @@ impl Flow<'_> {
                 (args, arg_taints, None)
             }
         };
-        let receiver = path_of(m, &me.obj);
+        let receiver = receiver_path(m, &me.obj);
         let mut write_leaves = Vec::new();
         for a in data_args {
             leaves_of(m, &a.expr, &mut write_leaves);
@@ -1328,7 +1393,16 @@ impl Flow<'_> {
                     .flatten(),
                 _ => None,
             });
+            // the filter names the record by its own id: `{ _id: user._id }`
+            let own_id = write_leaves.iter().any(|l| match l {
+                Leaf::Path(PathKey { root: PathRoot::Binding(b), segs }) => {
+                    matches!(segs.as_slice(), [Seg::Name(n)] if stores::RECORD_ID_FIELDS.contains(&n.as_str()))
+                        && self.locals.get(b).is_some_and(|t| t.reads().contains(&r))
+                }
+                _ => false,
+            });
             let same_record = dirty_doc.is_some()
+                || own_id
                 || read.leaves.as_ref().is_some_and(|ls| ls.iter().all(|l| write_leaves.contains(l)));
             if !same_record {
                 continue;
@@ -1361,6 +1435,23 @@ impl Flow<'_> {
         }
     }
 
+    /// A local bound anew: what its old record's fields held is gone.
+    fn forget_fields(&mut self, b: BindingId) {
+        if !self.fields.is_empty() {
+            self.fields.retain(|(x, _), _| *x != b);
+        }
+    }
+
+    /// What `b.field` holds when the field was assigned a computation on a stale read.
+    fn changed_field(&self, me: &MemberExpr) -> Option<Taint> {
+        if self.fields.is_empty() {
+            return None;
+        }
+        let (Expr::Ident(i), MemberProp::Ident(p)) = (unwrap(&me.obj), &me.prop) else { return None };
+        let b = self.m.binding_of(i)?;
+        self.fields.get(&(b, p.sym.clone())).cloned()
+    }
+
     /// Note that record `b` was changed from its own stale value at `span`.
     fn mark_changed(&mut self, b: BindingId, span: ByteSpan) {
         if self.locked {
@@ -1390,6 +1481,7 @@ impl Flow<'_> {
                     }
                     let doc = if a.op == AssignOp::Assign { self.direct_read(&a.right, before) } else { None };
                     self.locals.insert(id, t.clone());
+                    self.forget_fields(id);
                     match doc {
                         Some(r) => {
                             self.docs.insert(id, (r, None));
@@ -1417,6 +1509,13 @@ impl Flow<'_> {
                         if compound {
                             for &r in &reads {
                                 t.0.push((Src::Store { read: r }, true));
+                            }
+                        }
+                        if let [Seg::Name(n)] = path.segs.as_slice() {
+                            if reads.iter().any(|&r| t.computed_from_read(r)) {
+                                self.fields.insert((b, n.clone()), t.clone());
+                            } else {
+                                self.fields.remove(&(b, n.clone()));
                             }
                         }
                         self.changed_local(b, &reads, &t, m.span(a.span));
@@ -1751,6 +1850,7 @@ fn builder_chain<'e>(m: &FileModel, e: &'e Expr) -> Option<Chain<'e>> {
 struct Saved {
     locals: FxHashMap<BindingId, Taint>,
     docs: FxHashMap<BindingId, (usize, Option<ByteSpan>)>,
+    fields: FxHashMap<(BindingId, Atom), Taint>,
     locked: bool,
     optimistic: bool,
 }
