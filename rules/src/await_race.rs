@@ -88,6 +88,7 @@ impl Rule for AwaitRace {
             modules: FxHashMap::default(),
             optimistic_schema: false,
             private_methods: FxHashSet::default(),
+            request_scoped: Vec::new(),
         };
         cx.program.visit_with(&mut clients);
         let mut finder = Finder {
@@ -97,6 +98,7 @@ impl Rule for AwaitRace {
             clients: &clients.modules,
             protected: FxHashMap::default(),
             private_methods: &clients.private_methods,
+            request_scoped: &clients.request_scoped,
             out: Vec::new(),
             starts: Some(&starts),
             checked: 0,
@@ -130,6 +132,7 @@ struct Finder<'a, 'o> {
     /// Memo of [`fn_protected`].
     protected: FxHashMap<FnId, bool>,
     private_methods: &'a FxHashSet<FnId>,
+    request_scoped: &'a [ByteSpan],
     out: Vec<Diagnostic>,
     /// Sorted starts of the functions worth checking: subtrees holding none are skipped.
     /// `None`: walk everything.
@@ -165,7 +168,11 @@ impl Finder<'_, '_> {
             cx: self.cx,
             m,
             cur: id,
-            this_ok: this_is_instance(m, id),
+            this_ok: this_is_instance(m, id)
+                && !self.request_scoped.iter().any(|c| {
+                    let f = m.function(id).span;
+                    c.start <= f.start && f.end <= c.end
+                }),
             clients: self.clients,
             awaits: Vec::new(),
             locals: FxHashMap::default(),
@@ -173,6 +180,7 @@ impl Finder<'_, '_> {
             docs: FxHashMap::default(),
             fields: FxHashMap::default(),
             locked: false,
+            region_end: None,
             optimistic: false,
             optimistic_schema: self.optimistic_schema,
             shared: FxHashMap::default(),
@@ -222,6 +230,9 @@ struct Clients<'a> {
     optimistic_schema: bool,
     /// Private class methods (`private`, `#name`): only this class calls them.
     private_methods: FxHashSet<FnId>,
+    /// Classes the framework instantiates once per request (NestJS
+    /// `@Injectable({ scope: Scope.REQUEST })`): their fields are not shared.
+    request_scoped: Vec<ByteSpan>,
 }
 
 impl Visit for Clients<'_> {
@@ -232,6 +243,13 @@ impl Visit for Clients<'_> {
             if let Some(id) = self.m.function_at(n.function.span) {
                 self.private_methods.insert(id);
             }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_class(&mut self, n: &Class) {
+        if n.decorators.iter().any(|d| request_scope_decorator(&d.expr)) {
+            self.request_scoped.push(self.m.span(n.span));
         }
         n.visit_children_with(self);
     }
@@ -269,6 +287,27 @@ impl Visit for Clients<'_> {
         }
         n.visit_children_with(self);
     }
+}
+
+/// `@Injectable({ scope: Scope.REQUEST })`, `@Controller({ path: 'x', scope: Scope.REQUEST })`.
+fn request_scope_decorator(e: &Expr) -> bool {
+    let Expr::Call(c) = unwrap(e) else { return false };
+    c.args.iter().any(|a| match unwrap(&a.expr) {
+        Expr::Object(o) => o.props.iter().any(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => {
+                    prop_key(&kv.key).is_some_and(|k| k == "scope")
+                        && match unwrap(&kv.value) {
+                            Expr::Member(me) => matches!(&me.prop, MemberProp::Ident(i) if i.sym == "REQUEST"),
+                            _ => false,
+                        }
+                }
+                _ => false,
+            },
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    })
 }
 
 /// Whether `this` in function `id` is an object that outlives the call and that concurrent
@@ -582,6 +621,9 @@ struct Flow<'a> {
     fields: FxHashMap<(BindingId, Atom), Taint>,
     /// Inside a transaction or lock region started in this function.
     locked: bool,
+    /// The number of awaits passed when the last such region ended (`release()`, `COMMIT`):
+    /// a value read inside it is stale once another await passes after it.
+    region_end: Option<usize>,
     /// After a `WATCH`.
     optimistic: bool,
     /// The file declares a schema with optimistic concurrency: saves check the version.
@@ -1268,6 +1310,7 @@ impl Flow<'_> {
             .unwrap_or(Effect::Unknown);
         let sql = sql_text(site);
         let keyword = sql.and_then(sql_keyword);
+        let was_locked = self.locked;
         if site.callbacks.is_empty() {
             if let Some(k) = &keyword {
                 if stores::SQL_BEGIN.contains(&k.as_str()) {
@@ -1289,6 +1332,9 @@ impl Flow<'_> {
             }
             if stores::OPTIMISTIC_METHODS.contains(&method) {
                 self.optimistic = true;
+            }
+            if was_locked && !self.locked {
+                self.region_end = Some(self.awaits.len());
             }
         }
         if self.locked || self.optimistic {
@@ -1581,9 +1627,16 @@ impl Flow<'_> {
         if fresh {
             return None;
         }
+        // the first await that let other requests in after the read, if any
+        let window = |awaits: usize, locked: bool| match (locked, self.region_end) {
+            (false, _) => (awaits < now).then_some(awaits),
+            // read under a lock released before the write, with an await after the release
+            (true, Some(end)) => (awaits <= end && end < now).then_some(end),
+            (true, None) => None,
+        };
         t.0.iter().find_map(|(s, c)| match s {
-            Src::Mem { path: p, span, awaits, locked } if *c && p == path && *awaits < now && !*locked => {
-                Some((*span, *awaits))
+            Src::Mem { path: p, span, awaits, locked } if *c && p == path => {
+                window(*awaits, *locked).map(|idx| (*span, idx))
             }
             _ => None,
         })
