@@ -1706,7 +1706,7 @@ impl Visit for Walker<'_, '_> {
     }
 
     fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
-        if self.active() && !n.is_await {
+        if self.active() && !n.is_await && !is_batching(self.m(), &n.right) {
             if let Some(iteration) = loop_bindings(self.m(), &n.left) {
                 let head = Span::new(n.span.lo, n.right.span().hi);
                 let each = match &n.left {
@@ -1742,6 +1742,21 @@ impl Visit for Walker<'_, '_> {
         }
         n.visit_children_with(self);
     }
+}
+
+/// Whether a loop's collection is a list of batches (`_.chunk(ids, 50)`, `toBatches(rows)`):
+/// one batch at a time is the bound the author chose.
+fn is_batching(m: &FileModel, e: &Expr) -> bool {
+    let Expr::Call(c) = unwrap(e) else { return false };
+    let name = m.call_at(c.span).and_then(|cs| cs.method.as_deref().map(str::to_string)).or_else(|| match &c.callee {
+        Callee::Expr(x) => match unwrap(x) {
+            Expr::Ident(i) => Some(i.sym.to_string()),
+            Expr::Member(MemberExpr { prop: MemberProp::Ident(p), .. }) => Some(p.sym.to_string()),
+            _ => None,
+        },
+        _ => None,
+    });
+    name.is_some_and(|n| camel_words(&n).any(|w| ordering::BATCH_WORDS.iter().any(|b| b.eq_ignore_ascii_case(w))))
 }
 
 /// The per-iteration bindings of a `for…of`/`for…in` head: `const`/`let` declarations only (an

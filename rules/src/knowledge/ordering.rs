@@ -65,6 +65,11 @@ pub const GUARD_WORDS: &[&str] = &[
 /// (`await loadSettings()` loads into a cache or a module variable): what follows may read it.
 pub const LOADER_WORDS: &[&str] = &["load", "preload", "reload", "prefetch", "prime", "hydrate", "populate", "fill"];
 
+/// Words (anywhere in a name) of helpers that split a collection into batches (`_.chunk`,
+/// `chunkArray`, `toBatches`): a loop over their result runs one bounded batch at a time on
+/// purpose.
+pub const BATCH_WORDS: &[&str] = &["chunk", "chunks", "chunked", "batch", "batches", "batched"];
+
 /// Methods that hand out a serial scope: a transaction, a single pooled connection, a session or
 /// a lock. Their callbacks run inside it, and the value they return is used one query at a time.
 pub const SERIAL_SCOPE_METHODS: &[&str] = &[
