@@ -970,12 +970,13 @@ impl Flow<'_> {
                 t
             }
             Expr::Array(a) => {
-                // `[...queue, item]` builds a new state from the old one (a copy is `[...queue]`)
+                // `[...queue, item]`, `[...doc.tags, tag]` build a new list from the old one (a
+                // copy is `[...queue]`): elements added meanwhile are dropped
                 let grows = a.elems.len() > 1;
                 let mut t = Taint::default();
                 for x in a.elems.iter().flatten() {
                     let v = self.expr(&x.expr);
-                    t.add(if x.spread.is_some() && grows { v.mem_computed() } else { v });
+                    t.add(if x.spread.is_some() && grows { v.computed() } else { v });
                 }
                 t
             }
