@@ -19,20 +19,24 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// read, so an update made in between is overwritten:
 /// - in memory: `total += await price(id)`, `count = count + await n()`,
 ///   `this.balance = this.balance - await fee()`, `cache[key] = (cache[key] || 0) + await f()`,
-///   or `const cur = state.n; await save(); state.n = cur + 1`, where the target is module-level,
+///   `queue = [...queue, await next()]`, or `const cur = state.n; await save(); state.n = cur + 1`
+///   (also when `cur` was read under a lock released before the await), where the target is module-level,
 ///   a class field through `this` (unless the class is only instantiated per request inside a
 ///   handler and not exported), a property of such an object, or a variable captured by a
 ///   route handler or by callbacks that run concurrently (`items.map(async …)`);
 /// - in a datastore: a record read (`findById`, `findUnique`, `findOneBy`, `get`, `SELECT`,
-///   `knex('t').where(…).first()`), then written back with a value computed from it by arithmetic
-///   (`doc.n -= x; await doc.save()`, `repo.save(entity)`, `redis.set(k, n + 1)`,
+///   `knex('t').where(…).first()`, `db.collection('c').findOne(…)`), then written back with a value
+///   computed from it by arithmetic or by growing a list (`doc.n -= x; await doc.save()`,
+///   `doc.tags = [...doc.tags, t]`, `repo.save(entity)`, `redis.set(k, n + 1)`,
 ///   `UPDATE … SET n = $1` of the same row, `knex('t').where(…).update(…)`), through the same
-///   client or model and the same key, with no transaction, lock, version check or atomic operator.
+///   client or model and the same key (or the record's own `_id`), with no transaction, lock,
+///   version check or atomic operator.
 ///
 /// Locals, parameters and fresh objects that no other invocation sees, writes that do not compute
 /// from the stale value (`latest = await fetchLatest()`, `x = await hash(x)`, `doc.title = body`),
 /// values read again after the `await`, work inside `sequelize.transaction`, `prisma.$transaction`,
-/// `knex.transaction`, `runExclusive`, `lock.acquire` or between `BEGIN` and `COMMIT`, reads with
+/// `knex.transaction`, `runExclusive`, `lock.acquire`, a helper named for its lock (`withItemLock`)
+/// or between `BEGIN` and `COMMIT`, fields of NestJS `Scope.REQUEST` providers, reads with
 /// `SELECT … FOR UPDATE` or a `{ transaction }`/`{ session }` option, atomic updates (`$inc`,
 /// `INCRBY`, `SET n = n + 1`, `{ increment }`), optimistic writes (a version in the filter, a
 /// schema with `optimisticConcurrency`), changes on a path that returns early, and start-up code

@@ -27,11 +27,13 @@ use swc_ecma_visit::{Visit, VisitWith};
 ///   call reads, depends only on the loop variable and values the loop does not change, and the loop
 ///   has no `break`, `return`, `throw` or `try` (it does not stop at a hit or retry).
 ///
-/// It stays silent on data dependence, writes (whose order is usually the meaning), transactions,
+/// It stays silent on data dependence (also through a variable a local helper sets, or an object a
+/// call with a dropped result was handed), writes (whose order is usually the meaning), transactions,
 /// single connections, locks and pauses anywhere in the function, guards (a statement between two
 /// awaits, such as `if (!user) return`, ends a group; a dropped `await check…()` is a guard), local
 /// or CPU work (`fs`, rendering, hashing), wrappers that run a callback (`retry(async () => …)`),
-/// retry, pagination and accumulating loops, `for await`, awaits in different branches, start-up
+/// dropped loads (`await loadSettings()`), retry, pagination and accumulating loops, loops over
+/// batches (`_.chunk(ids, 100)`), `for await`, awaits in different branches, start-up
 /// code, and test, migration, seed and script files. `while` loops are not judged (they poll,
 /// page or retry: each turn depends on the last), nor assignments to properties (`this.user =`).
 ///
