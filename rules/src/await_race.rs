@@ -19,20 +19,24 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// read, so an update made in between is overwritten:
 /// - in memory: `total += await price(id)`, `count = count + await n()`,
 ///   `this.balance = this.balance - await fee()`, `cache[key] = (cache[key] || 0) + await f()`,
-///   or `const cur = state.n; await save(); state.n = cur + 1`, where the target is module-level,
+///   `queue = [...queue, await next()]`, or `const cur = state.n; await save(); state.n = cur + 1`
+///   (also when `cur` was read under a lock released before the await), where the target is module-level,
 ///   a class field through `this` (unless the class is only instantiated per request inside a
 ///   handler and not exported), a property of such an object, or a variable captured by a
 ///   route handler or by callbacks that run concurrently (`items.map(async …)`);
 /// - in a datastore: a record read (`findById`, `findUnique`, `findOneBy`, `get`, `SELECT`,
-///   `knex('t').where(…).first()`), then written back with a value computed from it by arithmetic
-///   (`doc.n -= x; await doc.save()`, `repo.save(entity)`, `redis.set(k, n + 1)`,
+///   `knex('t').where(…).first()`, `db.collection('c').findOne(…)`), then written back with a value
+///   computed from it by arithmetic or by growing a list (`doc.n -= x; await doc.save()`,
+///   `doc.tags = [...doc.tags, t]`, `repo.save(entity)`, `redis.set(k, n + 1)`,
 ///   `UPDATE … SET n = $1` of the same row, `knex('t').where(…).update(…)`), through the same
-///   client or model and the same key, with no transaction, lock, version check or atomic operator.
+///   client or model and the same key (or the record's own `_id`), with no transaction, lock,
+///   version check or atomic operator.
 ///
 /// Locals, parameters and fresh objects that no other invocation sees, writes that do not compute
 /// from the stale value (`latest = await fetchLatest()`, `x = await hash(x)`, `doc.title = body`),
 /// values read again after the `await`, work inside `sequelize.transaction`, `prisma.$transaction`,
-/// `knex.transaction`, `runExclusive`, `lock.acquire` or between `BEGIN` and `COMMIT`, reads with
+/// `knex.transaction`, `runExclusive`, `lock.acquire`, a helper named for its lock (`withItemLock`)
+/// or between `BEGIN` and `COMMIT`, fields of NestJS `Scope.REQUEST` providers, reads with
 /// `SELECT … FOR UPDATE` or a `{ transaction }`/`{ session }` option, atomic updates (`$inc`,
 /// `INCRBY`, `SET n = n + 1`, `{ increment }`), optimistic writes (a version in the filter, a
 /// schema with `optimisticConcurrency`), changes on a path that returns early, and start-up code
@@ -88,6 +92,7 @@ impl Rule for AwaitRace {
             modules: FxHashMap::default(),
             optimistic_schema: false,
             private_methods: FxHashSet::default(),
+            request_scoped: Vec::new(),
         };
         cx.program.visit_with(&mut clients);
         let mut finder = Finder {
@@ -97,6 +102,7 @@ impl Rule for AwaitRace {
             clients: &clients.modules,
             protected: FxHashMap::default(),
             private_methods: &clients.private_methods,
+            request_scoped: &clients.request_scoped,
             out: Vec::new(),
             starts: Some(&starts),
             checked: 0,
@@ -130,6 +136,7 @@ struct Finder<'a, 'o> {
     /// Memo of [`fn_protected`].
     protected: FxHashMap<FnId, bool>,
     private_methods: &'a FxHashSet<FnId>,
+    request_scoped: &'a [ByteSpan],
     out: Vec<Diagnostic>,
     /// Sorted starts of the functions worth checking: subtrees holding none are skipped.
     /// `None`: walk everything.
@@ -165,13 +172,19 @@ impl Finder<'_, '_> {
             cx: self.cx,
             m,
             cur: id,
-            this_ok: this_is_instance(m, id),
+            this_ok: this_is_instance(m, id)
+                && !self.request_scoped.iter().any(|c| {
+                    let f = m.function(id).span;
+                    c.start <= f.start && f.end <= c.end
+                }),
             clients: self.clients,
             awaits: Vec::new(),
             locals: FxHashMap::default(),
             reads: Vec::new(),
             docs: FxHashMap::default(),
+            fields: FxHashMap::default(),
             locked: false,
+            region_end: None,
             optimistic: false,
             optimistic_schema: self.optimistic_schema,
             shared: FxHashMap::default(),
@@ -221,6 +234,9 @@ struct Clients<'a> {
     optimistic_schema: bool,
     /// Private class methods (`private`, `#name`): only this class calls them.
     private_methods: FxHashSet<FnId>,
+    /// Classes the framework instantiates once per request (NestJS
+    /// `@Injectable({ scope: Scope.REQUEST })`): their fields are not shared.
+    request_scoped: Vec<ByteSpan>,
 }
 
 impl Visit for Clients<'_> {
@@ -231,6 +247,13 @@ impl Visit for Clients<'_> {
             if let Some(id) = self.m.function_at(n.function.span) {
                 self.private_methods.insert(id);
             }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_class(&mut self, n: &Class) {
+        if n.decorators.iter().any(|d| request_scope_decorator(&d.expr)) {
+            self.request_scoped.push(self.m.span(n.span));
         }
         n.visit_children_with(self);
     }
@@ -270,6 +293,27 @@ impl Visit for Clients<'_> {
     }
 }
 
+/// `@Injectable({ scope: Scope.REQUEST })`, `@Controller({ path: 'x', scope: Scope.REQUEST })`.
+fn request_scope_decorator(e: &Expr) -> bool {
+    let Expr::Call(c) = unwrap(e) else { return false };
+    c.args.iter().any(|a| match unwrap(&a.expr) {
+        Expr::Object(o) => o.props.iter().any(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => {
+                    prop_key(&kv.key).is_some_and(|k| k == "scope")
+                        && match unwrap(&kv.value) {
+                            Expr::Member(me) => matches!(&me.prop, MemberProp::Ident(i) if i.sym == "REQUEST"),
+                            _ => false,
+                        }
+                }
+                _ => false,
+            },
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    })
+}
+
 /// Whether `this` in function `id` is an object that outlives the call and that concurrent
 /// requests share: a method of a class or object literal, or an arrow inside one — unless the
 /// class is only instantiated per request (`new Checkout(req.body)` in a handler, not exported).
@@ -302,7 +346,11 @@ fn in_lifecycle_hook(m: &FileModel, id: FnId) -> bool {
 /// it is a function of another file whose body opens one).
 fn is_protecting_call(cx: &FileContext<'_>, c: &CallSite) -> bool {
     cx.call_effect_among(c, &[Effect::Transaction, Effect::Lock]).is_some()
-        || c.method.as_deref().is_some_and(|n| stores::PROTECTING_WRAPPERS.contains(&n))
+        || c.method.as_deref().is_some_and(|n| {
+            stores::PROTECTING_WRAPPERS.contains(&n)
+                || stores::camel_words(n)
+                    .any(|w| stores::PROTECTING_NAME_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
+        })
 }
 
 /// Whether function `id` only runs inside a transaction or lock: it or an enclosing function is a
@@ -381,6 +429,8 @@ enum Seg {
     Lit(String),
     /// The entry of a `Map` under a key: `counts.get(k)`.
     Entry(Box<Seg>),
+    /// A call with literal arguments that names a sub-client: `db.collection('users')`.
+    Args(String),
 }
 
 /// An access path compared structurally: `this.balance`, `cache[key]`, `state.counts['a']`.
@@ -424,6 +474,29 @@ fn path_of(m: &FileModel, e: &Expr) -> Option<PathKey> {
     }
 }
 
+/// The path of a call's receiver: a plain path, or a call with string literal arguments that
+/// names a collection or table of a client (`db.collection('users')`, `mongoose.model('User')`),
+/// so two calls through `db.collection('users')` address the same records.
+fn receiver_path(m: &FileModel, e: &Expr) -> Option<PathKey> {
+    if let Expr::Call(c) = unwrap(e) {
+        let Callee::Expr(callee) = &c.callee else { return None };
+        if !matches!(unwrap(callee), Expr::Member(_)) || c.args.is_empty() {
+            return None;
+        }
+        let mut args = Vec::new();
+        for a in &c.args {
+            match unwrap(&a.expr) {
+                Expr::Lit(Lit::Str(s)) if a.spread.is_none() => args.push(format!("'{}'", s.value.as_str()?)),
+                _ => return None,
+            }
+        }
+        let mut p = path_of(m, callee)?;
+        p.segs.push(Seg::Args(args.join(", ")));
+        return Some(p);
+    }
+    path_of(m, e)
+}
+
 fn path_text(m: &FileModel, p: &PathKey) -> String {
     let mut s = match &p.root {
         PathRoot::Binding(b) => m.binding(*b).name.to_string(),
@@ -442,6 +515,7 @@ fn path_text(m: &FileModel, p: &PathKey) -> String {
                 Seg::Lit(l) => s.push_str(&format!(".get({l})")),
                 _ => s.push_str(".get(…)"),
             },
+            Seg::Args(a) => s.push_str(&format!("({a})")),
         }
     }
     s
@@ -495,6 +569,15 @@ impl Taint {
         }
         self
     }
+    /// The in-memory reads made computations: a record read from a store stays a copy.
+    fn mem_computed(mut self) -> Taint {
+        for s in &mut self.0 {
+            if matches!(s.0, Src::Mem { .. }) {
+                s.1 = true;
+            }
+        }
+        self
+    }
     fn computed_from_read(&self, r: usize) -> bool {
         self.0.iter().any(|(s, c)| *c && matches!(s, Src::Store { read } if *read == r))
     }
@@ -537,8 +620,14 @@ struct Flow<'a> {
     /// Locals holding a record straight from a read: the read, and where it was changed from its
     /// own stale value.
     docs: FxHashMap<BindingId, (usize, Option<ByteSpan>)>,
+    /// Fields of such locals assigned a value computed from the stale read (`user.n = user.n + 1`):
+    /// reading the field back gives that computation, not a copy of the record.
+    fields: FxHashMap<(BindingId, Atom), Taint>,
     /// Inside a transaction or lock region started in this function.
     locked: bool,
+    /// The number of awaits passed when the last such region ended (`release()`, `COMMIT`):
+    /// a value read inside it is stale once another await passes after it.
+    region_end: Option<usize>,
     /// After a `WATCH`.
     optimistic: bool,
     /// The file declares a schema with optimistic concurrency: saves check the version.
@@ -662,12 +751,19 @@ impl Flow<'_> {
     }
 
     fn save(&self) -> Saved {
-        Saved { locals: self.locals.clone(), docs: self.docs.clone(), locked: self.locked, optimistic: self.optimistic }
+        Saved {
+            locals: self.locals.clone(),
+            docs: self.docs.clone(),
+            fields: self.fields.clone(),
+            locked: self.locked,
+            optimistic: self.optimistic,
+        }
     }
 
     fn restore(&mut self, s: Saved) {
         self.locals = s.locals;
         self.docs = s.docs;
+        self.fields = s.fields;
         self.locked = s.locked;
         self.optimistic = s.optimistic;
     }
@@ -720,6 +816,7 @@ impl Flow<'_> {
             Pat::Ident(b) => {
                 if let Some(id) = self.m.binding_of(&b.id) {
                     self.locals.insert(id, t.clone());
+                    self.forget_fields(id);
                     match doc {
                         Some(r) => {
                             self.docs.insert(id, (r, None));
@@ -767,6 +864,9 @@ impl Flow<'_> {
                 self.mem_read(unwrap(e), i.span)
             }
             Expr::Member(me) => {
+                if let Some(f) = self.changed_field(me) {
+                    return f;
+                }
                 // a field of a value is a copy of part of it, not a computation
                 let mut t = self.expr(&me.obj).copied();
                 if let MemberProp::Computed(c) = &me.prop {
@@ -837,6 +937,9 @@ impl Flow<'_> {
                             own.0.push((Src::Store { read: r }, true));
                         }
                         let span = self.m.span(u.span);
+                        if let [Seg::Name(n)] = segs.as_slice() {
+                            self.fields.insert((b, n.clone()), own.clone());
+                        }
                         self.changed_local(b, &reads, &own, span);
                     }
                 }
@@ -871,17 +974,26 @@ impl Flow<'_> {
                 t
             }
             Expr::Array(a) => {
+                // `[...queue, item]`, `[...doc.tags, tag]` build a new list from the old one (a
+                // copy is `[...queue]`): elements added meanwhile are dropped
+                let grows = a.elems.len() > 1;
                 let mut t = Taint::default();
                 for x in a.elems.iter().flatten() {
-                    t.add(self.expr(&x.expr));
+                    let v = self.expr(&x.expr);
+                    t.add(if x.spread.is_some() && grows { v.computed() } else { v });
                 }
                 t
             }
             Expr::Object(o) => {
+                // `{ ...state, [k]: v }` builds a new state from the old one
+                let grows = o.props.len() > 1;
                 let mut t = Taint::default();
                 for p in &o.props {
                     match p {
-                        PropOrSpread::Spread(s) => t.add(self.expr(&s.expr)),
+                        PropOrSpread::Spread(s) => {
+                            let v = self.expr(&s.expr);
+                            t.add(if grows { v.mem_computed() } else { v });
+                        }
                         PropOrSpread::Prop(p) => match &**p {
                             Prop::KeyValue(kv) => {
                                 let v = self.expr(&kv.value);
@@ -1053,7 +1165,7 @@ impl Flow<'_> {
                 return None;
             }
             let receiver = match unwrap(callee) {
-                Expr::Member(me) => path_of(m, &me.obj),
+                Expr::Member(me) => receiver_path(m, &me.obj),
                 _ => None,
             };
             if receiver.as_ref().is_some_and(|r| self.is_http_client(r)) {
@@ -1203,6 +1315,7 @@ impl Flow<'_> {
             .unwrap_or(Effect::Unknown);
         let sql = sql_text(site);
         let keyword = sql.and_then(sql_keyword);
+        let was_locked = self.locked;
         if site.callbacks.is_empty() {
             if let Some(k) = &keyword {
                 if stores::SQL_BEGIN.contains(&k.as_str()) {
@@ -1224,6 +1337,9 @@ impl Flow<'_> {
             }
             if stores::OPTIMISTIC_METHODS.contains(&method) {
                 self.optimistic = true;
+            }
+            if was_locked && !self.locked {
+                self.region_end = Some(self.awaits.len());
             }
         }
         if self.locked || self.optimistic {
@@ -1297,7 +1413,7 @@ impl Flow<'_> {
                 (args, arg_taints, None)
             }
         };
-        let receiver = path_of(m, &me.obj);
+        let receiver = receiver_path(m, &me.obj);
         let mut write_leaves = Vec::new();
         for a in data_args {
             leaves_of(m, &a.expr, &mut write_leaves);
@@ -1328,7 +1444,16 @@ impl Flow<'_> {
                     .flatten(),
                 _ => None,
             });
+            // the filter names the record by its own id: `{ _id: user._id }`
+            let own_id = write_leaves.iter().any(|l| match l {
+                Leaf::Path(PathKey { root: PathRoot::Binding(b), segs }) => {
+                    matches!(segs.as_slice(), [Seg::Name(n)] if stores::RECORD_ID_FIELDS.contains(&n.as_str()))
+                        && self.locals.get(b).is_some_and(|t| t.reads().contains(&r))
+                }
+                _ => false,
+            });
             let same_record = dirty_doc.is_some()
+                || own_id
                 || read.leaves.as_ref().is_some_and(|ls| ls.iter().all(|l| write_leaves.contains(l)));
             if !same_record {
                 continue;
@@ -1361,6 +1486,23 @@ impl Flow<'_> {
         }
     }
 
+    /// A local bound anew: what its old record's fields held is gone.
+    fn forget_fields(&mut self, b: BindingId) {
+        if !self.fields.is_empty() {
+            self.fields.retain(|(x, _), _| *x != b);
+        }
+    }
+
+    /// What `b.field` holds when the field was assigned a computation on a stale read.
+    fn changed_field(&self, me: &MemberExpr) -> Option<Taint> {
+        if self.fields.is_empty() {
+            return None;
+        }
+        let (Expr::Ident(i), MemberProp::Ident(p)) = (unwrap(&me.obj), &me.prop) else { return None };
+        let b = self.m.binding_of(i)?;
+        self.fields.get(&(b, p.sym.clone())).cloned()
+    }
+
     /// Note that record `b` was changed from its own stale value at `span`.
     fn mark_changed(&mut self, b: BindingId, span: ByteSpan) {
         if self.locked {
@@ -1390,6 +1532,7 @@ impl Flow<'_> {
                     }
                     let doc = if a.op == AssignOp::Assign { self.direct_read(&a.right, before) } else { None };
                     self.locals.insert(id, t.clone());
+                    self.forget_fields(id);
                     match doc {
                         Some(r) => {
                             self.docs.insert(id, (r, None));
@@ -1417,6 +1560,13 @@ impl Flow<'_> {
                         if compound {
                             for &r in &reads {
                                 t.0.push((Src::Store { read: r }, true));
+                            }
+                        }
+                        if let [Seg::Name(n)] = path.segs.as_slice() {
+                            if reads.iter().any(|&r| t.computed_from_read(r)) {
+                                self.fields.insert((b, n.clone()), t.clone());
+                            } else {
+                                self.fields.remove(&(b, n.clone()));
                             }
                         }
                         self.changed_local(b, &reads, &t, m.span(a.span));
@@ -1482,9 +1632,16 @@ impl Flow<'_> {
         if fresh {
             return None;
         }
+        // the first await that let other requests in after the read, if any
+        let window = |awaits: usize, locked: bool| match (locked, self.region_end) {
+            (false, _) => (awaits < now).then_some(awaits),
+            // read under a lock released before the write, with an await after the release
+            (true, Some(end)) => (awaits <= end && end < now).then_some(end),
+            (true, None) => None,
+        };
         t.0.iter().find_map(|(s, c)| match s {
-            Src::Mem { path: p, span, awaits, locked } if *c && p == path && *awaits < now && !*locked => {
-                Some((*span, *awaits))
+            Src::Mem { path: p, span, awaits, locked } if *c && p == path => {
+                window(*awaits, *locked).map(|idx| (*span, idx))
             }
             _ => None,
         })
@@ -1751,6 +1908,7 @@ fn builder_chain<'e>(m: &FileModel, e: &'e Expr) -> Option<Chain<'e>> {
 struct Saved {
     locals: FxHashMap<BindingId, Taint>,
     docs: FxHashMap<BindingId, (usize, Option<ByteSpan>)>,
+    fields: FxHashMap<(BindingId, Atom), Taint>,
     locked: bool,
     optimistic: bool,
 }

@@ -27,11 +27,13 @@ use swc_ecma_visit::{Visit, VisitWith};
 ///   call reads, depends only on the loop variable and values the loop does not change, and the loop
 ///   has no `break`, `return`, `throw` or `try` (it does not stop at a hit or retry).
 ///
-/// It stays silent on data dependence, writes (whose order is usually the meaning), transactions,
+/// It stays silent on data dependence (also through a variable a local helper sets, or an object a
+/// call with a dropped result was handed), writes (whose order is usually the meaning), transactions,
 /// single connections, locks and pauses anywhere in the function, guards (a statement between two
 /// awaits, such as `if (!user) return`, ends a group; a dropped `await check…()` is a guard), local
 /// or CPU work (`fs`, rendering, hashing), wrappers that run a callback (`retry(async () => …)`),
-/// retry, pagination and accumulating loops, `for await`, awaits in different branches, start-up
+/// dropped loads (`await loadSettings()`), retry, pagination and accumulating loops, loops over
+/// batches (`_.chunk(ids, 100)`), `for await`, awaits in different branches, start-up
 /// code, and test, migration, seed and script files. `while` loops are not judged (they poll,
 /// page or retry: each turn depends on the last), nor assignments to properties (`this.user =`).
 ///
@@ -88,6 +90,7 @@ impl Rule for SequentialAwait {
             serial: FxHashSet::default(),
             local_effects: RefCell::new(FxHashMap::default()),
             children: std::cell::OnceCell::new(),
+            outer_writes: std::cell::OnceCell::new(),
             judged: Vec::new(),
             wanted: Vec::new(),
         };
@@ -425,6 +428,9 @@ struct Walker<'a, 'o> {
     wanted: Vec<bool>,
     /// The functions defined directly in each function, built on first use.
     children: std::cell::OnceCell<FxHashMap<FnId, Vec<FnId>>>,
+    /// Per function, the variables declared outside it that it assigns or changes
+    /// (`settings = rows[0]`, `cache.rates = r`), built on first use.
+    outer_writes: std::cell::OnceCell<FxHashMap<FnId, FxHashSet<BindingId>>>,
 }
 
 /// One awaited call that may join a group.
@@ -440,6 +446,11 @@ struct Member {
     refs: Refs,
     /// Bindings the statement declares.
     declares: Vec<BindingId>,
+    /// Variables declared outside the awaited function of this file that its body assigns: a
+    /// later call that reads them depends on it (`await loadConfig(); … settings.region`).
+    writes: FxHashSet<BindingId>,
+    /// The result is dropped: the call is run for what it does, to what it is handed.
+    discarded: bool,
     /// How the fix may rewrite it.
     shape: Shape,
 }
@@ -561,6 +572,46 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// The functions defined directly in each function.
+    fn children(&self) -> &FxHashMap<FnId, Vec<FnId>> {
+        self.children.get_or_init(|| {
+            let mut map: FxHashMap<FnId, Vec<FnId>> = FxHashMap::default();
+            for g in &self.m().functions {
+                if let Some(p) = g.parent {
+                    map.entry(p).or_default().push(g.id);
+                }
+            }
+            map
+        })
+    }
+
+    /// The variables declared outside local function `f` that it or a function defined in it
+    /// assigns or changes.
+    fn local_writes(&self, f: FnId) -> FxHashSet<BindingId> {
+        let m = self.m();
+        let writes = self.outer_writes.get_or_init(|| {
+            let mut v = OuterWrites { m, stack: vec![FnId::MODULE], out: FxHashMap::default() };
+            self.cx.program.visit_with(&mut v);
+            v.out
+        });
+        if writes.is_empty() {
+            return FxHashSet::default();
+        }
+        let mut out = FxHashSet::default();
+        let mut fns = vec![f];
+        let mut i = 0;
+        while i < fns.len() && fns.len() < 256 {
+            let g = fns[i];
+            if let Some(w) = writes.get(&g) {
+                // what `f` itself declares is its own, even when a nested function assigns it
+                out.extend(w.iter().copied().filter(|&b| !declared_within(m, b, f)));
+            }
+            fns.extend(self.children().get(&g).into_iter().flatten().copied());
+            i += 1;
+        }
+        out
+    }
+
     /// The strongest effect of the calls in a local function's body: `Read` when it only reads,
     /// an ordering effect when any call writes, locks, pauses or opens a transaction.
     fn local_effect(&self, f: FnId, depth: u32) -> Effect {
@@ -575,15 +626,7 @@ impl Walker<'_, '_> {
         let mut reads = 0;
         let mut result = Effect::Unknown;
         // the body's calls, and those of the callbacks and closures defined in it
-        let children = self.children.get_or_init(|| {
-            let mut map: FxHashMap<FnId, Vec<FnId>> = FxHashMap::default();
-            for g in &m.functions {
-                if let Some(p) = g.parent {
-                    map.entry(p).or_default().push(g.id);
-                }
-            }
-            map
-        });
+        let children = self.children();
         let mut fns = vec![f];
         let mut i = 0;
         while i < fns.len() && fns.len() < 256 {
@@ -789,8 +832,13 @@ impl Walker<'_, '_> {
             Some(p) if call.method.is_none() => effect_of(p, call.first_string_arg.as_deref()),
             _ => self.chain_effect(c, 0),
         };
+        // store commands that read without saying so (`zscore`, `scard`, `ttl`)
+        let effect =
+            if effect == Effect::Unknown && ordering::READ_COMMANDS.contains(&name) { Effect::Read } else { effect };
         match effect {
             Effect::Read if discarded && ordering::GUARD_WORDS.iter().any(|w| name_has_word(name, w)) => Role::Barrier,
+            // `await loadSettings();` fills a cache or a module variable the next call may read
+            Effect::Read if discarded && ordering::LOADER_WORDS.iter().any(|w| name_has_word(name, w)) => Role::Barrier,
             // a dropped result is run for what it does, unless its own name says it reads
             Effect::Read if discarded && call.method.is_some() && self.m().effect(call) != Effect::Read => {
                 Role::Barrier
@@ -836,6 +884,10 @@ impl Walker<'_, '_> {
         };
         let refs = refs_of(self.m(), c);
         let role = self.role(c, &refs, discarded);
+        let writes = match self.m().call_at(c.span).map(|cs| &cs.target) {
+            Some(Target::Local(f)) => self.local_writes(*f),
+            _ => FxHashSet::default(),
+        };
         Some(Member {
             span,
             await_span: a.span,
@@ -845,6 +897,8 @@ impl Walker<'_, '_> {
             receiver: receiver_of(self.m(), callee),
             refs,
             declares,
+            writes,
+            discarded,
             shape: if wrapped { Shape::Other } else { shape },
         })
     }
@@ -860,6 +914,15 @@ impl Walker<'_, '_> {
             return false;
         }
         if b.declares.iter().any(|d| a.refs.all.contains(d)) {
+            return false;
+        }
+        // state: a local function sets a variable the other reads
+        if a.writes.iter().any(|w| b.refs.all.contains(w)) || b.writes.iter().any(|w| a.refs.all.contains(w)) {
+            return false;
+        }
+        // a dropped result leaves its effect in the objects the call was handed
+        // (`await loadUser(ctx); await loadOrders(ctx)`)
+        if a.discarded && a.refs.whole.iter().any(|x| b.refs.all.contains(x)) {
             return false;
         }
         if a.role == Role::Neutral || b.role == Role::Neutral {
@@ -1247,6 +1310,78 @@ impl Walker<'_, '_> {
     }
 }
 
+/// Whether binding `b` is declared in function `f` or in a function nested in it.
+fn declared_within(m: &FileModel, b: BindingId, f: FnId) -> bool {
+    let mut g = Some(m.binding(b).scope);
+    while let Some(x) = g {
+        if x == f {
+            return true;
+        }
+        if x == FnId::MODULE {
+            return false;
+        }
+        g = m.function(x).parent;
+    }
+    false
+}
+
+/// Per function, the variables declared outside it that it assigns (`x = …`, `x += …`, `x++`)
+/// or changes through a property (`x.y = …`).
+struct OuterWrites<'a> {
+    m: &'a FileModel,
+    stack: Vec<FnId>,
+    out: FxHashMap<FnId, FxHashSet<BindingId>>,
+}
+
+impl OuterWrites<'_> {
+    fn note(&mut self, e: &Expr) {
+        let mut e = unwrap(e);
+        while let Expr::Member(mem) = e {
+            e = unwrap(&mem.obj);
+        }
+        let Expr::Ident(i) = e else { return };
+        let (Some(b), Some(&cur)) = (self.m.binding_of(i), self.stack.last()) else { return };
+        if cur != FnId::MODULE && self.m.binding(b).scope != cur {
+            self.out.entry(cur).or_default().insert(b);
+        }
+    }
+}
+
+impl Visit for OuterWrites<'_> {
+    fn visit_function(&mut self, n: &Function) {
+        match self.m.function_at(n.span) {
+            Some(id) => {
+                self.stack.push(id);
+                n.visit_children_with(self);
+                self.stack.pop();
+            }
+            None => n.visit_children_with(self),
+        }
+    }
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        match self.m.function_at(n.span) {
+            Some(id) => {
+                self.stack.push(id);
+                n.visit_children_with(self);
+                self.stack.pop();
+            }
+            None => n.visit_children_with(self),
+        }
+    }
+    fn visit_assign_expr(&mut self, n: &AssignExpr) {
+        match &n.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => self.note(&Expr::Ident(b.id.clone())),
+            AssignTarget::Simple(SimpleAssignTarget::Member(mem)) => self.note(&mem.obj),
+            _ => {}
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_update_expr(&mut self, n: &UpdateExpr) {
+        self.note(&n.arg);
+        n.visit_children_with(self);
+    }
+}
+
 /// What a loop body does, outside nested functions.
 struct BodyScan<'a> {
     m: &'a FileModel,
@@ -1534,6 +1669,13 @@ impl Visit for Walker<'_, '_> {
         n.visit_children_with(self);
     }
 
+    fn visit_tpl(&mut self, n: &Tpl) {
+        if self.active() {
+            self.check_elements(n.exprs.iter().map(|e| &**e).collect());
+        }
+        n.visit_children_with(self);
+    }
+
     fn visit_array_lit(&mut self, n: &ArrayLit) {
         if self.active() {
             let elems: Vec<&Expr> = n.elems.iter().flatten().map(|e| &*e.expr).collect();
@@ -1566,7 +1708,7 @@ impl Visit for Walker<'_, '_> {
     }
 
     fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
-        if self.active() && !n.is_await {
+        if self.active() && !n.is_await && !is_batching(self.m(), &n.right) {
             if let Some(iteration) = loop_bindings(self.m(), &n.left) {
                 let head = Span::new(n.span.lo, n.right.span().hi);
                 let each = match &n.left {
@@ -1602,6 +1744,21 @@ impl Visit for Walker<'_, '_> {
         }
         n.visit_children_with(self);
     }
+}
+
+/// Whether a loop's collection is a list of batches (`_.chunk(ids, 50)`, `toBatches(rows)`):
+/// one batch at a time is the bound the author chose.
+fn is_batching(m: &FileModel, e: &Expr) -> bool {
+    let Expr::Call(c) = unwrap(e) else { return false };
+    let name = m.call_at(c.span).and_then(|cs| cs.method.as_deref().map(str::to_string)).or_else(|| match &c.callee {
+        Callee::Expr(x) => match unwrap(x) {
+            Expr::Ident(i) => Some(i.sym.to_string()),
+            Expr::Member(MemberExpr { prop: MemberProp::Ident(p), .. }) => Some(p.sym.to_string()),
+            _ => None,
+        },
+        _ => None,
+    });
+    name.is_some_and(|n| camel_words(&n).any(|w| ordering::BATCH_WORDS.iter().any(|b| b.eq_ignore_ascii_case(w))))
 }
 
 /// The per-iteration bindings of a `for…of`/`for…in` head: `const`/`let` declarations only (an

@@ -61,6 +61,15 @@ pub const GUARD_WORDS: &[&str] = &[
     "guard",
 ];
 
+/// Names of read-like calls that fill something when their result is discarded
+/// (`await loadSettings()` loads into a cache or a module variable): what follows may read it.
+pub const LOADER_WORDS: &[&str] = &["load", "preload", "reload", "prefetch", "prime", "hydrate", "populate", "fill"];
+
+/// Words (anywhere in a name) of helpers that split a collection into batches (`_.chunk`,
+/// `chunkArray`, `toBatches`): a loop over their result runs one bounded batch at a time on
+/// purpose.
+pub const BATCH_WORDS: &[&str] = &["chunk", "chunks", "chunked", "batch", "batches", "batched"];
+
 /// Methods that hand out a serial scope: a transaction, a single pooled connection, a session or
 /// a lock. Their callbacks run inside it, and the value they return is used one query at a time.
 pub const SERIAL_SCOPE_METHODS: &[&str] = &[
@@ -97,6 +106,45 @@ pub const TEST_PATH_MARKERS: &[&str] =
 
 /// HTTP methods that only read (an HTTP client call with another `method` writes).
 pub const READ_HTTP_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
+
+/// Redis commands (as ioredis and node-redis name them) that only read, though their names carry
+/// none of the shared read words: sorted sets, sets, hashes, lists, key metadata.
+pub const READ_COMMANDS: &[&str] = &[
+    "zscore",
+    "zmscore",
+    "zrank",
+    "zrevrank",
+    "zcard",
+    "zcount",
+    "zrevrange",
+    "zrangebyscore",
+    "zrevrangebyscore",
+    "scard",
+    "sismember",
+    "smismember",
+    "srandmember",
+    "hmget",
+    "hexists",
+    "hlen",
+    "hkeys",
+    "hvals",
+    "hstrlen",
+    "llen",
+    "lindex",
+    "ttl",
+    "pttl",
+    "strlen",
+    "getrange",
+    "bitcount",
+    "getbit",
+    "pfcount",
+    "xrange",
+    "xrevrange",
+    "xlen",
+    "geopos",
+    "geodist",
+    "geosearch",
+];
 
 /// Globals whose awaited calls are never members of a group: they already combine or pace work.
 pub const COMBINATOR_GLOBALS: &[&str] = &["Promise", "setTimeout", "setImmediate", "queueMicrotask"];

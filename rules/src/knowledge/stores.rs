@@ -19,6 +19,25 @@ pub const PROTECTING_WRAPPERS: &[&str] = &[
     "runSerial",
 ];
 
+/// Words that name a wrapper running its callback under a lock or in a transaction wherever
+/// they appear in its name (`withItemLock`, `runWithAccountMutex`, `inOrderTransaction`): the
+/// project's own helpers around a mutex or a lock map.
+pub const PROTECTING_NAME_WORDS: &[&str] =
+    &["lock", "locked", "mutex", "exclusive", "exclusively", "transaction", "serialized"];
+
+/// The camelCase (or snake_case) words of a name: `withItemLock` → with, Item, Lock.
+pub fn camel_words(name: &str) -> impl Iterator<Item = &str> {
+    let b = name.as_bytes();
+    let mut starts = vec![0];
+    for i in 1..b.len() {
+        if (b[i].is_ascii_uppercase() && !b[i - 1].is_ascii_uppercase()) || b[i - 1] == b'_' {
+            starts.push(i);
+        }
+    }
+    starts.push(b.len());
+    (0..starts.len() - 1).map(move |k| name[starts[k]..starts[k + 1]].trim_matches('_')).filter(|w| !w.is_empty())
+}
+
 /// Method names that end a transaction or a lock region started earlier in the same function.
 pub const REGION_END_METHODS: &[&str] =
     &["commit", "rollback", "commitTransaction", "abortTransaction", "endSession", "release", "unlock"];
@@ -168,6 +187,10 @@ pub const WRITE_BACK_WORDS: &[&str] = &[
     "set", "save", "update", "upsert", "put", "patch", "replace", "hset", "hmset", "mset", "setex", "psetex", "store",
     "persist", "write", "modify",
 ];
+
+/// Fields that identify a record: a write filtered on `doc._id` of a record read earlier
+/// addresses that record, whatever the read was filtered on.
+pub const RECORD_ID_FIELDS: &[&str] = &["_id", "id", "uuid"];
 
 /// Record methods that change the record in memory only (saved later with `save`).
 pub const RECORD_SET_METHODS: &[&str] = &["set", "setDataValue"];
