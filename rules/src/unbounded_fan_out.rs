@@ -39,8 +39,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 /// derived from them.
 ///
 /// Not reported: literal arrays and constant lists, `Object.keys` of a literal object,
-/// `slice(i, i + n)` batches and `chunk(xs, n)` groups, paged queries (`{ limit }`, `.limit(n)`),
-/// collections whose length is checked against a maximum (an `if` that returns, throws or
+/// `slice(i, i + n)` batches and `chunk(xs, n)` groups, paged queries (`{ limit }`, `.limit(n)`)
+/// and what a function of the same file returns when its body reads a page, collections whose length is checked against a maximum (an `if` that returns, throws or
 /// truncates; one that only logs lets the input through), SQL texts with a `LIMIT`, work run through a limiter (`p-limit`,
 /// `p-queue`, Bottleneck, `async-sema`, recognized by import), queries inside a transaction or
 /// through one connection (`trx`, a `queryRunner`, `this.query` in a `…QueryRunner` class: they
@@ -287,6 +287,8 @@ struct Facts {
     length_checked: FxHashSet<String>,
     /// The arguments of calls to functions of this file, by call span.
     local_args: FxHashMap<(u32, u32), Vec<ExprAt>>,
+    /// Functions of this file whose bodies (closures included) read a page (`.limit(MAX)`).
+    paged_fns: FxHashSet<FnId>,
 }
 
 struct Collector<'m> {
@@ -654,6 +656,12 @@ impl Visit for Collector<'_> {
                 let s = self.m.span(n.span);
                 self.facts.receivers.insert((s.start, s.end), ExprAt::of(obj));
                 per_element_receiver = Some(ExprAt::of(obj));
+            }
+        }
+        if self.record_facts && is_paged(n) {
+            let mut f = self.m.call_at(n.span).map(|s| s.caller);
+            while let Some(id) = f.filter(|id| *id != FnId::MODULE && self.facts.paged_fns.insert(*id)) {
+                f = self.m.function(id).parent;
             }
         }
         if let (Some(site), true) = (site, self.record_facts) {
@@ -1107,6 +1115,13 @@ impl Analysis<'_> {
         if let Some((obj, method)) = callee_member(c) {
             if is_config_receiver(&self.text(&obj.span()), &method) {
                 return Size::Opaque;
+            }
+        }
+        if let Target::Local(f) = site.target {
+            if self.facts.paged_fns.contains(&f) {
+                // a helper of this file that reads a page (`fetchBatch` → `.limit(100)`): what it
+                // returns is at most that page
+                return Size::Bounded;
             }
         }
         if self.m.effect(site) == Effect::Read {
