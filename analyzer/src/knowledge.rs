@@ -619,11 +619,40 @@ pub const STARTUP_NAME_WORDS: &[&str] = &[
 /// Matched against the file name (`gulpfile.js`, `vite.config.ts`) and its directories.
 pub const STARTUP_FILE_NAMES: &[&str] =
     &["gulpfile", "gruntfile", "jakefile", "webpack.config", "rollup.config", "vite.config"];
-pub const STARTUP_DIRS: &[&str] = &["scripts", "bin", "migrations", "seeds", "seeders", "loaders", "cli"];
+pub const STARTUP_DIRS: &[&str] =
+    &["scripts", "bin", "migrations", "migration", "seeds", "seeders", "seed", "loaders", "cli"];
+
+/// Test files, by name (`users.test.ts`, `api.spec.js`) or directory.
+pub const TEST_FILE_MARKERS: &[&str] = &[".test.", ".spec."];
+pub const TEST_DIRS: &[&str] = &["__tests__", "test", "tests", "e2e", "__mocks__", "fixtures-test"];
+
+/// A file's path with `/` separators and, when it lies under the working directory, relative to
+/// it: the directories above the project (a checkout in `~/tests/app` or `/opt/bin/app`) say
+/// nothing about its files.
+fn project_path(path: &str) -> String {
+    static CWD: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok().map(|d| d.to_string_lossy().replace('\\', "/")));
+    relative_to(path, cwd.as_deref())
+}
+
+fn relative_to(path: &str, dir: Option<&str>) -> String {
+    let path = path.replace('\\', "/");
+    match dir.and_then(|d| path.strip_prefix(d.trim_end_matches('/'))).and_then(|rest| rest.strip_prefix('/')) {
+        Some(rest) => rest.to_string(),
+        None => path,
+    }
+}
+
+/// The directories of a path, without the file name.
+fn dirs_of(path: &str) -> impl Iterator<Item = &str> {
+    let mut parts = path.split('/').collect::<Vec<_>>();
+    parts.pop();
+    parts.into_iter()
+}
 
 /// Whether a file (by its path) is tooling or a script, see [`STARTUP_FILE_NAMES`].
 pub fn is_startup_file(path: &str) -> bool {
-    let path = path.replace('\\', "/");
+    let path = project_path(path);
     let name = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
     let stem = name.split('.').next().unwrap_or("");
     if STARTUP_FILE_NAMES.iter().any(|n| name.starts_with(n) && (stem == *n || n.contains('.')))
@@ -631,12 +660,50 @@ pub fn is_startup_file(path: &str) -> bool {
     {
         return true;
     }
-    let mut dirs: Vec<&str> = path.split('/').collect();
-    dirs.pop();
-    dirs.iter().any(|d| STARTUP_DIRS.contains(d))
+    let startup = dirs_of(&path).any(|d| STARTUP_DIRS.contains(&d));
+    startup
+}
+
+/// Whether a file (by its path) is a test: it may block, await in series and fan out over its
+/// fixtures; no request waits on it.
+pub fn is_test_file(path: &str) -> bool {
+    let path = project_path(path);
+    let name = path.rsplit('/').next().unwrap_or("");
+    let test = TEST_FILE_MARKERS.iter().any(|m| name.contains(m)) || dirs_of(&path).any(|d| TEST_DIRS.contains(&d));
+    test
 }
 
 /// Whether a function's name says it does start-up work.
 pub fn is_startup_name(name: &str) -> bool {
     STARTUP_NAME_WORDS.iter().any(|w| name_has_word(name, w))
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn test_and_script_files_by_name_and_directory() {
+        for p in ["src/users.test.ts", "api.spec.js", "test/routes.js", "packages/api/__tests__/a.js", "e2e/x.ts"] {
+            assert!(is_test_file(p), "{p}");
+        }
+        for p in ["src/attestation/index.js", "src/contest.js", "src/testing-utils/x.js", "latest/app.js"] {
+            assert!(!is_test_file(p), "{p}");
+        }
+        for p in ["scripts/seed.js", "db/migrations/001.js", "bin/www", "gulpfile.js", "vite.config.ts"] {
+            assert!(is_startup_file(p), "{p}");
+        }
+        assert!(!is_startup_file("src/binary/routes.js"));
+    }
+
+    #[test]
+    fn directories_above_the_working_directory_say_nothing() {
+        let cwd = Some("/home/me/tests/bin/app");
+        assert_eq!(relative_to("/home/me/tests/bin/app/src/routes.js", cwd), "src/routes.js");
+        assert_eq!(relative_to("/home/me/tests/bin/app/test/a.js", cwd), "test/a.js");
+        // elsewhere: kept whole
+        assert_eq!(relative_to("/srv/tests/a.js", cwd), "/srv/tests/a.js");
+        assert_eq!(relative_to("/home/me/tests/bin/application/a.js", cwd), "/home/me/tests/bin/application/a.js");
+        assert_eq!(relative_to("src\\win.js", None), "src/win.js");
+    }
 }

@@ -1,4 +1,4 @@
-use crate::knowledge::ordering::TEST_PATH_MARKERS;
+use loopsafe_analyzer::knowledge::is_test_file;
 use loopsafe_analyzer::model::{EntryReason, FileModel, FnId, FnUse};
 use loopsafe_analyzer::project::{blocking_api, Project};
 use loopsafe_analyzer::{Diagnostic, Rule};
@@ -130,13 +130,6 @@ impl Rule for BlockingCall {
             }
         }
     }
-}
-
-/// Test files: a test may block (it reads its fixtures, spawns the CLI under test); no request
-/// waits on it.
-fn is_test_file(path: &str) -> bool {
-    let path = format!("/{}", path.replace('\\', "/"));
-    TEST_PATH_MARKERS.iter().any(|p| path.contains(p))
 }
 
 /// A worker thread's script (it talks to its parent through `parentPort`, or registers its

@@ -1,6 +1,6 @@
 use crate::knowledge::ordering;
 use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::knowledge::{effect_of, name_has_word, Effect};
+use loopsafe_analyzer::knowledge::{effect_of, is_startup_file, is_test_file, name_has_word, Effect};
 use loopsafe_analyzer::model::{BindingId, BindingKind, CallSite, Context, FileModel, FnId, FnUse, Target};
 use loopsafe_analyzer::{Diagnostic, Edit, FileContext, Fix, Rule};
 use loopsafe_macros::rule;
@@ -74,8 +74,8 @@ pub struct SequentialAwait;
 
 impl Rule for SequentialAwait {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        let path = format!("/{}", cx.path.replace('\\', "/"));
-        if ordering::TEST_PATH_MARKERS.iter().chain(ordering::ONE_SHOT_PATH_MARKERS).any(|p| path.contains(p)) {
+        // tests and one-shot scripts (migrations, seeds, CLIs): their latency does not matter
+        if is_test_file(cx.path) || is_startup_file(cx.path) {
             return;
         }
         // nothing to judge without an async function on the event loop that awaits

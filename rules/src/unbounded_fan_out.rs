@@ -1,7 +1,7 @@
 use crate::knowledge::fan_out::{self as k, Bound};
 use crate::knowledge::ordering;
 use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::knowledge::effect_of;
+use loopsafe_analyzer::knowledge::{effect_of, is_test_file};
 use loopsafe_analyzer::knowledge::{
     is_node_builtin, is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS,
 };
@@ -85,8 +85,7 @@ pub struct UnboundedFanOut;
 impl Rule for UnboundedFanOut {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         // tests: their collections are the fixtures the test wrote
-        let path = format!("/{}", cx.path.replace('\\', "/"));
-        if ordering::TEST_PATH_MARKERS.iter().any(|p| path.contains(p)) {
+        if is_test_file(cx.path) {
             return;
         }
         // One walk of the tree: the facts of pass 1, and where pass 3 has something to look at.

@@ -100,10 +100,6 @@ pub const SERIAL_SCOPE_METHODS: &[&str] = &[
 pub const TEST_HOOKS: &[&str] =
     &["it", "test", "describe", "beforeEach", "beforeAll", "afterEach", "afterAll", "before", "after"];
 
-/// Path fragments of test files.
-pub const TEST_PATH_MARKERS: &[&str] =
-    &[".test.", ".spec.", "/__tests__/", "/test/", "/tests/", "/e2e/", "/__mocks__/", "/fixtures-test/"];
-
 /// HTTP methods that only read (an HTTP client call with another `method` writes).
 pub const READ_HTTP_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
 
@@ -169,12 +165,6 @@ pub const LOCAL_MODULES: &[&str] = &[
     "readline",
     "worker_threads",
 ];
-
-/// Directories of one-shot scripts and start-up code (migrations, seeds, loaders, CLIs): they run
-/// once, in order, and their latency does not matter. The same directories the model treats as
-/// start-up files on the main branch.
-pub const ONE_SHOT_PATH_MARKERS: &[&str] =
-    &["/migrations/", "/migration/", "/seeds/", "/seeders/", "/seed/", "/scripts/", "/bin/", "/loaders/", "/cli/"];
 
 /// Names of bindings and properties that hold a transaction or a single connection
 /// (`trx`, `this.queryRunner`, `options.transacting`): calls through them are serial.
