@@ -87,6 +87,10 @@ type Node = (usize, u32);
 
 /// The blocking API a call resolves to, with its alternative.
 pub fn blocking_api(call: &CallSite) -> Option<(String, String)> {
+    if call.once {
+        // `if (!tpl) tpl = fs.readFileSync(…)`: the first call only, like a `require`
+        return None;
+    }
     let q = call.api()?;
     catalog::lookup(q).map(|alt| (q.to_string(), alt))
 }
@@ -451,6 +455,9 @@ impl Project {
                     let me = num.id((fi, func.id.0));
                     for &c in &func.calls {
                         let call = m.call(c);
+                        if call.once {
+                            continue;
+                        }
                         if let Some((gf, g)) = callees[fi][c.0 as usize] {
                             let gfun = self.model(gf).function(FnId(g));
                             if !gfun.is_entry() && !gfun.is_generator {

@@ -18,7 +18,10 @@ use loopsafe_macros::rule;
 /// `listen`) may block and is not reported. Neither are test files (`*.test.*`, `*.spec.*`,
 /// `__tests__/`…) and worker-thread scripts (code that answers through `parentPort`, or
 /// registers with `workerpool.worker`): no request waits on them, and a worker thread is where
-/// blocking work belongs.
+/// blocking work belongs. A lazily filled cache is not reported either: a call that fills
+/// module or `this` state only while it is empty (`if (!tpl) tpl = fs.readFileSync(…)`,
+/// `tpl ??= load()`, `if (cache.has(k)) return cache.get(k);` before `cache.set(k, …)`) blocks
+/// the first request only, like a `require` in a handler.
 ///
 /// ## Why it matters
 /// While a synchronous call runs, the process serves nobody: every other request, timer and
@@ -71,6 +74,10 @@ impl Rule for BlockingCall {
                         .with_label("blocks the event loop")
                         .with_help(format!("use {alternative} instead, or do this once at start-up")),
                     );
+                    continue;
+                }
+                if call.once {
+                    // a helper that fills a cache on the first request only (`tpl ??= load()`)
                     continue;
                 }
                 let Some((hf, h)) = project.callee(file, call) else { continue };

@@ -31,6 +31,9 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         this_stack: vec![None],
         this_calls: Vec::new(),
         decl_kind: BindingKind::Var,
+        top_level: parsed.top_level,
+        once: false,
+        once_saved: Vec::new(),
     };
     parsed.program.visit_with(&mut b);
     b.finish()
@@ -87,6 +90,12 @@ struct Builder {
     this_stack: Vec<Option<usize>>,
     this_calls: Vec<(CallId, usize, Atom)>,
     decl_kind: BindingKind,
+    /// Syntax context of module-level bindings.
+    top_level: SyntaxContext,
+    /// Inside code that fills shared state on the first call only (see [`super::once`]); saved
+    /// per function (a callback defined there runs on its own terms).
+    once: bool,
+    once_saved: Vec<bool>,
 }
 
 /// Strip parentheses and TypeScript-only wrappers.
@@ -331,6 +340,7 @@ impl Builder {
             self.model.bindings[b.0 as usize].origin = Origin::Function(id);
         }
         self.fn_stack.push(id);
+        self.once_saved.push(std::mem::take(&mut self.once));
         for p in params {
             let before = self.model.bindings.len();
             self.declare_pat(p, BindingKind::Param, None);
@@ -354,6 +364,15 @@ impl Builder {
 
     fn exit_fn(&mut self) {
         self.fn_stack.pop();
+        self.once = self.once_saved.pop().unwrap_or(false);
+    }
+
+    /// Visit `node` as code that runs on the first call only when `first_only`.
+    fn visit_once<N: VisitWith<Self>>(&mut self, node: &N, first_only: bool) {
+        let saved = self.once;
+        self.once |= first_only;
+        node.visit_with(self);
+        self.once = saved;
     }
 
     fn with_this<R>(&mut self, this: Option<usize>, f: impl FnOnce(&mut Self) -> R) -> R {
@@ -437,6 +456,7 @@ impl Builder {
             effect: crate::knowledge::Effect::Unknown,
             callbacks: Vec::new(),
             first_string_arg,
+            once: self.once,
             callee_ref,
         });
         self.cur_fn().calls.push(id);
@@ -1126,10 +1146,42 @@ impl Visit for Builder {
             AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => Some(b.id.sym.clone()),
             _ => None,
         };
+        let saved = self.once;
+        self.once |= super::once::lazy_assignment(n, self.top_level);
         self.visit_used_value(&n.right, FnUse::Escapes, name);
+        self.once = saved;
         if n.op == AssignOp::Assign {
             self.record_cjs_export(&n.left, &n.right);
         }
+    }
+
+    fn visit_if_stmt(&mut self, n: &IfStmt) {
+        n.test.visit_with(self);
+        let top = self.top_level;
+        let first_only = super::once::empty_test(&n.test, top).is_some_and(|k| super::once::fills(&*n.cons, &k, top));
+        self.visit_once(&*n.cons, first_only);
+        n.alt.visit_with(self);
+    }
+
+    fn visit_stmts(&mut self, stmts: &[Stmt]) {
+        // `if (tpl) return tpl;` then `tpl = …`: what follows the guard runs once
+        let (saved, top) = (self.once, self.top_level);
+        for (i, s) in stmts.iter().enumerate() {
+            s.visit_with(self);
+            if !self.once {
+                if let Some(k) = super::once::early_return_guard(s, top) {
+                    self.once = stmts[i + 1..].iter().any(|r| super::once::fills(r, &k, top));
+                }
+            }
+        }
+        self.once = saved;
+    }
+
+    fn visit_bin_expr(&mut self, n: &BinExpr) {
+        // `tpl || (tpl = load())`
+        n.left.visit_with(self);
+        let first_only = super::once::lazy_or(n, self.top_level);
+        self.visit_once(&*n.right, first_only);
     }
 
     fn visit_update_expr(&mut self, n: &UpdateExpr) {

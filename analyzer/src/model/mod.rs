@@ -10,6 +10,7 @@
 
 mod build;
 pub mod context;
+pub mod once;
 
 use crate::diagnostic::ByteSpan;
 use crate::knowledge::CallbackKind;
@@ -252,6 +253,8 @@ pub struct CallSite {
     pub callbacks: Vec<(u32, FnId)>,
     /// The first argument when it is a string literal (route paths, event names, SQL).
     pub first_string_arg: Option<Atom>,
+    /// It fills shared state on the first call only (`if (!tpl) tpl = load()`, see [`once`]).
+    pub once: bool,
     pub(crate) callee_ref: Option<ValueRef>,
 }
 
