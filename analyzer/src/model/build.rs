@@ -623,6 +623,10 @@ impl Builder {
             }
         }
         context::compute(m);
+        // the model outlives the tree for the whole run: no growth slack in its three big tables
+        m.calls.shrink_to_fit();
+        m.functions.shrink_to_fit();
+        m.bindings.shrink_to_fit();
         self.model
     }
 }
