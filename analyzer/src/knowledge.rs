@@ -615,6 +615,10 @@ pub const STARTUP_NAME_WORDS: &[&str] = &[
     "register",
 ];
 
+/// Events a server or client bound at start-up emits once, at the end or the start of its life:
+/// their listeners are shutdown or start-up code.
+pub const ONCE_EVENTS_OF_LONG_LIVED: &[&str] = &["close", "listening"];
+
 /// Files that are tooling or scripts, never request-serving code: everything in them may block.
 /// Matched against the file name (`gulpfile.js`, `vite.config.ts`) and its directories.
 pub const STARTUP_FILE_NAMES: &[&str] =

@@ -21,7 +21,8 @@ use loopsafe_macros::rule;
 /// blocking work belongs. A lazily filled cache is not reported either: a call that fills
 /// module or `this` state only while it is empty (`if (!tpl) tpl = fs.readFileSync(…)`,
 /// `tpl ??= load()`, `if (cache.has(k)) return cache.get(k);` before `cache.set(k, …)`) blocks
-/// the first request only, like a `require` in a handler.
+/// the first request only, like a `require` in a handler. Nor are `close`/`listening` listeners
+/// of a server bound at module level (`server.on('close', …)`): shutdown and start-up code.
 ///
 /// ## Why it matters
 /// While a synchronous call runs, the process serves nobody: every other request, timer and

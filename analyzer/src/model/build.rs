@@ -614,7 +614,7 @@ impl Builder {
             }
         }
         // classify how each callee treats the functions handed to it
-        let kinds: Vec<CallbackKind> = m.calls.iter().map(|c| classify_callee(c)).collect();
+        let kinds: Vec<CallbackKind> = m.calls.iter().map(|c| classify_callee(c, &m.bindings)).collect();
         for f in &mut m.functions {
             for u in &mut f.uses {
                 if let FnUse::Callback { call, kind, .. } = u {
@@ -632,7 +632,7 @@ impl Builder {
 }
 
 /// How a callee treats a function argument, from the callee's resolved name and method name.
-fn classify_callee(call: &CallSite) -> CallbackKind {
+fn classify_callee(call: &CallSite, bindings: &[Binding]) -> CallbackKind {
     use knowledge::*;
     if let Target::Api(q) = &call.target {
         let module = q.module.as_str();
@@ -684,12 +684,31 @@ fn classify_callee(call: &CallSite) -> CallbackKind {
         CallbackKind::Repeated
     } else if SYNC_CALLBACK_METHODS.contains(&method) {
         CallbackKind::Sync
+    } else if LISTENER_METHODS.contains(&method) && closes_module_object(call, bindings) {
+        // `server.on('close', …)` on a server made at start-up: shutdown code, at most once
+        CallbackKind::Once
     } else if LISTENER_METHODS.contains(&method) || ROUTE_METHODS.contains(&method) {
         CallbackKind::Repeated
     } else if ONCE_METHODS.contains(&method) {
         CallbackKind::Once
     } else {
         CallbackKind::Unknown
+    }
+}
+
+/// A listener of an event a long-lived object emits once (`close`, `listening`) on an object bound
+/// at module level (`const server = app.listen(…)`). The same events on what a handler receives
+/// (`req.on('close')`, `socket.on('close')`) happen once per request or connection: not these.
+fn closes_module_object(call: &CallSite, bindings: &[Binding]) -> bool {
+    let event = call.first_string_arg.as_deref().unwrap_or("");
+    if !knowledge::ONCE_EVENTS_OF_LONG_LIVED.contains(&event) {
+        return false;
+    }
+    match call.callee_ref.as_ref() {
+        Some(ValueRef { root: Root::Binding(b), props }) if props.len() == 1 => {
+            bindings.get(b.0 as usize).is_some_and(|b| b.scope == FnId::MODULE && !b.reassigned)
+        }
+        _ => false,
     }
 }
 
