@@ -11,10 +11,10 @@
 use crate::config::Configs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
-use crate::model::{self, FileModel};
+use crate::model::{self, CallId, FileModel};
 use crate::parse::{self, Lang};
 use crate::project::{Project, ProjectFile};
-use crate::rule::{Asked, CrossFile, FileContext, Rule};
+use crate::rule::{CrossFile, FileContext, Question, Rule};
 use crate::source::SourceText;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -155,7 +155,7 @@ struct Analysed {
     model: FileModel,
     diagnostics: Vec<Diagnostic>,
     /// Per rule (index into the options' rules), the calls into other files it asked about.
-    questions: Vec<(usize, Vec<Asked>)>,
+    questions: Vec<(usize, Vec<(CallId, Question)>)>,
 }
 
 /// What phase 3 found in one file.
@@ -253,7 +253,7 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
     run.timings.files_phase = t_files.elapsed();
     let mut files: Vec<ProjectFile> = Vec::new();
     let mut kept: Vec<(String, SourceText, Vec<Diagnostic>)> = Vec::new();
-    let mut questions: Vec<(&Input, Vec<(usize, Vec<Asked>)>)> = Vec::new();
+    let mut questions: Vec<(&Input, Vec<(usize, Vec<(CallId, Question)>)>)> = Vec::new();
     for ((res, t), input) in results.into_iter().zip(inputs) {
         add_timings(&mut run.timings, &t);
         match res {
@@ -294,7 +294,10 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
             let (input, asked) = &questions[fi];
             let again: Vec<usize> = asked
                 .iter()
-                .filter(|(_, questions)| questions.iter().any(|q| q.informative(&project, fi)))
+                .filter(|(_, calls)| {
+                    let m = project.model(fi);
+                    calls.iter().any(|&(c, q)| q.informative(project.callee_facts(fi, m.call(c))))
+                })
                 .map(|(r, _)| *r)
                 .collect();
             if !again.is_empty() {

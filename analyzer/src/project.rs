@@ -80,9 +80,6 @@ pub struct Project {
     modules: Vec<Vec<(swc_atoms::Atom, Option<usize>)>>,
     /// Per file, per function.
     pub summaries: Vec<Vec<FunctionSummary>>,
-    /// Per file, the classes whose instances live for one request, with the `new` sites of
-    /// every file (see [`Project::per_request_class`]).
-    per_request: Vec<Vec<bool>>,
 }
 
 /// A function somewhere in the project: (file, function).
@@ -171,68 +168,9 @@ impl Project {
                     .collect(),
             })
             .collect();
-        let mut p = Project { files, by_path, modules, summaries: Vec::new(), per_request: Vec::new() };
+        let mut p = Project { files, by_path, modules, summaries: Vec::new() };
         p.compute_summaries();
-        p.per_request = p.compute_per_request();
         p
-    }
-
-    /// Whether each instance of class `class` of `file` lives for one request: created with `new`
-    /// only inside event-loop functions, in whichever file of the project (a handler's
-    /// `new Cart(req.body)` of an exported `Cart`), at least once, and never at start-up
-    /// ([`FileModel::per_request_class`] judges one file alone).
-    pub fn per_request_class(&self, file: usize, class: usize) -> bool {
-        self.per_request.get(file).and_then(|f| f.get(class)).copied().unwrap_or(false)
-    }
-
-    fn compute_per_request(&self) -> Vec<Vec<bool>> {
-        // every `new` of a project class, wherever it is: (file, class) → (all per request, seen)
-        let sites: Vec<Vec<((usize, usize), bool)>> = (0..self.files.len())
-            .into_par_iter()
-            .map(|fi| {
-                let m = self.model(fi);
-                let created = m.calls.iter().filter(|c| c.is_new);
-                created.filter_map(|c| Some((self.class_created(fi, c)?, m.new_site_per_request(c)))).collect()
-            })
-            .collect();
-        let mut judged: FxHashMap<(usize, usize), bool> = FxHashMap::default();
-        for (class, per_request) in sites.into_iter().flatten() {
-            *judged.entry(class).or_insert(true) &= per_request;
-        }
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(fi, f)| (0..f.model.classes.len()).map(|c| judged.get(&(fi, c)).copied().unwrap_or(false)).collect())
-            .collect()
-    }
-
-    /// The project class a `new` call creates: one of its own file, or one another file exports.
-    fn class_created(&self, file: usize, call: &CallSite) -> Option<(usize, usize)> {
-        let m = self.model(file);
-        if let Some(c) = m.class_of_new(call) {
-            return Some((file, c));
-        }
-        let v = call.callee_ref.as_ref().filter(|v| v.props.is_empty())?;
-        let Target::Api(q) = m.resolve(v) else { return None };
-        let target = self.resolve_module(file, &q.module)?;
-        self.exported_class(target, &q.path, 0)
-    }
-
-    /// The class `path` names in the exports of `file` (`[]`: the module value).
-    fn exported_class(&self, file: usize, path: &[swc_atoms::Atom], depth: u32) -> Option<(usize, usize)> {
-        if depth > 16 || path.len() > 1 {
-            return None;
-        }
-        let m = self.model(file);
-        let name = path.first().map(|a| a.as_str()).unwrap_or("");
-        match &m.exports.iter().find(|e| e.name.as_str() == name)?.target {
-            ExportTarget::Value(v) => m.class_named(v).map(|c| (file, c)),
-            ExportTarget::ReExport { module, name } => {
-                let next = self.resolve_module(file, module)?;
-                self.exported_class(next, std::slice::from_ref(name), depth + 1)
-            }
-            _ => None,
-        }
     }
 
     /// What each relative specifier of `file` resolved to.

@@ -45,30 +45,9 @@ pub enum CrossFile<'a> {
     /// No project: the file is checked alone (unit tests of a rule).
     Alone,
     /// The first run: questions are noted (the calls asked about), answers are "unknown".
-    Deferred(RefCell<Vec<Asked>>),
+    Deferred(RefCell<Vec<(CallId, Question)>>),
     /// After the project pass: `file` is this file's index in `project`.
     Project { project: &'a Project, file: usize },
-}
-
-/// What a check asked in its first run, whose answer may come from other files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Asked {
-    /// About a call into another file.
-    Call(CallId, Question),
-    /// Whether instances of an exported class of this file live for one request
-    /// ([`FileContext::class_per_request`]).
-    PerRequestClass(u32),
-}
-
-impl Asked {
-    /// Whether the project's answer differs from the one the first run used.
-    pub fn informative(self, project: &Project, file: usize) -> bool {
-        let m = project.model(file);
-        match self {
-            Asked::Call(c, q) => q.informative(project.callee_facts(file, m.call(c))),
-            Asked::PerRequestClass(c) => project.per_request_class(file, c as usize) != m.per_request_class(c as usize),
-        }
-    }
 }
 
 /// What a check asked about a call into another file. Each question has a default (the answer
@@ -181,23 +160,6 @@ impl<'a> FileContext<'a> {
         does_io_answer(self.ask(call, Question::DoesIo))
     }
 
-    /// Whether each instance of class `class` of this file lives for one request (fields of
-    /// such an instance are not shared between requests): [`FileModel::per_request_class`], and
-    /// for an exported class the `new` sites of the other files of the project
-    /// ([`Project::per_request_class`]).
-    pub fn class_per_request(&self, class: usize) -> bool {
-        match &self.cross {
-            CrossFile::Alone => self.model.per_request_class(class),
-            CrossFile::Deferred(asked) => {
-                if self.model.class_exported(class) {
-                    asked.borrow_mut().push(Asked::PerRequestClass(class as u32));
-                }
-                self.model.per_request_class(class)
-            }
-            CrossFile::Project { project, file } => project.per_request_class(*file, class),
-        }
-    }
-
     fn ask(&self, call: &CallSite, q: Question) -> Option<CalleeFacts> {
         let Target::Api(name) = &call.target else { return None };
         if !crate::knowledge::is_relative(&name.module) {
@@ -206,7 +168,7 @@ impl<'a> FileContext<'a> {
         match &self.cross {
             CrossFile::Alone => None,
             CrossFile::Deferred(asked) => {
-                asked.borrow_mut().push(Asked::Call(call.id, q));
+                asked.borrow_mut().push((call.id, q));
                 None
             }
             CrossFile::Project { project, file } => project.callee_facts(*file, call),
@@ -214,7 +176,7 @@ impl<'a> FileContext<'a> {
     }
 
     /// The questions noted since the last call (first run only), for the engine.
-    pub(crate) fn take_questions(&self) -> Vec<Asked> {
+    pub(crate) fn take_questions(&self) -> Vec<(CallId, Question)> {
         match &self.cross {
             CrossFile::Deferred(asked) => std::mem::take(&mut *asked.borrow_mut()),
             _ => Vec::new(),

@@ -21,8 +21,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 ///   `this.balance = this.balance - await fee()`, `cache[key] = (cache[key] || 0) + await f()`,
 ///   `queue = [...queue, await next()]`, or `const cur = state.n; await save(); state.n = cur + 1`
 ///   (also when `cur` was read under a lock released before the await), where the target is module-level,
-///   a class field through `this` (unless every `new` of the class is inside a handler, in its
-///   own file or, for an exported class, in the other files checked with it), a property of such an object, or a variable captured by a
+///   a class field through `this` (unless the class is only instantiated per request inside a
+///   handler and not exported), a property of such an object, or a variable captured by a
 ///   route handler or by callbacks that run concurrently (`items.map(async …)`);
 /// - in a datastore: a record read (`findById`, `findUnique`, `findOneBy`, `get`, `SELECT`,
 ///   `knex('t').where(…).first()`, `db.collection('c').findOne(…)`), then written back with a value
@@ -172,7 +172,7 @@ impl Finder<'_, '_> {
             cx: self.cx,
             m,
             cur: id,
-            this_ok: this_is_instance(self.cx, id)
+            this_ok: this_is_instance(m, id)
                 && !self.request_scoped.iter().any(|c| {
                     let f = m.function(id).span;
                     c.start <= f.start && f.end <= c.end
@@ -316,10 +316,8 @@ fn request_scope_decorator(e: &Expr) -> bool {
 
 /// Whether `this` in function `id` is an object that outlives the call and that concurrent
 /// requests share: a method of a class or object literal, or an arrow inside one — unless the
-/// class is only instantiated per request (`new Checkout(req.body)` in a handler, here or in
-/// another file).
-fn this_is_instance(cx: &FileContext<'_>, id: FnId) -> bool {
-    let m = cx.model;
+/// class is only instantiated per request (`new Checkout(req.body)` in a handler, not exported).
+fn this_is_instance(m: &FileModel, id: FnId) -> bool {
     let mut f = m.function(id);
     while f.kind == FnKind::Arrow {
         match f.parent {
@@ -327,7 +325,7 @@ fn this_is_instance(cx: &FileContext<'_>, id: FnId) -> bool {
             None => return false,
         }
     }
-    f.kind == FnKind::Method && !m.class_index_of(f.id).is_some_and(|c| cx.class_per_request(c))
+    f.kind == FnKind::Method && !m.class_index_of(f.id).is_some_and(|c| m.per_request_class(c))
 }
 
 /// Whether function `id` is (or is nested in) a framework lifecycle hook such as NestJS

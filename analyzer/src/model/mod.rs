@@ -443,48 +443,27 @@ impl FileModel {
 
     /// Whether each instance of class `c` lives for one request: the class is not exported (by
     /// name, as the module, or as an instance), and it is created with `new` only inside
-    /// event-loop functions (a handler's `new Cart(req.body)`), at least once. The project pass
-    /// also counts the `new` sites of other files for an exported class
-    /// ([`crate::project::Project::per_request_class`]).
+    /// event-loop functions (a handler's `new Cart(req.body)`), at least once.
     pub fn per_request_class(&self, c: usize) -> bool {
-        if self.class_exported(c) {
+        let is_class = |v: &ValueRef| match v.root {
+            Root::Binding(b) => self.binding(b).origin == Origin::Class(c as u32),
+            _ => false,
+        };
+        let exported = self.exports.iter().any(|e| matches!(&e.target, ExportTarget::Value(v) if is_class(v)));
+        if exported {
             return false;
         }
         let mut created = false;
-        for call in self.calls.iter().filter(|call| self.class_of_new(call) == Some(c)) {
-            if !self.new_site_per_request(call) {
-                return false;
+        for call in self.calls.iter().filter(|c| c.is_new) {
+            if call.callee_ref.as_ref().is_some_and(|v| v.props.is_empty() && is_class(v)) {
+                let caller = self.function(call.caller);
+                if call.caller == FnId::MODULE || caller.context != Context::EventLoop {
+                    return false;
+                }
+                created = true;
             }
-            created = true;
         }
         created
-    }
-
-    /// Whether class `c` is exported by name or as the module (`export class X`,
-    /// `module.exports = X`).
-    pub fn class_exported(&self, c: usize) -> bool {
-        self.exports.iter().any(|e| matches!(&e.target, ExportTarget::Value(v) if self.class_named(v) == Some(c)))
-    }
-
-    /// The class of this file `v` names itself (`Cart`, not `Cart.create`).
-    pub fn class_named(&self, v: &ValueRef) -> Option<usize> {
-        match v.root {
-            Root::Binding(b) if v.props.is_empty() => match self.binding(b).origin {
-                Origin::Class(c) => Some(c as usize),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// The class of this file a `new` call creates.
-    pub fn class_of_new(&self, call: &CallSite) -> Option<usize> {
-        self.class_named(call.callee_ref.as_ref().filter(|_| call.is_new)?)
-    }
-
-    /// Whether a `new` call runs once per request: in an event-loop function, not at start-up.
-    pub fn new_site_per_request(&self, call: &CallSite) -> bool {
-        call.caller != FnId::MODULE && self.function(call.caller).context == Context::EventLoop
     }
 
     /// A short human name for a function, used in chains: `loadTemplate`, `GET /mail handler`.
