@@ -74,6 +74,7 @@ struct ClassInfo {
     name: Option<Atom>,
     methods: FxHashMap<Atom, Option<FnId>>,
     entry: bool,
+    extended: bool,
 }
 
 struct Builder {
@@ -575,7 +576,7 @@ impl Builder {
                 let mut methods: Vec<(Atom, FnId)> =
                     c.methods.iter().filter_map(|(k, f)| f.map(|f| (k.clone(), f))).collect();
                 methods.sort_by_key(|(_, f)| *f);
-                super::Class { name: c.name.clone(), methods }
+                super::Class { name: c.name.clone(), methods, extended: c.extended }
             })
             .collect();
         // resolve call targets
@@ -840,6 +841,14 @@ impl Visit for Builder {
         n.decorators.visit_with(self);
         if let Some(s) = &n.super_class {
             s.visit_with(self);
+            if let Expr::Ident(i) = unwrap_expr(s) {
+                let base = self.model.binding_ids.get(&(i.sym.clone(), i.ctxt)).copied();
+                if let Some(Origin::Class(c)) = base.map(|b| self.model.bindings[b.0 as usize].origin.clone()) {
+                    if let Some(info) = self.classes.get_mut(c as usize) {
+                        info.extended = true;
+                    }
+                }
+            }
         }
         let mut methods = FxHashMap::default();
         for m in &n.body {
@@ -851,7 +860,7 @@ impl Visit for Builder {
         }
         let entry = has_decorator(&n.decorators, knowledge::ENTRY_CLASS_DECORATORS);
         let idx = self.classes.len();
-        self.classes.push(ClassInfo { name: None, methods, entry });
+        self.classes.push(ClassInfo { name: None, methods, entry, extended: false });
         self.with_this(Some(idx), |s| {
             for m in &n.body {
                 m.visit_with(s);

@@ -286,6 +286,8 @@ pub struct Class {
     pub name: Option<Atom>,
     /// Its methods by name, static and instance alike.
     pub methods: Vec<(Atom, FnId)>,
+    /// Another class of this file extends it: its methods also run on the subclass's instances.
+    pub extended: bool,
 }
 
 /// The member segment that stands for "an instance of": `new X().m` is `X` + `[prototype, m]`.
@@ -442,7 +444,7 @@ impl FileModel {
     }
 
     /// Whether each instance of class `c` lives for one request: the class is not exported (by
-    /// name, as the module, or as an instance), and it is created with `new` only inside
+    /// name, as the module, or as an instance) nor extended, and it is created with `new` only inside
     /// event-loop functions (a handler's `new Cart(req.body)`), at least once.
     pub fn per_request_class(&self, c: usize) -> bool {
         let is_class = |v: &ValueRef| match v.root {
@@ -450,14 +452,15 @@ impl FileModel {
             _ => false,
         };
         let exported = self.exports.iter().any(|e| matches!(&e.target, ExportTarget::Value(v) if is_class(v)));
-        if exported {
+        if exported || self.classes[c].extended {
             return false;
         }
         let mut created = false;
         for call in self.calls.iter().filter(|c| c.is_new) {
             if call.callee_ref.as_ref().is_some_and(|v| v.props.is_empty() && is_class(v)) {
                 let caller = self.function(call.caller);
-                if call.caller == FnId::MODULE || caller.context != Context::EventLoop {
+                // at start-up, or a lazy singleton made by the first request (`x ??= new X()`)
+                if call.caller == FnId::MODULE || caller.context != Context::EventLoop || call.once {
                     return false;
                 }
                 created = true;
