@@ -20,8 +20,9 @@ use loopsafe_macros::rule;
 /// registers with `workerpool.worker`): no request waits on them, and a worker thread is where
 /// blocking work belongs. A lazily filled cache is not reported either: a call that fills
 /// module or `this` state only while it is empty (`if (!tpl) tpl = fs.readFileSync(…)`,
-/// `tpl ??= load()`, `if (cache.has(k)) return cache.get(k);` before `cache.set(k, …)`) blocks
-/// the first request only, like a `require` in a handler. Nor are `close`/`listening` listeners
+/// `tpl ??= load()`, `if (tpl) return tpl;` before `tpl = …`) blocks the first request only, like
+/// a `require` in a handler — unless the file empties that state again (`busy = false`), the
+/// object is made per request, or the cache is keyed (`cache[name]`, `map.has(id)`: once per key). Nor are `close`/`listening` listeners
 /// of a server bound at module level (`server.on('close', …)`): shutdown and start-up code.
 ///
 /// ## Why it matters

@@ -32,8 +32,10 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         this_calls: Vec::new(),
         decl_kind: BindingKind::Var,
         top_level: parsed.top_level,
-        once: false,
+        once: None,
         once_saved: Vec::new(),
+        once_calls: Vec::new(),
+        emptied: FxHashSet::default(),
     };
     parsed.program.visit_with(&mut b);
     b.finish()
@@ -95,8 +97,12 @@ struct Builder {
     top_level: SyntaxContext,
     /// Inside code that fills shared state on the first call only (see [`super::once`]); saved
     /// per function (a callback defined there runs on its own terms).
-    once: bool,
-    once_saved: Vec<bool>,
+    once: Option<String>,
+    once_saved: Vec<Option<String>>,
+    /// The calls made inside such code, with the slot they fill.
+    once_calls: Vec<(CallId, String)>,
+    /// Slots the file empties again somewhere (`busy = false`): their guards are flags.
+    emptied: FxHashSet<String>,
 }
 
 /// Strip parentheses and TypeScript-only wrappers.
@@ -365,13 +371,16 @@ impl Builder {
 
     fn exit_fn(&mut self) {
         self.fn_stack.pop();
-        self.once = self.once_saved.pop().unwrap_or(false);
+        self.once = self.once_saved.pop().flatten();
     }
 
     /// Visit `node` as code that runs on the first call only when `first_only`.
-    fn visit_once<N: VisitWith<Self>>(&mut self, node: &N, first_only: bool) {
-        let saved = self.once;
-        self.once |= first_only;
+    /// Visit `node` as code that runs while `slot` is empty, when there is one.
+    fn visit_once<N: VisitWith<Self>>(&mut self, node: &N, slot: Option<String>) {
+        let saved = self.once.clone();
+        if self.once.is_none() {
+            self.once = slot;
+        }
         node.visit_with(self);
         self.once = saved;
     }
@@ -457,10 +466,13 @@ impl Builder {
             effect: crate::knowledge::Effect::Unknown,
             callbacks: Vec::new(),
             first_string_arg,
-            once: self.once,
+            once: false,
             callee_ref,
         });
         self.cur_fn().calls.push(id);
+        if let Some(slot) = &self.once {
+            self.once_calls.push((id, slot.clone()));
+        }
 
         // the callee: `this.method()` resolves to a method of the current class
         if let Some(c) = callee {
@@ -624,6 +636,22 @@ impl Builder {
             }
         }
         context::compute(m);
+        // first-call-only code: unless the file empties its slot again (then it is a flag), or
+        // the slot is a field of an object made per request (then every request fills it)
+        for (call, slot) in &self.once_calls {
+            if self.emptied.contains(slot) {
+                continue;
+            }
+            m.calls[call.0 as usize].once = true;
+        }
+        for (call, slot) in &self.once_calls {
+            if slot.starts_with("this.") && m.calls[call.0 as usize].once {
+                let caller = m.calls[call.0 as usize].caller;
+                if m.class_index_of(caller).is_some_and(|c| m.per_request_class(c)) {
+                    m.calls[call.0 as usize].once = false;
+                }
+            }
+        }
         // the model outlives the tree for the whole run: no growth slack in its three big tables
         m.calls.shrink_to_fit();
         m.functions.shrink_to_fit();
@@ -1178,8 +1206,13 @@ impl Visit for Builder {
             AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => Some(b.id.sym.clone()),
             _ => None,
         };
-        let saved = self.once;
-        self.once |= super::once::lazy_assignment(n, self.top_level);
+        if let Some(k) = super::once::emptied_by(n, self.top_level) {
+            self.emptied.insert(k);
+        }
+        let saved = self.once.clone();
+        if self.once.is_none() {
+            self.once = super::once::lazy_assignment(n, self.top_level);
+        }
         self.visit_used_value(&n.right, FnUse::Escapes, name);
         self.once = saved;
         if n.op == AssignOp::Assign {
@@ -1190,19 +1223,21 @@ impl Visit for Builder {
     fn visit_if_stmt(&mut self, n: &IfStmt) {
         n.test.visit_with(self);
         let top = self.top_level;
-        let first_only = super::once::empty_test(&n.test, top).is_some_and(|k| super::once::fills(&*n.cons, &k, top));
-        self.visit_once(&*n.cons, first_only);
+        let slot = super::once::empty_test(&n.test, top).filter(|k| super::once::fills(&n.cons, k, top));
+        self.visit_once(&*n.cons, slot);
         n.alt.visit_with(self);
     }
 
     fn visit_stmts(&mut self, stmts: &[Stmt]) {
         // `if (tpl) return tpl;` then `tpl = …`: what follows the guard runs once
-        let (saved, top) = (self.once, self.top_level);
+        let (saved, top) = (self.once.clone(), self.top_level);
         for (i, s) in stmts.iter().enumerate() {
             s.visit_with(self);
-            if !self.once {
+            if self.once.is_none() {
                 if let Some(k) = super::once::early_return_guard(s, top) {
-                    self.once = stmts[i + 1..].iter().any(|r| super::once::fills(r, &k, top));
+                    if stmts[i + 1..].iter().any(|r| super::once::fills(r, &k, top)) {
+                        self.once = Some(k);
+                    }
                 }
             }
         }
@@ -1212,8 +1247,17 @@ impl Visit for Builder {
     fn visit_bin_expr(&mut self, n: &BinExpr) {
         // `tpl || (tpl = load())`
         n.left.visit_with(self);
-        let first_only = super::once::lazy_or(n, self.top_level);
-        self.visit_once(&*n.right, first_only);
+        let slot = super::once::lazy_or(n, self.top_level);
+        self.visit_once(&*n.right, slot);
+    }
+
+    fn visit_unary_expr(&mut self, n: &UnaryExpr) {
+        if n.op == UnaryOp::Delete {
+            if let Some(k) = super::once::slot(&n.arg, self.top_level) {
+                self.emptied.insert(k);
+            }
+        }
+        n.visit_children_with(self);
     }
 
     fn visit_update_expr(&mut self, n: &UpdateExpr) {

@@ -9,23 +9,22 @@
 //! ```
 //!
 //! A slot is a place that outlives the call: a module-level variable (`template`), a field of
-//! `this` (`this.schema`), or a member of either (`cache.tpl`, `cache[name]`, a `Map` read with
-//! `has`/`get` and filled with `set`). A local variable is no slot: its guard passes on every call.
-//! The model marks the calls that fill a slot behind such a guard ([`super::CallSite::once`]);
-//! blocking-call lets them be (they block once, like a `require` in a handler).
+//! `this` (`this.schema`), or a fixed member path of either (`cache.layout`). A local variable is
+//! no slot (its guard passes on every call), and neither is a keyed entry (`cache[name]`,
+//! `map.has(id)`): it fills once per key, and nothing says how many keys there are.
 //!
-//! Shapes recognised: `if (!slot) { … slot = … }` (also `slot == null`, `=== undefined`,
-//! `!map.has(k)` with `map.set(k, …)`), an early return `if (slot) return slot;` followed by the
-//! assignment, and the expressions `slot ??= …`, `slot ||= …`, `slot = slot || …`,
-//! `slot || (slot = …)`.
+//! Shapes recognised: `if (!slot) { … slot = …; }` (also `slot == null`, `=== undefined`) where the
+//! block assigns the slot unconditionally, an early return `if (slot) return slot;` followed by a
+//! statement that assigns it, and the expressions `slot ??= …`, `slot ||= …`, `slot = slot || …`,
+//! `slot || (slot = …)`. The builder drops the mark when the file ever empties the slot again
+//! (`slot = null`, `busy = false`, `delete slot`): then the guard is a flag, not a cache.
 
 use super::build::unwrap_expr;
 use swc_common::SyntaxContext;
 use swc_ecma_ast::*;
-use swc_ecma_visit::{Visit, VisitWith};
 
-/// The slot an expression names, as a key (`template`, `this.schema`, `cache.[]`). `top` is the
-/// syntax context of module-level bindings.
+/// The slot an expression names, as a key (`template`, `this.schema`, `cache.layout`). `top` is
+/// the syntax context of module-level bindings.
 pub fn slot(e: &Expr, top: SyntaxContext) -> Option<String> {
     let key = slot_key(e, top)?;
     (key != "this").then_some(key)
@@ -45,13 +44,13 @@ fn member_key(m: &MemberExpr, top: SyntaxContext) -> Option<String> {
     let prop = match &m.prop {
         MemberProp::Ident(p) => p.sym.to_string(),
         MemberProp::PrivateName(p) => format!("#{}", p.name),
-        MemberProp::Computed(_) => "[]".to_string(),
+        MemberProp::Computed(_) => return None,
     };
     Some(format!("{base}.{prop}"))
 }
 
 /// The slot an assignment writes.
-fn target_slot(t: &AssignTarget, top: SyntaxContext) -> Option<String> {
+pub fn target_slot(t: &AssignTarget, top: SyntaxContext) -> Option<String> {
     match t {
         AssignTarget::Simple(SimpleAssignTarget::Ident(b)) if b.id.ctxt == top => Some(b.id.sym.to_string()),
         AssignTarget::Simple(SimpleAssignTarget::Member(m)) => member_key(m, top).filter(|k| k != "this"),
@@ -59,89 +58,69 @@ fn target_slot(t: &AssignTarget, top: SyntaxContext) -> Option<String> {
     }
 }
 
-/// The slot a test says is still empty: `!slot`, `slot == null`, `slot === undefined`,
-/// `!map.has(key)` (the slot `map.[]`).
+/// The slot a test says is still empty: `!slot`, `slot == null`, `slot === undefined`.
 pub fn empty_test(test: &Expr, top: SyntaxContext) -> Option<String> {
     match unwrap_expr(test) {
-        Expr::Unary(u) if u.op == UnaryOp::Bang => match unwrap_expr(&u.arg) {
-            Expr::Call(c) => map_has(c, top),
-            e => slot(e, top),
-        },
+        Expr::Unary(u) if u.op == UnaryOp::Bang => slot(&u.arg, top),
         Expr::Bin(b) if matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq) => nullish_compare(b, top),
         _ => None,
     }
 }
 
-/// The slot a test says is filled: `slot`, `slot != null`, `slot !== undefined`, `map.has(key)`.
+/// The slot a test says is filled: `slot`, `slot != null`, `slot !== undefined`.
 fn filled_test(test: &Expr, top: SyntaxContext) -> Option<String> {
     match unwrap_expr(test) {
-        Expr::Call(c) => map_has(c, top),
         Expr::Bin(b) if matches!(b.op, BinaryOp::NotEq | BinaryOp::NotEqEq) => nullish_compare(b, top),
         e => slot(e, top),
     }
 }
 
 fn nullish_compare(b: &BinExpr, top: SyntaxContext) -> Option<String> {
-    let nullish = |e: &Expr| match unwrap_expr(e) {
-        Expr::Lit(Lit::Null(_)) => true,
-        Expr::Ident(i) => i.sym.as_str() == "undefined",
-        _ => false,
-    };
-    if nullish(&b.right) {
+    if is_empty_value(&b.right) {
         slot(&b.left, top)
-    } else if nullish(&b.left) {
+    } else if is_empty_value(&b.left) {
         slot(&b.right, top)
     } else {
         None
     }
 }
 
-/// `map.has(key)` on a slot: the slot of its entries.
-fn map_has(c: &CallExpr, top: SyntaxContext) -> Option<String> {
-    let Callee::Expr(callee) = &c.callee else { return None };
-    let Expr::Member(m) = unwrap_expr(callee) else { return None };
-    match &m.prop {
-        MemberProp::Ident(p) if p.sym.as_str() == "has" => Some(format!("{}.[]", slot(&m.obj, top)?)),
-        _ => None,
+/// `null`, `undefined`, `void 0`, `false`, `0`, `''`: what empties a slot again.
+fn is_empty_value(e: &Expr) -> bool {
+    match unwrap_expr(e) {
+        Expr::Lit(Lit::Null(_)) => true,
+        Expr::Lit(Lit::Bool(b)) => !b.value,
+        Expr::Lit(Lit::Num(n)) => n.value == 0.0,
+        Expr::Lit(Lit::Str(s)) => s.value.is_empty(),
+        Expr::Ident(i) => i.sym.as_str() == "undefined",
+        Expr::Unary(u) => u.op == UnaryOp::Void,
+        _ => false,
     }
 }
 
-/// Whether `node` assigns the slot `key` (`key = …`, `map.set(k, …)` for `map.[]`), outside
-/// nested functions.
-pub fn fills<N: VisitWith<Filler>>(node: &N, key: &str, top: SyntaxContext) -> bool {
-    let mut f = Filler { key: key.to_string(), top, found: false };
-    node.visit_with(&mut f);
-    f.found
+/// The slot an assignment empties (`tpl = null`, `this.busy = false`).
+pub fn emptied_by(n: &AssignExpr, top: SyntaxContext) -> Option<String> {
+    (n.op == AssignOp::Assign && is_empty_value(&n.right)).then(|| target_slot(&n.left, top)).flatten()
 }
 
-pub struct Filler {
-    key: String,
-    top: SyntaxContext,
-    found: bool,
+/// Whether statement `s` assigns the slot `key` itself, unconditionally: `key = …;`, or in a
+/// block (or a `try` block) one of whose own statements does.
+pub fn fills(s: &Stmt, key: &str, top: SyntaxContext) -> bool {
+    match s {
+        Stmt::Block(b) => b.stmts.iter().any(|s| fills(s, key, top)),
+        Stmt::Try(t) => t.block.stmts.iter().any(|s| fills(s, key, top)),
+        Stmt::Expr(e) => assigns(&e.expr, key, top),
+        Stmt::Return(r) => r.arg.as_deref().is_some_and(|e| assigns(e, key, top)),
+        _ => false,
+    }
 }
 
-impl Visit for Filler {
-    fn visit_assign_expr(&mut self, n: &AssignExpr) {
-        if target_slot(&n.left, self.top).is_some_and(|k| k == self.key) {
-            self.found = true;
-        }
-        n.visit_children_with(self);
+fn assigns(e: &Expr, key: &str, top: SyntaxContext) -> bool {
+    match unwrap_expr(e) {
+        Expr::Assign(a) => target_slot(&a.left, top).is_some_and(|k| k == key) || assigns(&a.right, key, top),
+        Expr::Seq(s) => s.exprs.iter().any(|e| assigns(e, key, top)),
+        _ => false,
     }
-
-    fn visit_call_expr(&mut self, n: &CallExpr) {
-        if let Callee::Expr(callee) = &n.callee {
-            if let Expr::Member(m) = unwrap_expr(callee) {
-                let set = matches!(&m.prop, MemberProp::Ident(p) if p.sym.as_str() == "set");
-                if set && slot(&m.obj, self.top).is_some_and(|s| format!("{s}.[]") == self.key) {
-                    self.found = true;
-                }
-            }
-        }
-        n.visit_children_with(self);
-    }
-
-    fn visit_function(&mut self, _: &Function) {}
-    fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
 }
 
 /// `if (slot) return …;` (no `else`): the slot it checks, when the statement is such a guard.
@@ -162,30 +141,33 @@ pub fn early_return_guard(s: &Stmt, top: SyntaxContext) -> Option<String> {
     }
 }
 
-/// The right side of an assignment that fills its slot only when empty: `slot ??= …`,
-/// `slot ||= …`, `slot = slot || …` / `?? …`.
-pub fn lazy_assignment(n: &AssignExpr, top: SyntaxContext) -> bool {
+/// The slot whose right side fills it only when empty: `slot ??= …`, `slot ||= …`,
+/// `slot = slot || …` / `?? …`.
+pub fn lazy_assignment(n: &AssignExpr, top: SyntaxContext) -> Option<String> {
     if !matches!(n.op, AssignOp::NullishAssign | AssignOp::OrAssign | AssignOp::Assign) {
-        return false;
+        return None;
     }
-    let Some(key) = target_slot(&n.left, top) else { return false };
-    match n.op {
+    let key = target_slot(&n.left, top)?;
+    let lazy = match n.op {
         AssignOp::NullishAssign | AssignOp::OrAssign => true,
-        AssignOp::Assign => match unwrap_expr(&n.right) {
+        _ => match unwrap_expr(&n.right) {
             Expr::Bin(b) if matches!(b.op, BinaryOp::LogicalOr | BinaryOp::NullishCoalescing) => {
                 slot(&b.left, top).is_some_and(|k| k == key)
             }
             _ => false,
         },
-        _ => false,
-    }
+    };
+    lazy.then_some(key)
 }
 
-/// `slot || (slot = …)`, `slot ?? (slot = …)`: the right side fills the slot when empty.
-pub fn lazy_or(b: &BinExpr, top: SyntaxContext) -> bool {
+/// `slot || (slot = …)`, `slot ?? (slot = …)`: the slot the right side fills when empty.
+pub fn lazy_or(b: &BinExpr, top: SyntaxContext) -> Option<String> {
     if !matches!(b.op, BinaryOp::LogicalOr | BinaryOp::NullishCoalescing) {
-        return false;
+        return None;
     }
-    let Some(key) = slot(&b.left, top) else { return false };
-    matches!(unwrap_expr(&b.right), Expr::Assign(a) if a.op == AssignOp::Assign && fills(a, &key, top))
+    let key = slot(&b.left, top)?;
+    match unwrap_expr(&b.right) {
+        Expr::Assign(a) if a.op == AssignOp::Assign && target_slot(&a.left, top).is_some_and(|k| k == key) => Some(key),
+        _ => None,
+    }
 }
