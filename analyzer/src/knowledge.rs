@@ -630,13 +630,36 @@ pub const STARTUP_DIRS: &[&str] =
 pub const TEST_FILE_MARKERS: &[&str] = &[".test.", ".spec."];
 pub const TEST_DIRS: &[&str] = &["__tests__", "test", "tests", "e2e", "__mocks__", "fixtures-test"];
 
-/// A file's path with `/` separators and, when it lies under the working directory, relative to
-/// it: the directories above the project (a checkout in `~/tests/app` or `/opt/bin/app`) say
+/// A file's path with `/` separators, relative to its package (the nearest directory above it
+/// with a `package.json`), else to the working directory when it lies below it: the directories
+/// above the project (a checkout in `~/tests/app` or `/opt/bin/app`, a run started above it) say
 /// nothing about its files.
 fn project_path(path: &str) -> String {
-    static CWD: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let cwd = CWD.get_or_init(|| std::env::current_dir().ok().map(|d| d.to_string_lossy().replace('\\', "/")));
-    relative_to(path, cwd.as_deref())
+    static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
+    let p = std::path::Path::new(path);
+    let absolute = match cwd {
+        Some(c) if p.is_relative() => c.join(p),
+        _ => p.to_path_buf(),
+    };
+    let base = absolute.parent().and_then(package_root).or_else(|| cwd.clone());
+    let base = base.map(|b| b.to_string_lossy().replace('\\', "/"));
+    relative_to(&absolute.to_string_lossy(), base.as_deref())
+}
+
+/// The nearest directory at or above `dir` holding a `package.json` (looked up once per
+/// directory).
+fn package_root(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    type Roots = std::sync::Mutex<rustc_hash::FxHashMap<std::path::PathBuf, Option<std::path::PathBuf>>>;
+    static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
+    let roots = ROOTS.get_or_init(Default::default);
+    if let Some(found) = roots.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        return found.clone();
+    }
+    let found =
+        if dir.join("package.json").is_file() { Some(dir.to_path_buf()) } else { dir.parent().and_then(package_root) };
+    roots.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), found.clone());
+    found
 }
 
 fn relative_to(path: &str, dir: Option<&str>) -> String {
@@ -698,6 +721,21 @@ mod path_tests {
             assert!(is_startup_file(p), "{p}");
         }
         assert!(!is_startup_file("src/binary/routes.js"));
+    }
+
+    #[test]
+    fn directories_above_the_package_say_nothing() {
+        let root = std::env::temp_dir().join(format!("loopsafe-paths-{}", std::process::id()));
+        let app = root.join("tests/bin/app");
+        std::fs::create_dir_all(app.join("src")).unwrap();
+        std::fs::create_dir_all(app.join("test")).unwrap();
+        std::fs::write(app.join("package.json"), "{}").unwrap();
+        let src = app.join("src/routes.js");
+        let test = app.join("test/routes.test.js");
+        assert!(!is_test_file(&src.to_string_lossy()));
+        assert!(!is_startup_file(&src.to_string_lossy()));
+        assert!(is_test_file(&test.to_string_lossy()));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
