@@ -994,9 +994,17 @@ impl Server {
         let first = *doc.unpublished_since.get_or_insert(now);
         doc.dirty = Some((doc.dirty.map_or(first, |d| d.0), now));
         // the open documents that import this one are checked again with its unsaved text
-        let Some(edited) = doc.input.as_ref().map(|(p, _)| loopsafe_analyzer::project::normalize(p)) else { return };
+        let edited = doc.input.as_ref().map(|(p, _)| loopsafe_analyzer::project::normalize(p));
+        self.recheck_importers(edited, now);
+    }
+
+    /// Mark for a new check the open documents whose last check read `changed` (or that have
+    /// no result yet: their check may have read the old text).
+    fn recheck_importers(&mut self, changed: Option<PathBuf>, now: Instant) {
+        let Some(changed) = changed else { return };
         for other in self.docs.values_mut() {
-            if other.checked.as_ref().is_some_and(|c| c.imported.contains(&edited)) {
+            let reads = other.checked.as_ref().map_or(other.input.is_some(), |c| c.imported.contains(&changed));
+            if reads && other.input.as_ref().is_none_or(|(p, _)| loopsafe_analyzer::project::normalize(p) != changed) {
                 other.dirty = Some((other.dirty.map_or(now, |d| d.0), now));
             }
         }
@@ -1010,6 +1018,9 @@ impl Server {
 
     fn did_close(&mut self, p: lsp::DidCloseTextDocumentParams) {
         if let Some(doc) = self.docs.remove(p.text_document.uri.as_str()) {
+            // its importers read it from disk again, where unsaved edits are gone
+            let closed = doc.input.as_ref().map(|(p, _)| loopsafe_analyzer::project::normalize(p));
+            self.recheck_importers(closed, Instant::now());
             self.notify(
                 "textDocument/publishDiagnostics",
                 lsp::PublishDiagnosticsParams { uri: doc.uri, diagnostics: Vec::new(), version: None },
