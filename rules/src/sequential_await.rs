@@ -1347,26 +1347,24 @@ impl OuterWrites<'_> {
     }
 }
 
-impl Visit for OuterWrites<'_> {
-    fn visit_function(&mut self, n: &Function) {
-        match self.m.function_at(n.span) {
-            Some(id) => {
-                self.stack.push(id);
-                n.visit_children_with(self);
-                self.stack.pop();
-            }
-            None => n.visit_children_with(self),
+impl OuterWrites<'_> {
+    /// Visit a function's body with the function on the stack.
+    fn enter<N: VisitWith<Self>>(&mut self, span: swc_common::Span, n: &N) {
+        let id = self.m.function_at(span);
+        self.stack.extend(id);
+        n.visit_children_with(self);
+        if id.is_some() {
+            self.stack.pop();
         }
     }
+}
+
+impl Visit for OuterWrites<'_> {
+    fn visit_function(&mut self, n: &Function) {
+        self.enter(n.span, n);
+    }
     fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
-        match self.m.function_at(n.span) {
-            Some(id) => {
-                self.stack.push(id);
-                n.visit_children_with(self);
-                self.stack.pop();
-            }
-            None => n.visit_children_with(self),
-        }
+        self.enter(n.span, n);
     }
     fn visit_assign_expr(&mut self, n: &AssignExpr) {
         match &n.left {
