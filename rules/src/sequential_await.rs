@@ -1345,9 +1345,7 @@ impl OuterWrites<'_> {
             self.out.entry(cur).or_default().insert(b);
         }
     }
-}
 
-impl OuterWrites<'_> {
     /// Visit a function's body with the function on the stack.
     fn enter<N: VisitWith<Self>>(&mut self, span: swc_common::Span, n: &N) {
         let id = self.m.function_at(span);
