@@ -115,6 +115,15 @@ impl Client {
         m["params"]["diagnostics"].as_array().unwrap().clone()
     }
 
+    /// The first publication for `uri` (any version) with `count` diagnostics.
+    fn published(&mut self, uri: &str, count: usize) -> Value {
+        self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["diagnostics"].as_array().is_some_and(|a| a.len() == count)
+        })
+    }
+
     fn initialize(&mut self, root: &Path) -> Value {
         let r = self.request("initialize", json!({"processId": null, "rootUri": uri(root), "capabilities": {}}));
         self.notify("initialized", json!({}));
@@ -298,11 +307,7 @@ fn unsaved_edits_of_an_open_import_recheck_its_importers() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": helper, "version": 2}, "contentChanges": [{"text": blocking}]}),
     );
-    let m = c.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == routes.as_str()
-            && m["params"]["diagnostics"].as_array().is_some_and(|a| a.len() == 1)
-    });
+    let m = c.published(&routes, 1);
     let d = &m["params"]["diagnostics"][0];
     assert!(d["message"].as_str().unwrap().contains("GET /m → render ("), "{d}");
     // the disk still has the old helper
@@ -310,11 +315,7 @@ fn unsaved_edits_of_an_open_import_recheck_its_importers() {
 
     // closed without saving: the edit is gone, the route reads the disk again and is clean
     c.notify("textDocument/didClose", json!({"textDocument": {"uri": helper}}));
-    c.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == routes.as_str()
-            && m["params"]["diagnostics"].as_array().is_some_and(|a| a.is_empty())
-    });
+    c.published(&routes, 0);
     assert_eq!(c.finish(), 0);
 }
 

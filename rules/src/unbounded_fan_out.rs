@@ -686,32 +686,26 @@ impl Visit for Collector<'_> {
 /// lets the oversized input through. Nested functions are not entered.
 fn bails_out(body: &Stmt) -> bool {
     struct Bails(bool);
+    /// Nodes whose mere presence bounds what follows.
+    macro_rules! bounding {
+        ($($visit:ident: $node:ty),*) => {
+            $(fn $visit(&mut self, _: &$node) {
+                self.0 = true;
+            })*
+        };
+    }
     impl Visit for Bails {
         loopsafe_analyzer::skip_typescript_types!();
-        fn visit_return_stmt(&mut self, _: &ReturnStmt) {
-            self.0 = true;
-        }
-        fn visit_throw_stmt(&mut self, _: &ThrowStmt) {
-            self.0 = true;
-        }
-        fn visit_break_stmt(&mut self, _: &BreakStmt) {
-            self.0 = true;
-        }
-        fn visit_continue_stmt(&mut self, _: &ContinueStmt) {
-            self.0 = true;
-        }
-        fn visit_await_expr(&mut self, _: &AwaitExpr) {
-            self.0 = true;
-        }
-        fn visit_yield_expr(&mut self, _: &YieldExpr) {
-            self.0 = true;
-        }
-        fn visit_assign_expr(&mut self, _: &AssignExpr) {
-            self.0 = true;
-        }
-        fn visit_update_expr(&mut self, _: &UpdateExpr) {
-            self.0 = true;
-        }
+        bounding!(
+            visit_return_stmt: ReturnStmt,
+            visit_throw_stmt: ThrowStmt,
+            visit_break_stmt: BreakStmt,
+            visit_continue_stmt: ContinueStmt,
+            visit_await_expr: AwaitExpr,
+            visit_yield_expr: YieldExpr,
+            visit_assign_expr: AssignExpr,
+            visit_update_expr: UpdateExpr
+        );
         fn visit_call_expr(&mut self, c: &CallExpr) {
             // `process.exit(1)`, Koa's `ctx.throw(413)`, `assert(…)`, `ids.splice(100)`
             let name = match &c.callee {
