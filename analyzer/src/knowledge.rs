@@ -79,9 +79,9 @@ pub static EXTRA_TRANSACTION_WRAPPERS: ExtraNames = ExtraNames::new();
 pub const ROUTE_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "use", "head", "options"];
 
 /// Global functions that run their callback later and while the server is serving.
-pub const REPEATED_GLOBALS: &[&str] = &["setTimeout", "setInterval", "setImmediate"];
+pub const REPEATED_GLOBALS: &[&str] = &["setInterval"];
 /// Global functions that run their callback once, soon.
-pub const ONCE_GLOBALS: &[&str] = &["queueMicrotask"];
+pub const ONCE_GLOBALS: &[&str] = &["queueMicrotask", "setTimeout", "setImmediate"];
 
 /// Node core functions whose callback is a per-connection/request handler.
 pub const SERVER_FACTORIES: &[(&str, &str)] = &[
@@ -92,6 +92,19 @@ pub const SERVER_FACTORIES: &[(&str, &str)] = &[
     ("net", "createServer"),
     ("tls", "createServer"),
     ("dgram", "createSocket"),
+];
+
+/// Package functions that call a function argument on every tick, job or message: schedulers and
+/// job queues (`cron.schedule('* * * * *', fn)`, `new Worker('mail', fn)` of BullMQ). Matched
+/// on the module and the whole member path (`new X()` is the path `X`).
+pub const REPEATED_APIS: &[(&str, &str)] = &[
+    ("node-cron", "schedule"),
+    ("node-schedule", "scheduleJob"),
+    ("cron", "CronJob"),
+    ("cron", "CronJob.from"),
+    ("bullmq", "Worker"),
+    ("toad-scheduler", "Task"),
+    ("toad-scheduler", "AsyncTask"),
 ];
 
 /// Node's built-in modules (without the `node:` prefix).
@@ -154,7 +167,6 @@ pub const ENTRY_METHOD_DECORATORS: &[&str] = &[
     "SubscribeMessage",
     "Cron",
     "Interval",
-    "Timeout",
     "OnEvent",
     "Process",
     "Query",
@@ -167,8 +179,7 @@ pub const ENTRY_METHOD_DECORATORS: &[&str] = &[
 
 /// Class decorators whose classes serve requests: all their methods but the constructor run on the
 /// event loop.
-pub const ENTRY_CLASS_DECORATORS: &[&str] =
-    &["Controller", "Injectable", "Resolver", "WebSocketGateway", "Processor", "Service"];
+pub const ENTRY_CLASS_DECORATORS: &[&str] = &["Controller", "Resolver", "WebSocketGateway", "Processor"];
 
 /// Global objects that are process-level: their listeners (`process.on('exit')`, signals) run at
 /// shutdown, where blocking is expected (exit handlers must be synchronous).

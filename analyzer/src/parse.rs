@@ -65,6 +65,8 @@ pub struct Parsed {
     pub comments: Vec<Comment>,
     /// Errors the parser recovered from; the tree is still usable.
     pub recovered: Vec<ParseError>,
+    /// Byte offset of the start of each line after the first (for line numbers in messages).
+    pub line_starts: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,5 +155,6 @@ pub fn parse(path: &str, text: &str, lang: Lang) -> Result<Parsed, ParseError> {
         top_level: SyntaxContext::empty().apply_mark(top_level_mark),
         comments: kept,
         recovered,
+        line_starts: text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i as u32 + 1).collect(),
     })
 }

@@ -8,7 +8,8 @@
 use crate::catalog;
 use crate::diagnostic::ByteSpan;
 use crate::knowledge::{CallbackKind, Effect};
-use crate::model::{CallSite, ExportTarget, FileModel, FnId, FnUse, QualName, Target, ValueRef};
+use crate::model::context::{self as ctx, Edge, Reach};
+use crate::model::{CallId, CallSite, EntryReason, ExportTarget, FileModel, FnId, FnUse, QualName, Target, ValueRef};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
@@ -80,6 +81,24 @@ pub struct Project {
     modules: Vec<Vec<(swc_atoms::Atom, Option<usize>)>>,
     /// Per file, per function.
     pub summaries: Vec<Vec<FunctionSummary>>,
+    /// How each function (numbered across files) came to run per event, if it does.
+    reach: Vec<Option<Reach>>,
+    /// Functions registered per event from another file (`router.get('/x', users.list)`): the
+    /// registering file and why.
+    remote_seeds: FxHashMap<u32, (usize, EntryReason)>,
+    numbering: Numbering,
+}
+
+/// One step of the evidence that a function runs per request or event, innermost first.
+#[derive(Clone, Debug)]
+pub enum EvidenceStep {
+    /// Called by `caller` (a function of file `file`) at `call`.
+    CalledBy { file: usize, caller: FnId, call: CallId },
+    /// A callback created in `parent` (file `file`), handed to `call`.
+    Inside { file: usize, parent: FnId, call: CallId },
+    /// The seed: in file `file`, function `f` has `reason`, found in file `registered_in` (where
+    /// the registering call of a route or callback is).
+    Seed { file: usize, f: FnId, reason: EntryReason, registered_in: usize },
 }
 
 /// A function somewhere in the project: (file, function).
@@ -93,6 +112,12 @@ pub fn blocking_api(call: &CallSite) -> Option<(String, String)> {
     }
     let q = call.api()?;
     catalog::lookup(q).map(|alt| (q.to_string(), alt))
+}
+
+/// The last two components of a path, enough to find a file in a message.
+pub fn short_path(path: &str) -> String {
+    let parts: Vec<&str> = path.rsplit(['/', '\\']).take(2).collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
 }
 
 /// Lexically normalize a path (`a/b/../c` → `a/c`), without touching the file system.
@@ -168,9 +193,203 @@ impl Project {
                     .collect(),
             })
             .collect();
-        let mut p = Project { files, by_path, modules, summaries: Vec::new() };
-        p.compute_summaries();
+        let numbering = Numbering::new(&files);
+        let mut p = Project {
+            files,
+            by_path,
+            modules,
+            summaries: Vec::new(),
+            reach: Vec::new(),
+            remote_seeds: FxHashMap::default(),
+            numbering,
+        };
+        let callees = p.resolve_callees();
+        p.compute_contexts(&callees);
+        p.compute_summaries(&callees);
         p
+    }
+
+    /// Contexts across files: the seeds of every file, spread along calls (here or into another
+    /// file) and callbacks to a fixed point; written back into each file's functions.
+    fn compute_contexts(&mut self, callees: &[Vec<Option<Node>>]) {
+        let num = &self.numbering;
+        let mut seeds: Vec<u32> = (0..self.files.len())
+            .flat_map(|fi| {
+                let m = &self.files[fi].model;
+                m.functions.iter().filter(|f| f.seed.is_some()).map(move |f| num.id((fi, f.id.0)))
+            })
+            .collect();
+        // handlers registered by a file that names them from another (`router.get('/x', users.list)`)
+        let mut remote_seeds = FxHashMap::default();
+        for fi in 0..self.files.len() {
+            let m = &self.files[fi].model;
+            if crate::knowledge::is_startup_file(&m.path) {
+                continue;
+            }
+            for call in m.calls.iter().filter(|c| !c.remote_callbacks.is_empty()) {
+                for (_, q) in &call.remote_callbacks {
+                    let Some(g) = self.resolve_qual(fi, q, 0) else { continue };
+                    let node = num.id((g.0, g.1 .0));
+                    remote_seeds.entry(node).or_insert_with(|| (fi, ctx::registration(m, call.id)));
+                    seeds.push(node);
+                }
+            }
+        }
+        let edges = |node: u32| -> Vec<Edge> {
+            let (fi, f) = num.node(node);
+            let m = &self.files[fi].model;
+            let mut out = Vec::new();
+            for &c in &m.function(FnId(f)).calls {
+                let call = m.call(c);
+                if let Some(g) = callees[fi][c.0 as usize] {
+                    if !call.once {
+                        out.push(Edge { to: num.id(g), call: c.0, kind: 0 });
+                    }
+                }
+            }
+            out.extend(ctx::local_edges(m, FnId(f)).into_iter().filter(|e| e.kind != 0).map(|mut e| {
+                e.to = num.id((fi, e.to));
+                e
+            }));
+            out
+        };
+        let reach = ctx::spread(num.len(), seeds.into_iter(), edges);
+        for fi in 0..self.files.len() {
+            let range = num.base[fi] as usize..num.base[fi + 1] as usize;
+            // `apply` looks at the node a callback was created in, always of the same file
+            let base = num.base[fi];
+            let local: Vec<Option<Reach>> = reach[range]
+                .iter()
+                .map(|r| match *r {
+                    Some(Reach::Inside { from, call, sync }) => Some(Reach::Inside { from: from - base, call, sync }),
+                    other => other,
+                })
+                .collect();
+            let m = &mut self.files[fi].model;
+            if crate::knowledge::is_startup_file(&m.path) {
+                continue;
+            }
+            let remote: FxHashMap<u32, EntryReason> = remote_seeds
+                .iter()
+                .filter(|(n, _)| (base..num.base[fi + 1]).contains(*n))
+                .map(|(n, (_, r))| (n - base, r.clone()))
+                .collect();
+            let startup = ctx::startup(m, &local);
+            ctx::apply(m, &local, &startup, &remote);
+        }
+        self.reach = reach;
+        self.remote_seeds = remote_seeds;
+    }
+
+    /// The evidence that `f` of `file` runs per request or event, as a message would say it, seen
+    /// from a finding in file `here`: "runs per request: called by `loadUser` (line 40), which is
+    /// registered as `GET /users/:id` by `router.get` (routes/users.js:12)". `None` when nothing
+    /// establishes it.
+    pub fn evidence_note(&self, file: usize, f: FnId, here: usize) -> Option<String> {
+        let steps = self.evidence(file, f);
+        let Some(EvidenceStep::Seed { file: sf, f: sfn, reason, registered_in: rf }) = steps.last() else {
+            return None;
+        };
+        let loc = |fi: usize, offset: u32| {
+            let m = self.model(fi);
+            let line = m.line_of(offset);
+            if fi == here {
+                format!("line {line}")
+            } else {
+                format!("{}:{line}", short_path(&m.path))
+            }
+        };
+        let name = |fi: usize, g: FnId| {
+            let m = self.model(fi);
+            m.function(g).name.as_ref().map_or_else(|| m.describe(g), |n| format!("`{n}`"))
+        };
+        let per = match reason {
+            EntryReason::Callback { .. } => "per event",
+            _ => "per request",
+        };
+        let seed = {
+            let m = self.model(*sf);
+            let rm = self.model(*rf);
+            match reason {
+                EntryReason::Route { method, path, call } => {
+                    let c = rm.call(*call);
+                    format!(
+                        "registered as `{method} {path}` by `{}` ({})",
+                        ctx::callee_text(rm, *call),
+                        loc(*rf, c.span.start)
+                    )
+                }
+                EntryReason::Callback { callee, call } => {
+                    format!("registered by `{callee}` ({})", loc(*rf, rm.call(*call).span.start))
+                }
+                EntryReason::HandlerParams => {
+                    let p: Vec<&str> = m.function(*sfn).param_names.iter().take(2).map(|a| a.as_str()).collect();
+                    format!("it takes a request handler's parameters (`{}`)", p.join(", "))
+                }
+                EntryReason::ControllerMethod { decorator } => {
+                    let f = m.function(*sfn);
+                    if crate::knowledge::ENTRY_CLASS_DECORATORS.contains(&decorator.as_str()) {
+                        format!("a method of a `@{decorator}` class ({})", loc(*sf, f.span.start))
+                    } else {
+                        format!("decorated with `@{decorator}` ({})", loc(*sf, f.span.start))
+                    }
+                }
+            }
+        };
+        let hops: Vec<String> = steps[..steps.len() - 1]
+            .iter()
+            .map(|s| match *s {
+                EvidenceStep::CalledBy { file: cf, caller, call } => {
+                    format!("called by {} ({})", name(cf, caller), loc(cf, self.model(cf).call(call).span.start))
+                }
+                EvidenceStep::Inside { file: cf, parent, .. } => format!("created in {}", name(cf, parent)),
+                EvidenceStep::Seed { .. } => String::new(),
+            })
+            .collect();
+        let text = match hops.len() {
+            0 => seed,
+            1..=3 => format!("{}, which is {seed}", hops.join(", ")),
+            n => format!("{}, … ({} more), which is {seed}", hops[..2].join(", "), n - 2),
+        };
+        Some(format!("runs {per}: {text}"))
+    }
+
+    /// Why function `f` of `file` runs per request or event: the chain from it back to the
+    /// registration (or handler signature) that establishes it. Empty when it does not.
+    pub fn evidence(&self, file: usize, f: FnId) -> Vec<EvidenceStep> {
+        let num = &self.numbering;
+        let mut out = Vec::new();
+        let mut node = num.id((file, f.0));
+        for _ in 0..32 {
+            let (fi, g) = num.node(node);
+            match self.reach.get(node as usize).copied().flatten() {
+                None => return Vec::new(),
+                Some(Reach::Seed) => {
+                    if let Some(reason) = self.model(fi).function(FnId(g)).seed.clone() {
+                        out.push(EvidenceStep::Seed { file: fi, f: FnId(g), reason, registered_in: fi });
+                    } else if let Some((rf, reason)) = self.remote_seeds.get(&node) {
+                        out.push(EvidenceStep::Seed {
+                            file: fi,
+                            f: FnId(g),
+                            reason: reason.clone(),
+                            registered_in: *rf,
+                        });
+                    }
+                    return out;
+                }
+                Some(Reach::Called { from, call }) => {
+                    let (cf, c) = num.node(from);
+                    out.push(EvidenceStep::CalledBy { file: cf, caller: FnId(c), call });
+                    node = from;
+                }
+                Some(Reach::Inside { from, call, .. }) => {
+                    let (cf, c) = num.node(from);
+                    out.push(EvidenceStep::Inside { file: cf, parent: FnId(c), call });
+                    node = from;
+                }
+            }
+        }
+        out
     }
 
     /// What each relative specifier of `file` resolved to.
@@ -293,10 +512,9 @@ impl Project {
             .collect()
     }
 
-    fn compute_summaries(&mut self) {
-        let callees = self.resolve_callees();
-        let blocks = self.compute_blocks(&callees);
-        let effects = self.compute_effects(&callees);
+    fn compute_summaries(&mut self, callees: &[Vec<Option<Node>>]) {
+        let blocks = self.compute_blocks(callees);
+        let effects = self.compute_effects(callees);
         self.summaries = self
             .files
             .iter()
@@ -560,6 +778,7 @@ pub fn effect_rank(e: Effect) -> u8 {
 }
 
 /// The project's functions numbered 0.. across files (file by file, in table order).
+#[derive(Default)]
 struct Numbering {
     base: Vec<u32>,
 }

@@ -1,6 +1,6 @@
 use loopsafe_analyzer::knowledge::is_test_file;
 use loopsafe_analyzer::model::{EntryReason, FileModel, FnId, FnUse};
-use loopsafe_analyzer::project::{blocking_api, Project};
+use loopsafe_analyzer::project::{blocking_api, short_path, Project};
 use loopsafe_analyzer::{Diagnostic, Rule};
 use loopsafe_macros::rule;
 
@@ -11,8 +11,14 @@ use loopsafe_macros::rule;
 /// `child_process.execSync`/`execFileSync`/`spawnSync`, `crypto.pbkdf2Sync`/`scryptSync`/
 /// `generateKeyPairSync`…, zlib `*Sync`, `Atomics.wait`, busy-wait loops on the clock, and the
 /// sync APIs of well-known packages (`bcrypt.hashSync`, `glob.sync`, `execa.sync`, fs-extra) —
-/// inside request handlers, listeners, timers, async functions and everything they call.
-/// A call inside a helper is reported where the event-loop code calls the helper, with the chain.
+/// in code established to run per request or event: route handlers and middleware (also when
+/// another file registers them, `router.get('/x', users.list)`), listeners, timers, scheduled
+/// jobs and queue workers, methods with route or event decorators and those of decorated
+/// controllers, functions with a request handler's parameters (`req, res`), and whatever they
+/// call (also through injected services: `constructor(private users: UsersService)`) or create.
+/// A call inside a helper is reported where the per-event code calls the helper, with the chain;
+/// the message says what establishes that the code runs per request. An `async` function whose
+/// callers are unknown is not reported: boot functions are async too.
 ///
 /// Start-up code (the module top level and what it alone calls, e.g. reading config before
 /// `listen`) may block and is not reported. Neither are test files (`*.test.*`, `*.spec.*`,
@@ -62,6 +68,7 @@ impl Rule for BlockingCall {
         }
         for f in m.functions.iter().filter(|f| f.is_entry() && !is_worker_listener(m, f.id)) {
             let place = describe_entry(m, f.id);
+            let why = project.evidence_note(file, f.id, file).map(|w| format!(" (it {w})")).unwrap_or_default();
             for &c in &f.calls {
                 let call = m.call(c);
                 if let Some((api, alternative)) = blocking_api(call) {
@@ -70,7 +77,7 @@ impl Rule for BlockingCall {
                             Self::META.id,
                             call.callee_span,
                             format!(
-                                "`{api}` blocks the event loop in {place}: no other request is served until it returns"
+                                "`{api}` blocks the event loop in {place}: no other request is served until it returns{why}"
                             ),
                         )
                         .with_label("blocks the event loop")
@@ -114,7 +121,7 @@ impl Rule for BlockingCall {
                     Self::META.id,
                     call.span,
                     format!(
-                        "`{}()` blocks the event loop in {place}: {what} ({})",
+                        "`{}()` blocks the event loop in {place}: {what} ({}){why}",
                         path.steps[0].name,
                         chain.join(" → ")
                     ),
@@ -131,7 +138,7 @@ impl Rule for BlockingCall {
                     Diagnostic::new(
                         Self::META.id,
                         span,
-                        format!("busy-wait loop blocks the event loop in {place}: it spins on the clock and nothing else runs meanwhile"),
+                        format!("busy-wait loop blocks the event loop in {place}: it spins on the clock and nothing else runs meanwhile{why}"),
                     )
                     .with_label("spins until the time passes")
                     .with_help("wait with `await new Promise((r) => setTimeout(r, ms))` (or `timers/promises` `setTimeout`) instead"),
@@ -165,13 +172,7 @@ fn is_worker_script(m: &FileModel) -> bool {
 /// on the worker's thread.
 fn is_worker_listener(m: &FileModel, id: FnId) -> bool {
     matches!(&m.function(named_entry(m, id)).entry,
-        Some(EntryReason::Callback { callee }) if callee.starts_with("worker_threads.parentPort."))
-}
-
-/// The last two components of a path, enough to find a helper's file in a message.
-fn short_path(path: &str) -> String {
-    let parts: Vec<&str> = path.rsplit(['/', '\\']).take(2).collect();
-    parts.into_iter().rev().collect::<Vec<_>>().join("/")
+        Some(EntryReason::Callback { callee, .. }) if callee.starts_with("worker_threads.parentPort."))
 }
 
 /// An anonymous callback inside an entry point is named after that entry point.
@@ -216,15 +217,13 @@ fn describe_entry(m: &FileModel, id: FnId) -> String {
     let name = m.describe(id);
     match &f.entry {
         Some(EntryReason::Route { .. }) => format!("the {name}"),
-        Some(EntryReason::Callback { callee }) if f.name.is_none() => format!("a callback passed to `{callee}`"),
+        Some(EntryReason::Callback { callee, .. }) if f.name.is_none() => format!("a callback passed to `{callee}`"),
         Some(EntryReason::HandlerParams) => format!("request handler `{name}`"),
-        Some(EntryReason::ControllerMethod) => match class_of(m, id) {
+        Some(EntryReason::ControllerMethod { .. }) => match class_of(m, id) {
             // an `@Injectable()` service's method is no controller's
             Some(class) if !is_controller_name(class) => format!("method `{name}` of `{class}`"),
             _ => format!("controller method `{name}`"),
         },
-        Some(EntryReason::Async) if f.name.is_some() => format!("async function `{name}`"),
-        Some(EntryReason::Async) => "an async function".to_string(),
         _ => format!("`{name}`"),
     }
 }

@@ -16,6 +16,7 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
     let mut model = FileModel {
         base: parsed.base,
         comments: parsed.comments.clone(),
+        line_starts: parsed.line_starts.clone(),
         unresolved: parsed.unresolved,
         ..FileModel::empty(path)
     };
@@ -36,6 +37,7 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         once_saved: Vec::new(),
         once_calls: Vec::new(),
         emptied: FxHashSet::default(),
+        named_args: Vec::new(),
     };
     parsed.program.visit_with(&mut b);
     b.finish()
@@ -56,7 +58,8 @@ fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, pare
         uses: Vec::new(),
         calls: Vec::new(),
         busy_waits: Vec::new(),
-        decorated_entry: false,
+        decorated_entry: None,
+        seed: None,
         context: Context::Unknown,
         entry: None,
     }
@@ -69,14 +72,83 @@ struct Pending {
     binding: Option<BindingId>,
     use_: Option<FnUse>,
     kind: Option<FnKind>,
-    decorated_entry: bool,
+    decorated_entry: Option<Atom>,
 }
 
 struct ClassInfo {
     name: Option<Atom>,
     methods: FxHashMap<Atom, Option<FnId>>,
-    entry: bool,
+    /// The decorator that makes every method an entry point (`Controller`).
+    entry: Option<Atom>,
     extended: bool,
+    /// Fields whose declared type names a class (`constructor(private users: UsersService)`,
+    /// `private users: UsersService`): what `this.users` holds, the way dependency injection
+    /// wires TypeScript services (see [`type_name`]).
+    field_types: FxHashMap<Atom, Ident>,
+}
+
+/// The class a type annotation names (`UsersService`, `svc.UsersService`'s last part is not
+/// followed), when it is a plain type reference.
+fn type_name(ann: Option<&TsTypeAnn>) -> Option<Ident> {
+    match &*ann?.type_ann {
+        TsType::TsTypeRef(r) => match &r.type_name {
+            TsEntityName::Ident(i) => Some(i.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The declared class types of a class's fields: typed constructor parameter properties, typed
+/// properties, and typed constructor parameters the constructor stores in `this.<name>`.
+fn field_types(body: &[ClassMember]) -> FxHashMap<Atom, Ident> {
+    let mut out = FxHashMap::default();
+    for m in body {
+        match m {
+            ClassMember::ClassProp(p) => {
+                if let (Some(k), Some(t)) = (prop_key(&p.key), type_name(p.type_ann.as_deref())) {
+                    out.insert(k, t);
+                }
+            }
+            ClassMember::Constructor(c) => {
+                let mut typed_params: FxHashMap<Atom, Ident> = FxHashMap::default();
+                for p in &c.params {
+                    match p {
+                        ParamOrTsParamProp::TsParamProp(pp) => {
+                            if let TsParamPropParam::Ident(b) = &pp.param {
+                                if let Some(t) = type_name(b.type_ann.as_deref()) {
+                                    out.insert(b.id.sym.clone(), t);
+                                }
+                            }
+                        }
+                        ParamOrTsParamProp::Param(p) => {
+                            if let Pat::Ident(b) = &p.pat {
+                                if let Some(t) = type_name(b.type_ann.as_deref()) {
+                                    typed_params.insert(b.id.sym.clone(), t);
+                                }
+                            }
+                        }
+                    }
+                }
+                for st in c.body.iter().flat_map(|b| &b.stmts) {
+                    let Stmt::Expr(e) = st else { continue };
+                    let Expr::Assign(a) = unwrap_expr(&e.expr) else { continue };
+                    let (AssignTarget::Simple(SimpleAssignTarget::Member(mem)), Expr::Ident(v)) =
+                        (&a.left, unwrap_expr(&a.right))
+                    else {
+                        continue;
+                    };
+                    if let (Expr::This(_), Some(k), Some(t)) =
+                        (unwrap_expr(&mem.obj), prop_name(&mem.prop), typed_params.get(&v.sym))
+                    {
+                        out.insert(k, t.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 struct Builder {
@@ -103,6 +175,8 @@ struct Builder {
     once_calls: Vec<(CallId, String)>,
     /// Slots the file empties again somewhere (`busy = false`): their guards are flags.
     emptied: FxHashSet<String>,
+    /// Member expressions handed as arguments (`users.list`), resolved after the walk.
+    named_args: Vec<(CallId, u32, ValueRef)>,
 }
 
 /// Strip parentheses and TypeScript-only wrappers.
@@ -446,7 +520,8 @@ impl Builder {
                     },
                     _ => None,
                 };
-                (self.value_ref(c), method, self.model.span(c.span()))
+                let typed = self.typed_field_call(c);
+                (typed.or_else(|| self.value_ref(c)), method, self.model.span(c.span()))
             }
             None => (None, None, self.model.span(span)),
         };
@@ -465,6 +540,8 @@ impl Builder {
             returned: self.returned.contains(&(span.lo.0, span.hi.0)),
             effect: crate::knowledge::Effect::Unknown,
             callbacks: Vec::new(),
+            remote_callbacks: Vec::new(),
+            kind: CallbackKind::Unknown,
             first_string_arg,
             once: false,
             callee_ref,
@@ -490,8 +567,31 @@ impl Builder {
             let use_ = FnUse::Callback { call: id, arg: i as u32, kind: CallbackKind::Unknown };
             if let Some(f) = self.visit_used_value(&a.expr, use_, None) {
                 self.model.calls[id.0 as usize].callbacks.push((i as u32, f));
+            } else if matches!(unwrap_expr(&a.expr), Expr::Member(_) | Expr::Ident(_)) {
+                // `router.get('/x', users.list)`: a function named through an object, maybe in
+                // another file (resolved once the file is read, see `finish`)
+                if let Some(v) = self.value_ref(&a.expr) {
+                    self.named_args.push((id, i as u32, v));
+                }
             }
         }
+    }
+
+    /// `this.users.find` in a class whose field `users` is declared as a `UsersService`: the
+    /// method `find` of an instance of that class (here or in another file).
+    fn typed_field_call(&mut self, callee: &Expr) -> Option<ValueRef> {
+        let Expr::Member(m) = callee else { return None };
+        let method = prop_name(&m.prop)?;
+        let Expr::Member(field) = unwrap_expr(&m.obj) else { return None };
+        if !matches!(unwrap_expr(&field.obj), Expr::This(_)) {
+            return None;
+        }
+        let class = (*self.this_stack.last()?)?;
+        let ty = self.classes[class].field_types.get(&prop_name(&field.prop)?)?.clone();
+        let mut v = self.value_ref(&Expr::Ident(ty))?;
+        v.props.push(Atom::from(super::INSTANCE));
+        v.props.push(method);
+        Some(v)
     }
 
     fn check_busy_wait(&mut self, span: Span, test: Option<&Expr>, body: &Stmt) {
@@ -628,6 +728,28 @@ impl Builder {
         }
         // classify how each callee treats the functions handed to it
         let kinds: Vec<CallbackKind> = m.calls.iter().map(|c| classify_callee(c, &m.bindings)).collect();
+        for (c, k) in m.calls.iter_mut().zip(&kinds) {
+            c.kind = *k;
+        }
+        // functions named through an object and handed to a callee that calls them per event:
+        // a method here (`this.handle`, `handlers.list`) is a callback like an inline one; one in
+        // another file (`users.list` of `require('./users')`) is linked by the project pass
+        for (call, arg, v) in std::mem::take(&mut self.named_args) {
+            if kinds[call.0 as usize] != CallbackKind::Repeated {
+                continue;
+            }
+            match m.resolve(&v) {
+                Target::Local(f) if !m.calls[call.0 as usize].callbacks.contains(&(arg, f)) => {
+                    let kind = kinds[call.0 as usize];
+                    m.calls[call.0 as usize].callbacks.push((arg, f));
+                    m.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
+                }
+                Target::Api(q) if knowledge::is_relative(&q.module) => {
+                    m.calls[call.0 as usize].remote_callbacks.push((arg, q));
+                }
+                _ => {}
+            }
+        }
         for f in &mut m.functions {
             for u in &mut f.uses {
                 if let FnUse::Callback { call, kind, .. } = u {
@@ -667,6 +789,10 @@ fn classify_callee(call: &CallSite, bindings: &[Binding]) -> CallbackKind {
         let module = q.module.as_str();
         let first = q.path.first().map(|a| a.as_str()).unwrap_or("");
         let last = q.last().unwrap_or("");
+        let whole = q.path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
+        if REPEATED_APIS.iter().any(|(m, p)| *m == module && *p == whole) {
+            return CallbackKind::Repeated;
+        }
         if module == "global" {
             if q.path.len() == 1 {
                 if REPEATED_GLOBALS.contains(&first) {
@@ -804,8 +930,8 @@ fn decorator_name(d: &Decorator) -> Option<&str> {
     }
 }
 
-fn has_decorator(ds: &[Decorator], names: &[&str]) -> bool {
-    ds.iter().any(|d| decorator_name(d).is_some_and(|n| names.contains(&n)))
+fn has_decorator(ds: &[Decorator], names: &[&str]) -> Option<Atom> {
+    ds.iter().find_map(|d| decorator_name(d).filter(|n| names.contains(n)).map(Atom::from))
 }
 
 impl Visit for Builder {
@@ -888,7 +1014,8 @@ impl Visit for Builder {
         }
         let entry = has_decorator(&n.decorators, knowledge::ENTRY_CLASS_DECORATORS);
         let idx = self.classes.len();
-        self.classes.push(ClassInfo { name: None, methods, entry, extended: false });
+        let field_types = field_types(&n.body);
+        self.classes.push(ClassInfo { name: None, methods, entry, extended: false, field_types });
         self.with_this(Some(idx), |s| {
             for m in &n.body {
                 m.visit_with(s);
@@ -899,16 +1026,17 @@ impl Visit for Builder {
     fn visit_class_method(&mut self, n: &ClassMethod) {
         let class = self.this_stack.last().copied().flatten();
         let name = prop_key(&n.key);
-        let class_entry = class.is_some_and(|c| self.classes[c].entry);
+        let class_entry = class.and_then(|c| self.classes[c].entry.clone());
         let decorated = has_decorator(&n.function.decorators, knowledge::ENTRY_METHOD_DECORATORS);
+        let by_class = class_entry.filter(|_| {
+            n.kind == MethodKind::Method
+                && !n.is_static
+                && !name.as_ref().is_some_and(|n| knowledge::LIFECYCLE_METHODS.contains(&n.as_str()))
+        });
         self.pending = Some(Pending {
             name: name.clone(),
             kind: Some(FnKind::Method),
-            decorated_entry: decorated
-                || (class_entry
-                    && n.kind == MethodKind::Method
-                    && !n.is_static
-                    && !name.as_ref().is_some_and(|n| knowledge::LIFECYCLE_METHODS.contains(&n.as_str()))),
+            decorated_entry: decorated.or(by_class),
             use_: Some(FnUse::Escapes),
             ..Default::default()
         });
@@ -957,13 +1085,13 @@ impl Visit for Builder {
         n.decorators.visit_with(self);
         if let Some(v) = &n.value {
             let class = self.this_stack.last().copied().flatten();
-            let class_entry = class.is_some_and(|c| self.classes[c].entry);
+            let class_entry = class.and_then(|c| self.classes[c].entry.clone());
             if matches!(unwrap_expr(v), Expr::Arrow(_) | Expr::Fn(_)) {
                 self.pending = Some(Pending {
                     name: prop_key(&n.key),
                     kind: Some(FnKind::Method),
                     use_: Some(FnUse::Escapes),
-                    decorated_entry: class_entry && !n.is_static,
+                    decorated_entry: class_entry.filter(|_| !n.is_static),
                     ..Default::default()
                 });
             }

@@ -1,163 +1,247 @@
-//! Execution contexts: which functions run at start-up, which on the event loop, and which are
-//! event-loop *entry points* (where blocking calls are reported).
+//! Execution contexts: which functions run once per request or event, with the evidence that says
+//! so, and which are event-loop *entry points* (where blocking calls are reported).
 //!
-//! The rules, applied to the file's functions and their uses ([`FnUse`]):
-//! - **Start-up** (greatest fixed point): the module top level, and every function all of whose
-//!   uses are direct calls, synchronous callbacks (`map`, `new Promise`), once-callbacks (`then`,
-//!   `listen(port, cb)`, Node callback APIs) or — for non-async functions — callbacks to unknown
-//!   callees, made from start-up functions. So `async function main() {…} main()` and
-//!   `db.connect().then(() => app.listen())` may block.
-//! - **Entry points by nature**, unless start-up by the rule above: async functions; functions
-//!   handed to a callee that calls them on every event (routes, `.on` listeners, timers,
-//!   `http.createServer`); functions with a request handler's parameters (`req, res`,
-//!   `ctx, next`, `request, reply`); methods of decorated controllers/services or with a route or
-//!   event decorator.
-//! - **Event loop** (least fixed point): entry points, and every function used (called or handed
-//!   as a callback) from an event-loop function.
-//! - **Entry points by inheritance**: a callback handed to anything from an entry point (the
-//!   `forEach` callback inside a handler) is part of that entry point.
-//! - Everything else is **unknown**: exported or unused synchronous functions. They are judged
-//!   where an event-loop caller reaches them, in this file or (with project facts) another.
+//! A function runs per event only when something establishes it; unknown means silent:
+//! - **Seeds** (evidence in this file, [`Function::seed`]): handed to a callee that calls it on
+//!   every event (a route, a middleware, an `.on` listener, a timer, `http.createServer`); a
+//!   request handler's parameters (`req, res`, `ctx, next`, `request, reply`); a route or event
+//!   decorator, or a method of a decorated controller. `async` is no evidence: boot functions,
+//!   async IIFEs and plugin registrations are async too.
+//! - **Spread** along what runs because of a per-event function: the functions it calls, and the
+//!   callbacks created in it (handed to anything: a `.then`, a `map`, an unknown function), here
+//!   or in another file ([`spread`], used for one file here and for the project in
+//!   [`crate::project`]).
+//! - **Start-up**: the module top level and what only it reaches (a greatest fixed point). Code
+//!   that is neither has unknown callers (an exported helper nobody here calls): it is judged
+//!   where a per-event caller reaches it, or not at all.
+//!
+//! Entry points are the seeds, and callbacks created in per-event code (the `forEach` callback in
+//! a handler, the `.then` callback in a helper). A helper that per-event code *calls* is no entry
+//! point: its blocking calls are reported at the call, with the chain.
 
 use super::*;
 use crate::knowledge::{self, CallbackKind};
 
+/// How a function was reached by [`spread`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// It has a seed of its own.
+    Seed,
+    /// Called by per-event node `from` at `call` (of `from`'s file).
+    Called { from: u32, call: CallId },
+    /// A callback created in per-event node `from`, handed to `call`.
+    Inside { from: u32, call: CallId, sync: bool },
+}
+
+/// An edge of the "runs because of" graph between numbered functions.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Edge {
+    pub to: u32,
+    pub call: u32,
+    /// 0: called, 1: callback, 2: synchronous callback.
+    pub kind: u8,
+}
+
+/// Breadth-first from the seeds over `edges` (grouped by source node): for every node reached,
+/// how (the first, shortest way). Shared by the file-local and the project-wide computation.
+pub fn spread(n: usize, seeds: impl Iterator<Item = u32>, edges: impl Fn(u32) -> Vec<Edge>) -> Vec<Option<Reach>> {
+    let mut reach: Vec<Option<Reach>> = vec![None; n];
+    let mut queue = std::collections::VecDeque::new();
+    for s in seeds {
+        if reach[s as usize].is_none() {
+            reach[s as usize] = Some(Reach::Seed);
+            queue.push_back(s);
+        }
+    }
+    while let Some(f) = queue.pop_front() {
+        for e in edges(f) {
+            if reach[e.to as usize].is_some() {
+                continue;
+            }
+            let call = CallId(e.call);
+            reach[e.to as usize] = Some(match e.kind {
+                0 => Reach::Called { from: f, call },
+                k => Reach::Inside { from: f, call, sync: k == 2 },
+            });
+            queue.push_back(e.to);
+        }
+    }
+    reach
+}
+
+/// Entry points among the reached nodes: seeds, and callbacks created in an entry point or
+/// (unless synchronous, then they are part of their helper's body) in any per-event function.
+pub fn entries(reach: &[Option<Reach>]) -> Vec<bool> {
+    let mut entry: Vec<bool> = reach.iter().map(|r| matches!(r, Some(Reach::Seed))).collect();
+    loop {
+        let mut changed = false;
+        for (i, r) in reach.iter().enumerate() {
+            if let Some(Reach::Inside { from, sync, .. }) = r {
+                if !entry[i] && (!sync || entry[*from as usize]) {
+                    entry[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return entry;
+        }
+    }
+}
+
+/// The "runs because of" edges of one function of this file: its direct calls of local functions
+/// (not calls that run on the first request only) and the callbacks created in it.
+pub(crate) fn local_edges(m: &FileModel, f: FnId) -> Vec<Edge> {
+    let mut out = Vec::new();
+    for &c in &m.function(f).calls {
+        let call = m.call(c);
+        if let Target::Local(g) = call.target {
+            if !call.once {
+                out.push(Edge { to: g.0, call: c.0, kind: 0 });
+            }
+        }
+        for &(_, cb) in &call.callbacks {
+            let sync = callback_kind(m, cb, c) == Some(CallbackKind::Sync);
+            out.push(Edge { to: cb.0, call: c.0, kind: if sync { 2 } else { 1 } });
+        }
+    }
+    out
+}
+
+fn callback_kind(m: &FileModel, cb: FnId, call: CallId) -> Option<CallbackKind> {
+    m.function(cb).uses.iter().find_map(|u| match u {
+        FnUse::Callback { call: c, kind, .. } if *c == call => Some(*kind),
+        _ => None,
+    })
+}
+
+/// Seeds, then contexts and entry points from this file alone (the project pass redoes the
+/// spread across files).
 pub(crate) fn compute(m: &mut FileModel) {
     let n = m.functions.len();
     if knowledge::is_startup_file(&m.path) {
         // tooling and scripts: nothing here serves requests
         for f in &mut m.functions {
             f.context = Context::StartUp;
-            f.entry = None;
         }
         return;
     }
-    let caller_of = |m: &FileModel, u: &FnUse| -> Option<FnId> {
+    for i in 1..n {
+        m.functions[i].seed = seed_of(m, &m.functions[i]);
+    }
+    let seeds: Vec<u32> = (1..n as u32).filter(|&i| m.functions[i as usize].seed.is_some()).collect();
+    let reach = spread(n, seeds.into_iter(), |f| local_edges(m, FnId(f)));
+    let startup = startup(m, &reach);
+    apply(m, &reach, &startup, &Default::default());
+}
+
+/// Write contexts and entry points from a spread's result into the model; `remote` are the
+/// seeds another file registers (their `call` is in that file).
+pub(crate) fn apply(
+    m: &mut FileModel,
+    reach: &[Option<Reach>],
+    startup: &[bool],
+    remote: &rustc_hash::FxHashMap<u32, EntryReason>,
+) {
+    let entry = entries(reach);
+    for i in 0..m.functions.len() {
+        let context = if reach[i].is_some() {
+            Context::EventLoop
+        } else if startup[i] {
+            Context::StartUp
+        } else {
+            Context::Unknown
+        };
+        let reason = match (entry[i], reach[i]) {
+            (false, _) => None,
+            (true, Some(Reach::Seed)) => m.functions[i].seed.clone().or_else(|| remote.get(&(i as u32)).cloned()),
+            (true, Some(Reach::Called { call, .. } | Reach::Inside { call, .. })) => {
+                Some(EntryReason::Callback { callee: callee_text(m, call), call })
+            }
+            (true, None) => None,
+        };
+        let f = &mut m.functions[i];
+        f.context = context;
+        f.entry = reason;
+    }
+}
+
+/// Start-up code (greatest fixed point): the module top level, and functions not per event whose
+/// every use is a call or a callback made from start-up code.
+pub(crate) fn startup(m: &FileModel, reach: &[Option<Reach>]) -> Vec<bool> {
+    let n = m.functions.len();
+    let caller_of = |u: &FnUse| -> Option<FnId> {
         match u {
             FnUse::Called(c) | FnUse::Callback { call: c, .. } => Some(m.calls[c.0 as usize].caller),
             FnUse::Escapes => None,
         }
     };
-
-    // entry points by nature (before the start-up exemption)
-    let mut nature: Vec<Option<EntryReason>> = vec![None; n];
-    for (i, f) in m.functions.iter().enumerate().skip(1) {
-        nature[i] = nature_reason(m, f);
-    }
-
-    // start-up: greatest fixed point
     let mut startup = vec![false; n];
     startup[0] = true;
     for (i, f) in m.functions.iter().enumerate().skip(1) {
-        let hard_root = matches!(nature[i], Some(ref r) if *r != EntryReason::Async);
-        startup[i] = !hard_root
-            && !f.uses.is_empty()
-            && f.uses.iter().all(|u| match u {
-                FnUse::Called(_) => true,
-                FnUse::Callback { kind: CallbackKind::Sync | CallbackKind::Once, .. } => true,
-                FnUse::Callback { kind: CallbackKind::Unknown, .. } => !f.is_async,
-                _ => false,
-            });
+        startup[i] = reach[i].is_none() && !f.uses.is_empty() && f.uses.iter().all(|u| caller_of(u).is_some());
     }
     loop {
         let mut changed = false;
         for i in 1..n {
-            if startup[i] {
-                let ok = m.functions[i].uses.iter().all(|u| caller_of(m, u).is_some_and(|c| startup[c.0 as usize]));
-                if !ok {
-                    startup[i] = false;
-                    changed = true;
-                }
+            if startup[i] && !m.functions[i].uses.iter().all(|u| caller_of(u).is_some_and(|c| startup[c.0 as usize])) {
+                startup[i] = false;
+                changed = true;
             }
         }
         if !changed {
-            break;
+            return startup;
         }
-    }
-
-    // event loop: least fixed point from the entry points by nature
-    let mut event = vec![false; n];
-    let mut entry: Vec<Option<EntryReason>> = vec![None; n];
-    for i in 1..n {
-        if !startup[i] {
-            if let Some(r) = &nature[i] {
-                event[i] = true;
-                entry[i] = Some(r.clone());
-            }
-        }
-    }
-    loop {
-        let mut changed = false;
-        for i in 1..n {
-            if startup[i] {
-                continue;
-            }
-            for u in &m.functions[i].uses {
-                let Some(c) = caller_of(m, u) else { continue };
-                let c = c.0 as usize;
-                if event[c] && !event[i] {
-                    event[i] = true;
-                    changed = true;
-                }
-                if matches!(u, FnUse::Callback { .. }) && entry[c].is_some() && entry[i].is_none() {
-                    entry[i] = Some(inherited_reason(m, u));
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-
-    for i in 0..n {
-        let f = &mut m.functions[i];
-        f.context = if startup[i] {
-            Context::StartUp
-        } else if event[i] {
-            Context::EventLoop
-        } else {
-            Context::Unknown
-        };
-        f.entry = entry[i].take();
     }
 }
 
-fn callee_text(m: &FileModel, call: CallId) -> String {
+/// How the call that registers a callback is named in messages: `router.get`, `app.on`.
+pub fn callee_text(m: &FileModel, call: CallId) -> String {
     let c = &m.calls[call.0 as usize];
     match &c.target {
         Target::Api(q) => q.to_string(),
-        _ => c.method.as_deref().unwrap_or("a function").to_string(),
+        _ => match (&c.callee_ref, &c.method) {
+            (Some(v), Some(method)) if !v.props.is_empty() => {
+                let root = match &v.root {
+                    Root::Binding(b) => m.bindings[b.0 as usize].name.to_string(),
+                    Root::Global(g) | Root::Module(g) => g.to_string(),
+                    Root::ThisMethod(_) => "this".to_string(),
+                };
+                if v.props.len() == 1 {
+                    format!("{root}.{method}")
+                } else {
+                    format!("{root}.….{method}")
+                }
+            }
+            (_, Some(method)) => method.to_string(),
+            _ => "a function".to_string(),
+        },
     }
 }
 
-fn inherited_reason(m: &FileModel, u: &FnUse) -> EntryReason {
-    match u {
-        FnUse::Callback { call, .. } => EntryReason::Callback { callee: callee_text(m, *call) },
-        _ => EntryReason::Async,
+/// What registering a function per event with `call` says: a route (`GET /mail`) or a callback.
+pub fn registration(m: &FileModel, call: CallId) -> EntryReason {
+    let c = &m.calls[call.0 as usize];
+    if let (Some(method), Some(path)) = (&c.method, &c.first_string_arg) {
+        if knowledge::ROUTE_METHODS.contains(&method.as_str()) && path.starts_with('/') {
+            return EntryReason::Route { method: method.to_uppercase(), path: path.to_string(), call };
+        }
     }
+    EntryReason::Callback { callee: callee_text(m, call), call }
 }
 
-fn nature_reason(m: &FileModel, f: &Function) -> Option<EntryReason> {
-    if f.decorated_entry {
-        return Some(EntryReason::ControllerMethod);
+/// The evidence in this file that `f` runs per event, if any.
+fn seed_of(m: &FileModel, f: &Function) -> Option<EntryReason> {
+    if let Some(d) = &f.decorated_entry {
+        return Some(EntryReason::ControllerMethod { decorator: d.clone() });
     }
     for u in &f.uses {
         if let FnUse::Callback { call, kind: CallbackKind::Repeated, .. } = u {
-            let c = &m.calls[call.0 as usize];
-            if let (Some(method), Some(path)) = (&c.method, &c.first_string_arg) {
-                if knowledge::ROUTE_METHODS.contains(&method.as_str()) && path.starts_with('/') {
-                    return Some(EntryReason::Route { method: method.to_uppercase(), path: path.to_string() });
-                }
-            }
-            return Some(EntryReason::Callback { callee: callee_text(m, *call) });
+            return Some(registration(m, *call));
         }
     }
     if has_handler_params(f) {
         return Some(EntryReason::HandlerParams);
-    }
-    if f.is_async && !f.name.as_ref().is_some_and(|n| knowledge::is_startup_name(n)) {
-        return Some(EntryReason::Async);
     }
     None
 }

@@ -60,23 +60,19 @@ pub enum Context {
     Unknown,
 }
 
-/// Why a function is an event-loop entry point on its own.
+/// Why a function runs once per request or event on its own: the evidence that starts every
+/// per-event chain. `async` alone is no such evidence (boot functions are async too).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryReason {
-    Async,
-    /// Passed to a callee that calls it on every event: a route, a listener, a timer.
-    Callback {
-        callee: String,
-    },
-    /// A route handler registered with a method and path (`GET /mail`).
-    Route {
-        method: String,
-        path: String,
-    },
+    /// Passed to a callee that calls it on every event: a listener, a timer, a server factory,
+    /// a middleware; `call` is the registration.
+    Callback { callee: String, call: CallId },
+    /// A route handler registered with a method and path (`GET /mail`) by `call`.
+    Route { method: String, path: String, call: CallId },
     /// Its parameters are a request handler's (`req, res`).
     HandlerParams,
-    /// A method of a controller/service class or with a route/event decorator.
-    ControllerMethod,
+    /// A method with a route/event decorator, or of a class with a controller decorator.
+    ControllerMethod { decorator: Atom },
 }
 
 /// How a function is used, one entry per reference.
@@ -108,12 +104,17 @@ pub struct Function {
     pub calls: Vec<CallId>,
     /// Busy-wait loops directly in this body.
     pub busy_waits: Vec<ByteSpan>,
-    /// Set when a route/event decorator or a controller class makes this an entry point.
-    pub(crate) decorated_entry: bool,
-    /// Computed by [`context::compute`].
+    /// The route/event decorator (or the controller class's decorator) that makes this an entry
+    /// point.
+    pub(crate) decorated_entry: Option<Atom>,
+    /// Evidence in this file that it runs per request or event (see [`context`]).
+    pub seed: Option<EntryReason>,
+    /// Where it runs: from this file alone after the model is built, then project-wide after
+    /// the project pass (see [`crate::project`]).
     pub context: Context,
-    /// Event-loop entry point: a root by nature, or a callback of an entry point. Blocking calls
-    /// are reported in entry points; helpers they call are reported at the call.
+    /// Event-loop entry point: it has a [`Self::seed`], or it is a callback created in per-event
+    /// code (not a helper that per-event code calls). Blocking calls are reported in entry
+    /// points; helpers they call are reported at the call.
     pub entry: Option<EntryReason>,
 }
 
@@ -251,6 +252,11 @@ pub struct CallSite {
     effect: crate::knowledge::Effect,
     /// Functions defined inline or named, handed as arguments: (argument index, function).
     pub callbacks: Vec<(u32, FnId)>,
+    /// Functions of other files handed to a callee that calls them per event (`router.get('/x',
+    /// users.list)` with `users` required from `./users`): (argument index, what they name).
+    pub remote_callbacks: Vec<(u32, QualName)>,
+    /// How the callee treats the functions handed to it.
+    pub kind: CallbackKind,
     /// The first argument when it is a string literal (route paths, event names, SQL).
     pub first_string_arg: Option<Atom>,
     /// It fills shared state on the first call only (`if (!tpl) tpl = load()`, see [`once`]).
@@ -276,6 +282,8 @@ pub struct FileModel {
     pub relative_imports: Vec<Atom>,
     /// The classes defined here.
     pub classes: Vec<Class>,
+    /// Byte offset where each line after the first starts.
+    pub line_starts: Vec<u32>,
     unresolved: SyntaxContext,
 }
 
@@ -320,6 +328,11 @@ impl FileModel {
     /// Byte range of an swc span in this file.
     pub fn span(&self, span: Span) -> ByteSpan {
         ByteSpan::new(span.lo.0.saturating_sub(self.base), span.hi.0.saturating_sub(self.base))
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line_of(&self, offset: u32) -> u32 {
+        self.line_starts.partition_point(|&s| s <= offset) as u32 + 1
     }
 
     pub fn function(&self, id: FnId) -> &Function {
@@ -472,14 +485,14 @@ impl FileModel {
     /// A short human name for a function, used in chains: `loadTemplate`, `GET /mail handler`.
     pub fn describe(&self, id: FnId) -> String {
         let f = self.function(id);
-        if let Some(EntryReason::Route { method, path }) = &f.entry {
+        if let Some(EntryReason::Route { method, path, .. }) = &f.entry {
             return format!("{method} {path} handler");
         }
         match (&f.name, f.kind) {
             (_, FnKind::Module) => "module top level".to_string(),
             (Some(n), _) => n.to_string(),
             (None, _) => match &f.entry {
-                Some(EntryReason::Callback { callee }) => format!("callback passed to {callee}"),
+                Some(EntryReason::Callback { callee, .. }) => format!("callback passed to {callee}"),
                 _ => {
                     if let Some(FnUse::Callback { call, .. }) = f.uses.first() {
                         let c = self.call(*call);
@@ -564,6 +577,7 @@ impl FileModel {
             exports: Vec::new(),
             relative_imports: Vec::new(),
             classes: Vec::new(),
+            line_starts: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
     }
