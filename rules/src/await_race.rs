@@ -1,5 +1,5 @@
-use crate::knowledge::stores::{self, Store};
 use loopsafe_analyzer::diagnostic::ByteSpan;
+use loopsafe_analyzer::knowledge::stores::{self, Store};
 use loopsafe_analyzer::knowledge::{name_has_word, sql_effect, CallbackKind, Effect, LIFECYCLE_METHODS};
 use loopsafe_analyzer::model::unwrap_expr as unwrap;
 use loopsafe_analyzer::model::{

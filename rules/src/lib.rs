@@ -1,7 +1,6 @@
-//! loopsafe's rules: one file per rule, named after its id, plus the knowledge tables they use.
+//! loopsafe's rules: one file per rule, named after its id. The knowledge tables they use live in
+//! the analyzer (`loopsafe_analyzer::knowledge`), beside the model that derives facts from them.
 //! Adding a rule is one file, one line in [`ALL`], and one folder under `fixtures/`.
-
-pub mod knowledge;
 
 pub mod await_race;
 pub mod blocking_call;

@@ -1,5 +1,5 @@
-use crate::knowledge::ordering;
 use loopsafe_analyzer::diagnostic::ByteSpan;
+use loopsafe_analyzer::knowledge::ordering;
 use loopsafe_analyzer::knowledge::{effect_of, is_startup_file, is_test_file, name_has_word, Effect};
 use loopsafe_analyzer::model::{BindingId, BindingKind, CallSite, Context, FileModel, FnId, FnUse, Target};
 use loopsafe_analyzer::{Diagnostic, Edit, FileContext, Fix, Rule};

@@ -1,6 +1,6 @@
-use crate::knowledge::fan_out::{self as k, Bound};
-use crate::knowledge::ordering;
 use loopsafe_analyzer::diagnostic::ByteSpan;
+use loopsafe_analyzer::knowledge::fan_out::{self as k, Bound};
+use loopsafe_analyzer::knowledge::ordering;
 use loopsafe_analyzer::knowledge::{effect_of, is_test_file};
 use loopsafe_analyzer::knowledge::{
     is_node_builtin, is_relative, CallbackKind, Effect, LIFECYCLE_METHODS, LISTENER_METHODS,

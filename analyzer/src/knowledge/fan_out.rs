@@ -3,7 +3,7 @@
 //! work starts at once. Recognized by resolved import (`module` + member path), never by the name
 //! a file happens to give them.
 
-use loopsafe_analyzer::model::QualName;
+use crate::model::QualName;
 
 /// A module member: `member` is the dotted path after the module, `""` for the module itself
 /// (a default export or `require('x')`).
@@ -20,7 +20,7 @@ const fn api(module: &'static str, member: &'static str) -> Api {
 /// Whether `q` creates a limiter: a known factory, or any export of a module the configuration
 /// names as a limiter (`knowledge.limiters`).
 pub fn is_limiter_factory(q: &QualName) -> bool {
-    matches(LIMITER_FACTORIES, q) || loopsafe_analyzer::knowledge::EXTRA_LIMITERS.contains(q.module.as_str())
+    matches(LIMITER_FACTORIES, q) || crate::knowledge::EXTRA_LIMITERS.contains(q.module.as_str())
 }
 
 pub fn matches(table: &[Api], q: &QualName) -> bool {

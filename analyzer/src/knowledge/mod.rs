@@ -1,5 +1,10 @@
-//! Facts about the Node.js ecosystem that the model uses to decide execution contexts and
-//! call effects. Data, not code paths: extend the tables, not the matchers.
+//! Facts about the Node.js ecosystem that the model uses to decide execution contexts, call
+//! effects, orderings, collection sizes and stores. Data, not code paths: extend the tables, not
+//! the matchers.
+
+pub mod fan_out;
+pub mod ordering;
+pub mod stores;
 
 /// How a callee treats a function handed to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
