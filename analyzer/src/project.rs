@@ -7,7 +7,7 @@
 
 use crate::catalog;
 use crate::diagnostic::ByteSpan;
-use crate::knowledge::{CallbackKind, Effect};
+use crate::knowledge::{CallbackKind, Effect, Effects};
 use crate::model::context::{self as ctx, Edge, Reach};
 use crate::model::{CallId, CallSite, EntryReason, ExportTarget, FileModel, FnId, FnUse, QualName, Target, ValueRef};
 use rayon::prelude::*;
@@ -56,6 +56,8 @@ pub struct FunctionSummary {
     pub effect: Effect,
     /// It (or a function it calls) awaits or returns a call nobody can name: it may do anything.
     pub opaque: bool,
+    /// Everything calling it does (see [`Project::compute_effects`]).
+    pub effects: Effects,
 }
 
 /// What a per-file check may learn about a function in another file (see
@@ -524,48 +526,50 @@ impl Project {
                     .functions
                     .iter()
                     .zip(blocks.into_iter().zip(effects))
-                    .map(|(func, (blocks, (effect, opaque)))| FunctionSummary {
+                    .map(|(func, (blocks, effects))| FunctionSummary {
                         is_async: func.is_async,
                         blocks,
-                        effect,
-                        opaque,
+                        effect: effects.strongest(),
+                        opaque: effects.intersects(Effects::OPAQUE),
+                        effects,
                     })
                     .collect()
             })
             .collect();
     }
 
-    /// What each function's body does, from the names of the calls that [touch the
-    /// outside](touches_outside) in its body and in the closures defined in it:
-    /// - an ordering effect (a write, a lock, a transaction, a pause: see [`effect_rank`]) counts
-    ///   from its own body and from the functions it calls directly, here or in another file:
-    ///   `getOrCreateCart` that inserts writes; a read-through cache filled three calls down
-    ///   does not make `getMetaData` a write;
-    /// - deeper down, anything a callee does counts as a read (a least fixed point over the call
-    ///   graph): a write three calls down still makes the call do something.
-    fn compute_effects(&self, callees: &[Vec<Option<Node>>]) -> Vec<Vec<(Effect, bool)>> {
-        let num = Numbering::new(&self.files);
-        // per file, in parallel: each function's own effect and opacity (closures folded into
-        // the functions that define them), and the edges "callee → caller" (a call in a closure
-        // is also a call of every function around it)
-        type PerFile = (Vec<Effect>, Vec<bool>, Vec<(u32, u32)>);
+    /// What calling each function does ([`Effects`]), one computation for every rule: the named
+    /// effect of each call in its body and in the closures defined in it that [touches the
+    /// outside](touches_outside), state it writes (module variables, `this` fields), calls nobody
+    /// can name ([`Effects::OPAQUE`]), and — to a least fixed point over the project's call graph
+    /// — everything the functions it calls do, in this file or another.
+    fn compute_effects(&self, callees: &[Vec<Option<Node>>]) -> Vec<Vec<Effects>> {
+        let num = &self.numbering;
+        // per file, in parallel: each function's own effects (closures folded into the functions
+        // that define them), and the edges "callee → caller" (a call in a closure is also a call
+        // of every function around it)
+        type PerFile = (Vec<Effects>, Vec<(u32, u32)>);
         let per_file: Vec<PerFile> = (0..self.files.len())
             .into_par_iter()
             .map(|fi| {
                 let m = self.model(fi);
-                let mut own = vec![Effect::Unknown; m.functions.len()];
-                let mut opaque = vec![false; m.functions.len()];
+                let mut own = vec![Effects::NONE; m.functions.len()];
                 let mut edges = Vec::new();
                 for func in &m.functions {
                     let i = func.id.0 as usize;
+                    if func.writes_this || func.writes_outer.iter().any(|&b| m.binding(b).scope == FnId::MODULE) {
+                        own[i] |= Effects::STATE;
+                    }
                     for &c in &func.calls {
                         let call = m.call(c);
                         let named = m.effect(call);
                         if touches_outside(call) {
-                            own[i] = stronger(own[i], named);
+                            own[i] |= Effects::of(named);
                         }
                         let resolved = callees[fi][c.0 as usize];
-                        opaque[i] |= resolved.is_none() && named == Effect::Unknown && is_opaque(call);
+                        if resolved.is_none() && named == Effect::Unknown && is_opaque(call) {
+                            own[i] |= Effects::OPAQUE;
+                        }
                         let Some(g) = resolved else { continue };
                         // the call is in this body, and in the body of every function enclosing it
                         let mut cur = Some(func.id);
@@ -579,52 +583,27 @@ impl Project {
                 }
                 for func in m.functions.iter().rev() {
                     if let Some(p) = func.parent.filter(|&p| p != FnId::MODULE && p.0 < func.id.0) {
-                        own[p.0 as usize] = stronger(own[p.0 as usize], own[func.id.0 as usize]);
-                        opaque[p.0 as usize] |= opaque[func.id.0 as usize];
+                        let child = own[func.id.0 as usize];
+                        own[p.0 as usize] |= child;
                     }
                 }
-                (own, opaque, edges)
+                (own, edges)
             })
             .collect();
         let n = num.len();
-        let own: Vec<Effect> = per_file.iter().flat_map(|(own, _, _)| own.iter().copied()).collect();
-        let mut opaque: Vec<bool> = per_file.iter().flat_map(|(_, o, _)| o.iter().copied()).collect();
-        let callers = Adjacency::new(n, per_file.iter().map(|(_, _, e)| e.as_slice()));
-        // ordering effects: the body's own and its direct callees'
-        let mut eff = own.clone();
-        for g in 0..n as u32 {
-            if effect_rank(own[g as usize]) > effect_rank(Effect::Read) {
-                for &f in callers.from(g) {
-                    eff[f as usize] = stronger(eff[f as usize], own[g as usize]);
-                }
-            }
-        }
-        // deeper down, anything a callee does makes its callers at least readers
-        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| eff[i as usize] != Effect::Unknown).collect();
+        let mut eff: Vec<Effects> = per_file.iter().flat_map(|(own, _)| own.iter().copied()).collect();
+        let callers = Adjacency::new(n, per_file.iter().map(|(_, e)| e.as_slice()));
+        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| !eff[i as usize].is_empty()).collect();
         while let Some(g) = queue.pop() {
+            let e = eff[g as usize];
             for &f in callers.from(g) {
-                if eff[f as usize] == Effect::Unknown {
-                    eff[f as usize] = Effect::Read;
+                if !eff[f as usize].contains(e) {
+                    eff[f as usize] |= e;
                     queue.push(f);
                 }
             }
         }
-        // opacity: from any depth
-        let mut queue: Vec<u32> = (0..n as u32).filter(|&i| opaque[i as usize]).collect();
-        while let Some(g) = queue.pop() {
-            for &f in callers.from(g) {
-                if !opaque[f as usize] {
-                    opaque[f as usize] = true;
-                    queue.push(f);
-                }
-            }
-        }
-        (0..self.files.len())
-            .map(|fi| {
-                let r = num.base[fi] as usize..num.base[fi + 1] as usize;
-                eff[r.clone()].iter().copied().zip(opaque[r].iter().copied()).collect()
-            })
-            .collect()
+        (0..self.files.len()).map(|fi| eff[num.base[fi] as usize..num.base[fi + 1] as usize].to_vec()).collect()
     }
 
     /// "Blocks" as a least fixed point over the project's call graph: a function blocks if its
@@ -840,13 +819,5 @@ impl<T: Copy + Default> Adjacency<T> {
 
     fn from(&self, node: u32) -> &[T] {
         &self.edges[self.start[node as usize] as usize..self.start[node as usize + 1] as usize]
-    }
-}
-
-fn stronger(a: Effect, b: Effect) -> Effect {
-    if effect_rank(b) > effect_rank(a) {
-        b
-    } else {
-        a
     }
 }

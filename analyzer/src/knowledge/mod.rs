@@ -21,6 +21,23 @@ pub enum CallbackKind {
     Unknown,
 }
 
+/// Methods that change the object they are called on (arrays, maps, sets): `seen.add(id)`.
+pub const MUTATING_METHODS: &[&str] = &[
+    "push",
+    "pop",
+    "shift",
+    "unshift",
+    "splice",
+    "sort",
+    "reverse",
+    "fill",
+    "copyWithin",
+    "set",
+    "add",
+    "delete",
+    "clear",
+];
+
 /// Methods that call their function argument synchronously.
 pub const SYNC_CALLBACK_METHODS: &[&str] = &[
     "map",
@@ -273,6 +290,104 @@ impl Effect {
             Effect::Read | Effect::Unknown => named,
             other => other,
         }
+    }
+}
+
+/// What calling a function does, as a set: the effects of every call its body (and the
+/// closures it defines) makes, followed into the functions it calls in any file of the project.
+/// One computation for every rule (see `crate::project`), so a helper gets the same answer in its
+/// own file and in another.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Effects(pub u16);
+
+impl Effects {
+    pub const NONE: Effects = Effects(0);
+    pub const READ: Effects = Effects(1);
+    pub const WRITE: Effects = Effects(1 << 1);
+    pub const ATOMIC: Effects = Effects(1 << 2);
+    pub const LOCK: Effects = Effects(1 << 3);
+    pub const UNLOCK: Effects = Effects(1 << 4);
+    pub const TRANSACTION: Effects = Effects(1 << 5);
+    pub const SLEEP: Effects = Effects(1 << 6);
+    /// Awaits or returns a call nobody can name (an SDK object's method): it may do anything.
+    pub const OPAQUE: Effects = Effects(1 << 7);
+    /// Changes state that outlives the call: module-level variables or `this` fields of its file.
+    pub const STATE: Effects = Effects(1 << 8);
+    /// Effects that fix an order: what runs before or after them must stay there.
+    pub const ORDERING: Effects = Effects(
+        Self::WRITE.0
+            | Self::ATOMIC.0
+            | Self::LOCK.0
+            | Self::UNLOCK.0
+            | Self::TRANSACTION.0
+            | Self::SLEEP.0
+            | Self::STATE.0,
+    );
+    /// Effects that reach a store or a remote service: a round-trip.
+    pub const IO: Effects =
+        Effects(Self::READ.0 | Self::WRITE.0 | Self::ATOMIC.0 | Self::LOCK.0 | Self::UNLOCK.0 | Self::TRANSACTION.0);
+
+    pub fn of(e: Effect) -> Effects {
+        match e {
+            Effect::Read => Self::READ,
+            Effect::Write => Self::WRITE,
+            Effect::Atomic => Self::ATOMIC,
+            Effect::Lock => Self::LOCK,
+            Effect::Unlock => Self::UNLOCK,
+            Effect::Transaction => Self::TRANSACTION,
+            Effect::Sleep => Self::SLEEP,
+            Effect::Unknown => Self::NONE,
+        }
+    }
+
+    pub fn contains(self, other: Effects) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn intersects(self, other: Effects) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Established reads only: it reads a store, and does nothing that orders it or that nobody
+    /// can name.
+    pub fn reads_only(self) -> bool {
+        self.contains(Self::READ) && !self.intersects(Effects(Self::ORDERING.0 | Self::OPAQUE.0))
+    }
+
+    /// The strongest single effect in the set (for callers that think in one effect).
+    pub fn strongest(self) -> Effect {
+        for (bit, e) in [
+            (Self::TRANSACTION, Effect::Transaction),
+            (Self::LOCK, Effect::Lock),
+            (Self::SLEEP, Effect::Sleep),
+            (Self::UNLOCK, Effect::Unlock),
+            (Self::WRITE, Effect::Write),
+            (Self::STATE, Effect::Write),
+            (Self::ATOMIC, Effect::Atomic),
+            (Self::READ, Effect::Read),
+        ] {
+            if self.intersects(bit) {
+                return e;
+            }
+        }
+        Effect::Unknown
+    }
+}
+
+impl std::ops::BitOr for Effects {
+    type Output = Effects;
+    fn bitor(self, o: Effects) -> Effects {
+        Effects(self.0 | o.0)
+    }
+}
+
+impl std::ops::BitOrAssign for Effects {
+    fn bitor_assign(&mut self, o: Effects) {
+        self.0 |= o.0;
     }
 }
 

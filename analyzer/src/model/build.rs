@@ -38,6 +38,7 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         once_calls: Vec::new(),
         emptied: FxHashSet::default(),
         named_args: Vec::new(),
+        state_writes: Vec::new(),
     };
     parsed.program.visit_with(&mut b);
     b.finish()
@@ -58,6 +59,8 @@ fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, pare
         uses: Vec::new(),
         calls: Vec::new(),
         busy_waits: Vec::new(),
+        writes_outer: Vec::new(),
+        writes_this: false,
         decorated_entry: None,
         seed: None,
         context: Context::Unknown,
@@ -177,6 +180,9 @@ struct Builder {
     emptied: FxHashSet<String>,
     /// Member expressions handed as arguments (`users.list`), resolved after the walk.
     named_args: Vec<(CallId, u32, ValueRef)>,
+    /// Writes of state that may outlive the call: (function, the variable written, or `None`
+    /// for `this`), resolved into [`Function::writes_outer`] after the walk.
+    state_writes: Vec<(FnId, Option<BindingId>)>,
 }
 
 /// Strip parentheses and TypeScript-only wrappers.
@@ -551,6 +557,12 @@ impl Builder {
             self.once_calls.push((id, slot.clone()));
         }
 
+        // `seen.add(id)`, `this.items.push(x)`: a call that changes its receiver
+        if let Some(Expr::Member(m)) = callee.map(unwrap_expr) {
+            if prop_name(&m.prop).is_some_and(|p| knowledge::MUTATING_METHODS.contains(&p.as_str())) {
+                self.note_write(&m.obj);
+            }
+        }
         // the callee: `this.method()` resolves to a method of the current class
         if let Some(c) = callee {
             match unwrap_expr(c) {
@@ -574,6 +586,31 @@ impl Builder {
                     self.named_args.push((id, i as u32, v));
                 }
             }
+        }
+    }
+
+    /// Note that the current function writes what `target` (an assignment or update target, or
+    /// a mutated receiver) is rooted in: a variable, or `this`.
+    fn note_write(&mut self, target: &Expr) {
+        let mut e = unwrap_expr(target);
+        loop {
+            e = match e {
+                Expr::Member(m) => unwrap_expr(&m.obj),
+                Expr::OptChain(o) => match &*o.base {
+                    OptChainBase::Member(m) => unwrap_expr(&m.obj),
+                    OptChainBase::Call(_) => return,
+                },
+                _ => break,
+            };
+        }
+        let f = self.cur();
+        match e {
+            Expr::Ident(i) if !self.is_global(i) => {
+                let b = self.intern(i);
+                self.state_writes.push((f, Some(b)));
+            }
+            Expr::This(_) => self.state_writes.push((f, None)),
+            _ => {}
         }
     }
 
@@ -773,6 +810,34 @@ impl Builder {
                     m.calls[call.0 as usize].once = false;
                 }
             }
+        }
+        // state written: a variable declared outside the writing function (and every function
+        // between them), or `this` (the function itself, or the method an arrow is in)
+        for (f, root) in std::mem::take(&mut self.state_writes) {
+            match root {
+                Some(b) => {
+                    let scope = m.bindings[b.0 as usize].scope;
+                    let mut cur = Some(f);
+                    while let Some(g) = cur.filter(|&g| g != scope && g != FnId::MODULE) {
+                        m.functions[g.0 as usize].writes_outer.push(b);
+                        cur = m.functions[g.0 as usize].parent;
+                    }
+                }
+                None => {
+                    let mut g = f;
+                    while m.functions[g.0 as usize].kind == FnKind::Arrow {
+                        match m.functions[g.0 as usize].parent {
+                            Some(p) => g = p,
+                            None => break,
+                        }
+                    }
+                    m.functions[g.0 as usize].writes_this = true;
+                }
+            }
+        }
+        for f in &mut m.functions {
+            f.writes_outer.sort_unstable_by_key(|b| b.0);
+            f.writes_outer.dedup();
         }
         // the model outlives the tree for the whole run: no growth slack in its three big tables
         m.calls.shrink_to_fit();
@@ -1314,13 +1379,17 @@ impl Visit for Builder {
             AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
                 let id = self.intern(&b.id);
                 self.model.bindings[id.0 as usize].reassigned = true;
+                self.state_writes.push((self.cur(), Some(id)));
             }
+            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => self.note_write(&m.obj),
             AssignTarget::Pat(p) => {
                 struct Marker<'a>(&'a mut Builder);
                 impl Visit for Marker<'_> {
                     fn visit_binding_ident(&mut self, b: &BindingIdent) {
                         let id = self.0.intern(&b.id);
                         self.0.model.bindings[id.0 as usize].reassigned = true;
+                        let f = self.0.cur();
+                        self.0.state_writes.push((f, Some(id)));
                     }
                     fn visit_expr(&mut self, _: &Expr) {}
                 }
@@ -1381,6 +1450,7 @@ impl Visit for Builder {
 
     fn visit_unary_expr(&mut self, n: &UnaryExpr) {
         if n.op == UnaryOp::Delete {
+            self.note_write(&n.arg);
             if let Some(k) = super::once::slot(&n.arg, self.top_level) {
                 self.emptied.insert(k);
             }
@@ -1395,6 +1465,7 @@ impl Visit for Builder {
                 self.model.bindings[id.0 as usize].reassigned = true;
             }
         }
+        self.note_write(&n.arg);
         n.visit_children_with(self);
     }
 

@@ -104,6 +104,11 @@ pub struct Function {
     pub calls: Vec<CallId>,
     /// Busy-wait loops directly in this body.
     pub busy_waits: Vec<ByteSpan>,
+    /// Variables declared outside this function that it, or a function defined in it, assigns
+    /// or changes (`settings = rows[0]`, `cache.rates = r`, `seen.add(id)`), sorted.
+    pub writes_outer: Vec<BindingId>,
+    /// It (not a nested function with its own `this`) assigns or changes a field of `this`.
+    pub writes_this: bool,
     /// The route/event decorator (or the controller class's decorator) that makes this an entry
     /// point.
     pub(crate) decorated_entry: Option<Atom>,
