@@ -200,7 +200,8 @@ fn findings_are_reused_only_for_the_same_displayed_path() {
     .unwrap();
     std::fs::write(
         dir.join("src/db.js"),
-        "exports.getUser = async (id) => ({ id });\nexports.getOrders = async (id) => [];\n",
+        "const pool = require('pg-pool')();\nexports.getUser = (id) => pool.query('SELECT * FROM users WHERE id = $1', [id]);\n\
+         exports.getOrders = (id) => pool.query('SELECT * FROM orders WHERE user_id = $1', [id]);\n",
     )
     .unwrap();
     let cache = dir.join("cache");

@@ -308,7 +308,8 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
             let rechecked = again.iter().map(|&r| opts.rules[r].0.meta().id).collect();
             for (i, (rule, _)) in opts.rules.iter().enumerate() {
                 let t = Instant::now();
-                let r = catch_unwind(AssertUnwindSafe(|| rule.check_project(&project, fi, &mut out)));
+                let facts = crate::rule::Facts::new(&project, fi, &kept[fi].1);
+                let r = catch_unwind(AssertUnwindSafe(|| rule.check(&facts, &mut out)));
                 times[i] = t.elapsed();
                 if let Err(p) = r {
                     return (Err(internal_error(&kept[fi].0, Some(rule.meta().id), &*p)), times);

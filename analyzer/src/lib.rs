@@ -24,7 +24,7 @@ pub mod suppress;
 pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 pub use engine::{CheckOptions, FileError, FileReport, Report};
 pub use model::FileModel;
-pub use rule::{FileContext, Rule, RuleInfo, RuleMeta};
+pub use rule::{Facts, FileContext, Rule, RuleInfo, RuleMeta};
 
 #[doc(hidden)]
 pub mod __swc {

@@ -60,6 +60,25 @@ pub struct FunctionSummary {
     pub effects: Effects,
 }
 
+/// What a call does, and how loopsafe knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallEffects {
+    pub effects: Effects,
+    pub known: Known,
+}
+
+/// How the effects of a call are known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Known {
+    /// From the body of the function it calls, here or in another file.
+    Body,
+    /// From the bodies of the project's methods of that name (the receiver's type is unknown).
+    Methods,
+    /// From its name (and SQL text): a package's or an unknown object's method, or a module of
+    /// the project that is not there to read.
+    Name,
+}
+
 /// What a per-file check may learn about a function in another file (see
 /// [`crate::rule::FileContext::imported`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -88,6 +107,9 @@ pub struct Project {
     /// Functions registered per event from another file (`router.get('/x', users.list)`): the
     /// registering file and why.
     remote_seeds: FxHashMap<u32, (usize, EntryReason)>,
+    /// The project's methods (of classes and object literals) by name: what a call of
+    /// `x.getFields()` on a value of unknown type may run.
+    methods_by_name: FxHashMap<swc_atoms::Atom, Vec<Node>>,
     numbering: Numbering,
 }
 
@@ -203,8 +225,16 @@ impl Project {
             summaries: Vec::new(),
             reach: Vec::new(),
             remote_seeds: FxHashMap::default(),
+            methods_by_name: FxHashMap::default(),
             numbering,
         };
+        for (fi, f) in p.files.iter().enumerate() {
+            for func in f.model.functions.iter().filter(|g| g.kind == crate::model::FnKind::Method) {
+                if let Some(name) = &func.name {
+                    p.methods_by_name.entry(name.clone()).or_default().push((fi, func.id.0));
+                }
+            }
+        }
         let callees = p.resolve_callees();
         p.compute_contexts(&callees);
         p.compute_summaries(&callees);
@@ -487,6 +517,40 @@ impl Project {
         None
     }
 
+    /// What a call in `file` does, and how that is known (see [`CallEffects`]).
+    pub fn call_effects(&self, file: usize, call: &CallSite) -> CallEffects {
+        if let Some((f, g)) = self.callee(file, call) {
+            return CallEffects { effects: self.summary(f, g).effects, known: Known::Body };
+        }
+        let named = Effects::of(self.model(file).effect(call));
+        match &call.target {
+            // a package's function, or a module of the project the link could not follow
+            Target::Api(_) | Target::Local(_) => CallEffects { effects: named, known: Known::Name },
+            Target::Unknown => {
+                // a method of a value of unknown type: when the project defines methods of that
+                // name, one of them runs (all must agree); otherwise only the name speaks
+                let defined = call.method.as_ref().and_then(|n| self.methods_by_name.get(n));
+                match defined {
+                    Some(list) if !call.is_new => {
+                        let mut effects = Effects::NONE;
+                        let mut all_read_only = true;
+                        for &(f, g) in list.iter().take(16) {
+                            let e = self.summary(f, FnId(g)).effects;
+                            all_read_only &= e.reads_only();
+                            effects |= e;
+                        }
+                        if !all_read_only && effects.reads_only() {
+                            // some do no I/O: not known to be a round-trip
+                            effects = Effects::NONE;
+                        }
+                        CallEffects { effects, known: Known::Methods }
+                    }
+                    _ => CallEffects { effects: named, known: Known::Name },
+                }
+            }
+        }
+    }
+
     /// What is known of the function a call in `file` reaches.
     pub fn callee_facts(&self, file: usize, call: &CallSite) -> Option<CalleeFacts> {
         self.callee(file, call).map(|(f, g)| self.summary(f, g).facts())
@@ -563,7 +627,7 @@ impl Project {
                     for &c in &func.calls {
                         let call = m.call(c);
                         let named = m.effect(call);
-                        if touches_outside(call) {
+                        if touches_outside(m, call) {
                             own[i] |= Effects::of(named);
                         }
                         let resolved = callees[fi][c.0 as usize];
@@ -716,7 +780,10 @@ impl Project {
 /// ([`crate::knowledge::IN_MEMORY_MODULES`]). A plain method call on a value
 /// (`title.replace(…)`, `list.push(x)`, `cache.set(k, v)`), a global (`console.log`,
 /// `Object.assign`) or `_.assign` is in-memory work whatever its name.
-fn touches_outside(call: &CallSite) -> bool {
+fn touches_outside(m: &FileModel, call: &CallSite) -> bool {
+    if m.in_memory_receiver(call) {
+        return false;
+    }
     call.awaited
         || call.returned
         || call

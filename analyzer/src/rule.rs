@@ -1,7 +1,7 @@
 //! The interface between the engine and the rules.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::knowledge::Effect;
+use crate::knowledge::{Effect, Effects};
 use crate::model::{CallId, CallSite, FileModel, Target};
 use crate::project::{CalleeFacts, Project};
 use crate::source::SourceText;
@@ -184,6 +184,108 @@ impl<'a> FileContext<'a> {
     }
 }
 
+/// What a rule sees of one file after the project is linked: the file's model, its text, and
+/// the project's facts, which answer the same for a callee in this file or in another.
+pub struct Facts<'a> {
+    pub project: &'a Project,
+    /// This file's index in the project.
+    pub file: usize,
+    pub source: &'a SourceText,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(project: &'a Project, file: usize, source: &'a SourceText) -> Self {
+        Facts { project, file, source }
+    }
+
+    pub fn model(&self) -> &'a FileModel {
+        self.project.model(self.file)
+    }
+
+    /// The path the file is shown with.
+    pub fn path(&self) -> &'a str {
+        &self.project.model(self.file).path
+    }
+
+    /// The text of a byte range of this file.
+    pub fn text(&self, span: crate::diagnostic::ByteSpan) -> &'a str {
+        self.source.text().get(span.start as usize..span.end as usize).unwrap_or("")
+    }
+
+    /// The function a call reaches, here or in another file of the project.
+    pub fn callee(&self, call: &CallSite) -> Option<(usize, crate::model::FnId)> {
+        self.project.callee(self.file, call)
+    }
+
+    /// What a call does: for a function of the project what its body does (the same answer in
+    /// this file and in another), otherwise what its name (and SQL) says.
+    pub fn call_effects(&self, call: &CallSite) -> crate::project::CallEffects {
+        self.project.call_effects(self.file, call)
+    }
+
+    /// The scopes function `f` of this file runs in (see [`Scope`]).
+    pub fn scope(&self, f: crate::model::FnId) -> Scope {
+        let m = self.model();
+        let mut scope = Scope::default();
+        let mut cur = Some(f);
+        let mut guard = 0;
+        while let Some(g) = cur.filter(|&g| g != crate::model::FnId::MODULE && guard < 64) {
+            guard += 1;
+            let func = m.function(g);
+            if func.kind == crate::model::FnKind::Method
+                && func.name.as_deref().is_some_and(|n| crate::knowledge::LIFECYCLE_METHODS.contains(&n))
+            {
+                scope.0 |= Scope::LIFECYCLE.0;
+            }
+            for u in &func.uses {
+                let crate::model::FnUse::Callback { call, .. } = u else { continue };
+                let c = m.call(*call);
+                let Some(name) = c.method.as_deref() else {
+                    // a callee nobody can name (`this.#withTransaction(…)`) may be a scope
+                    scope.0 |= Scope::UNKNOWN_WRAPPER.0;
+                    continue;
+                };
+                if crate::knowledge::ordering::TEST_HOOKS.contains(&name) {
+                    scope.0 |= Scope::TEST.0;
+                }
+                let effects = self.call_effects(c).effects | Effects::of(m.effect(c));
+                if crate::knowledge::runs_callback_serially(name)
+                    || effects.intersects(Effects(Effects::TRANSACTION.0 | Effects::LOCK.0))
+                {
+                    scope.0 |= Scope::SERIAL.0;
+                }
+            }
+            cur = func.parent;
+        }
+        scope
+    }
+
+    /// Why function `f` of this file runs per request or event, as a message says it.
+    pub fn evidence_note(&self, f: crate::model::FnId) -> Option<String> {
+        self.project.evidence_note(self.file, f, self.file)
+    }
+}
+
+/// Where a function runs, from the callbacks it is (or is inside of).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scope(pub u8);
+
+impl Scope {
+    /// Inside a transaction, a lock, a session or one connection: its work runs one at a time
+    /// whatever the code says (`sequelize.transaction(async (t) => …)`, `mutex.runExclusive`).
+    pub const SERIAL: Scope = Scope(1);
+    /// A test body (`it('…', async () => …)`).
+    pub const TEST: Scope = Scope(2);
+    /// A framework lifecycle hook (`onModuleInit`): once, at start-up or shutdown.
+    pub const LIFECYCLE: Scope = Scope(4);
+    /// A callback of a callee nobody can name: it may be any of the above.
+    pub const UNKNOWN_WRAPPER: Scope = Scope(8);
+
+    pub fn has(self, s: Scope) -> bool {
+        self.0 & s.0 != 0
+    }
+}
+
 /// A rule's metadata, implemented by the `#[rule(...)]` attribute.
 pub trait RuleInfo {
     fn meta(&self) -> &'static RuleMeta;
@@ -194,17 +296,24 @@ pub trait Rule: RuleInfo + Sync + Send {
     /// Runs once per file with the syntax tree and the file's model.
     fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
-    /// Runs once per checked file after the project pass, with every file's model and the
-    /// cross-file facts (the syntax trees are gone by then).
-    fn check_project(&self, _project: &crate::project::Project, _file: usize, _out: &mut Vec<Diagnostic>) {}
+    /// Runs once per checked file after the project is linked, with the file's model and text
+    /// and the project's facts (the syntax trees are gone by then).
+    fn check(&self, _facts: &Facts<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
-/// Whether the path `file` (as `file!()` gives it) names `<stem>.rs`. Used by `#[rule]` to
-/// check, at compile time, that a rule's id matches its file name.
+/// Whether the path `file` (as `file!()` gives it) names `<stem>.rs` or `<stem>/mod.rs`. Used by
+/// `#[rule]` to check, at compile time, that a rule's id matches its file (or folder) name.
 pub const fn file_stem_is(file: &str, stem: &str) -> bool {
+    ends_with_name(file, stem, b".rs")
+        || ends_with_name(file, stem, b"/mod.rs")
+        || ends_with_name(file, stem, b"\\mod.rs")
+}
+
+/// Whether `file` ends with `stem` + `suffix`, `stem` starting a path component.
+const fn ends_with_name(file: &str, stem: &str, suffix: &[u8]) -> bool {
     let f = file.as_bytes();
     let s = stem.as_bytes();
-    let want = s.len() + 3;
+    let want = s.len() + suffix.len();
     if f.len() < want {
         return false;
     }
@@ -219,7 +328,14 @@ pub const fn file_stem_is(file: &str, stem: &str) -> bool {
         }
         i += 1;
     }
-    f[f.len() - 3] == b'.' && f[f.len() - 2] == b'r' && f[f.len() - 1] == b's'
+    let mut k = 0;
+    while k < suffix.len() {
+        if f[start + s.len() + k] != suffix[k] {
+            return false;
+        }
+        k += 1;
+    }
+    true
 }
 
 impl RuleMeta {

@@ -1,7 +1,7 @@
 use loopsafe_analyzer::knowledge::is_test_file;
 use loopsafe_analyzer::model::{EntryReason, FileModel, FnId, FnUse};
-use loopsafe_analyzer::project::{blocking_api, short_path, Project};
-use loopsafe_analyzer::{Diagnostic, Rule};
+use loopsafe_analyzer::project::{blocking_api, short_path};
+use loopsafe_analyzer::{Diagnostic, Facts, Rule};
 use loopsafe_macros::rule;
 
 /// Synchronous, thread-blocking calls in code that runs on the event loop.
@@ -61,7 +61,8 @@ use loopsafe_macros::rule;
 pub struct BlockingCall;
 
 impl Rule for BlockingCall {
-    fn check_project(&self, project: &Project, file: usize, out: &mut Vec<Diagnostic>) {
+    fn check(&self, facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
+        let (project, file) = (facts.project, facts.file);
         let m = project.model(file);
         if is_test_file(&m.path) || is_worker_script(m) {
             return;

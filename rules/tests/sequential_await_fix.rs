@@ -1,29 +1,24 @@
 //! The `sequential-await` fix: applied to every fixture that offers one, the result must parse,
 //! declare the same bindings, and no longer hold the group it rewrote.
 
-use loopsafe_analyzer::discover::discover;
+use loopsafe_analyzer::discover::{discover, Input};
+use loopsafe_analyzer::engine::{check, CheckOptions};
 use loopsafe_analyzer::parse::{parse, Lang};
-use loopsafe_analyzer::source::SourceText;
-use loopsafe_analyzer::{model, Diagnostic, FileContext};
+use loopsafe_analyzer::{model, Diagnostic};
 use std::path::Path;
 
 fn rule() -> &'static dyn loopsafe_analyzer::Rule {
     loopsafe_rules::find("sequential-await").expect("rule registered")
 }
 
-/// The rule's findings on one text (parse, model, rule: the same APIs the engine uses).
+/// The rule's findings on one text, checked by the engine as a project of one file.
 fn run(display: &str, text: &str) -> Vec<Diagnostic> {
-    swc_common::GLOBALS.set(&swc_common::Globals::new(), || {
-        let parsed = parse(display, text, Lang::from_path(display).unwrap())
-            .unwrap_or_else(|e| panic!("{display} does not parse: {}", e.message));
-        let model = model::build(display, &parsed);
-        let source = SourceText::new(text.to_string());
-        let cx = FileContext::new(display, &source, &parsed.program, &model);
-        let mut out = Vec::new();
-        rule().check_file(&cx, &mut out);
-        out.sort_by_key(|d| d.span.start);
-        out
-    })
+    let input = Input { display: display.to_string(), path: display.into(), text: Some(text.to_string()) };
+    let rules = vec![(rule(), rule().meta().default_severity)];
+    let report = check(&[input], &CheckOptions { rules, ..Default::default() });
+    let mut out: Vec<Diagnostic> = report.files.into_iter().flat_map(|f| f.diagnostics).collect();
+    out.sort_by_key(|d| d.span.start);
+    out
 }
 
 /// Declared bindings as (scope function name, binding name, kind), sorted.
@@ -100,14 +95,14 @@ fn fix_snapshot_for_the_seed_case() {
 fn no_fix_where_the_rewrite_is_not_obviously_equivalent() {
     // mixed `const`/`let`, a type annotation, a property read on the awaited value
     for text in [
-        "async function a(id) {\n  const x = await getX(id);\n  let y = await getY(id);\n  return [x, y];\n}\nmodule.exports = a;\n",
-        "async function a(id) {\n  const x = (await getX(id)).data;\n  const y = await getY(id);\n  return [x, y];\n}\nmodule.exports = a;\n",
+        "async function a(id) {\n  const x = await getX(id);\n  let y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n",
+        "async function a(id) {\n  const x = (await getX(id)).data;\n  const y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n",
     ] {
         let diags = run("nofix.js", text);
         assert_eq!(diags.len(), 1, "{text}");
         assert!(diags[0].fix.is_none(), "{text}");
     }
-    let ts = "export async function a(id: string) {\n  const x: X = await getX(id);\n  const y = await getY(id);\n  return [x, y];\n}\n";
+    let ts = "export async function a(id: string) {\n  const x: X = await getX(id);\n  const y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n";
     let diags = run("nofix.ts", ts);
     assert_eq!(diags.len(), 1);
     assert!(diags[0].fix.is_none());

@@ -564,6 +564,32 @@ pub const ATOMIC_WORDS: &[&str] = &[
     "cas",
 ];
 
+/// The camelCase (or snake_case) words of a name: `withItemLock` → with, Item, Lock.
+pub fn camel_words(name: &str) -> impl Iterator<Item = &str> {
+    let b = name.as_bytes();
+    let mut starts = vec![0];
+    for i in 1..b.len() {
+        if (b[i].is_ascii_uppercase() && !b[i - 1].is_ascii_uppercase()) || b[i - 1] == b'_' {
+            starts.push(i);
+        }
+    }
+    starts.push(b.len());
+    (0..starts.len() - 1).map(move |k| name[starts[k]..starts[k + 1]].trim_matches('_')).filter(|w| !w.is_empty())
+}
+
+/// Whether a function of this name runs the callback it is handed in a serial scope: a
+/// transaction, a lock, a session or one connection (`transaction`, `withLock`,
+/// `runExclusive`, `withItemLock`, `inTransaction`).
+pub fn runs_callback_serially(name: &str) -> bool {
+    ordering::SERIAL_SCOPE_METHODS.iter().any(|w| name_has_word(name, w))
+        || stores::PROTECTING_WRAPPERS.contains(&name)
+        || camel_words(name).any(|w| {
+            stores::PROTECTING_NAME_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w))
+                || fan_out::TRANSACTION_WRAPPER_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w))
+        })
+        || EXTRA_TRANSACTION_WRAPPERS.contains(name)
+}
+
 /// Whether `name` is `word` or starts with `word` followed by an uppercase letter, `_` or a digit.
 pub fn name_has_word(name: &str, word: &str) -> bool {
     if name.eq_ignore_ascii_case(word) {

@@ -25,18 +25,7 @@ pub const PROTECTING_WRAPPERS: &[&str] = &[
 pub const PROTECTING_NAME_WORDS: &[&str] =
     &["lock", "locked", "mutex", "exclusive", "exclusively", "transaction", "serialized"];
 
-/// The camelCase (or snake_case) words of a name: `withItemLock` → with, Item, Lock.
-pub fn camel_words(name: &str) -> impl Iterator<Item = &str> {
-    let b = name.as_bytes();
-    let mut starts = vec![0];
-    for i in 1..b.len() {
-        if (b[i].is_ascii_uppercase() && !b[i - 1].is_ascii_uppercase()) || b[i - 1] == b'_' {
-            starts.push(i);
-        }
-    }
-    starts.push(b.len());
-    (0..starts.len() - 1).map(move |k| name[starts[k]..starts[k + 1]].trim_matches('_')).filter(|w| !w.is_empty())
-}
+pub use super::camel_words;
 
 /// Method names that end a transaction or a lock region started earlier in the same function.
 pub const REGION_END_METHODS: &[&str] =

@@ -41,7 +41,9 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
         state_writes: Vec::new(),
     };
     parsed.program.visit_with(&mut b);
-    b.finish()
+    let mut model = b.finish();
+    model.awaits = super::awaits::extract(&model, &parsed.program);
+    model
 }
 
 fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, parent: Option<FnId>) -> Function {
@@ -1205,6 +1207,10 @@ impl Visit for Builder {
         let kind = self.decl_kind;
         let from = n.init.as_deref().and_then(|e| self.value_ref(e));
         self.declare_pat(&n.name, kind, from);
+        if let (Pat::Ident(b), Some(Expr::Array(_) | Expr::Object(_))) = (&n.name, n.init.as_deref().map(unwrap_expr)) {
+            let id = self.intern(&b.id);
+            self.model.bindings[id.0 as usize].origin = Origin::Literal;
+        }
         if let Some(init) = &n.init {
             if let Pat::Ident(b) = &n.name {
                 if matches!(unwrap_expr(init), Expr::Arrow(_) | Expr::Fn(_)) {

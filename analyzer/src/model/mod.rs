@@ -8,9 +8,11 @@
 //!   context (start-up, event loop, or unknown) — see [`context`] for the rules;
 //! - the local call graph: every call site with its resolved target and the functions handed to it.
 
+pub mod awaits;
 mod build;
 pub mod context;
 pub mod once;
+pub mod refs;
 
 use crate::diagnostic::ByteSpan;
 use crate::knowledge::CallbackKind;
@@ -167,6 +169,8 @@ pub enum Origin {
     Function(FnId),
     /// A class defined here: index into [`FileModel::classes`].
     Class(u32),
+    /// A fresh array or object literal (`const seen = []`, `let cache = {}`).
+    Literal,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -289,6 +293,8 @@ pub struct FileModel {
     pub classes: Vec<Class>,
     /// Byte offset where each line after the first starts.
     pub line_starts: Vec<u32>,
+    /// Awaits that could run together (see [`awaits`]).
+    pub awaits: awaits::AwaitFacts,
     unresolved: SyntaxContext,
 }
 
@@ -439,6 +445,48 @@ impl FileModel {
         }
     }
 
+    /// Whether a method call's receiver is an in-memory structure: a `Map`, `Set`, array or object
+    /// literal bound in this file (`seen.get(id)`, `queue.push(x)`), or an instance of an
+    /// in-memory package (an LRU cache). Its methods do no I/O whatever their names.
+    pub fn in_memory_receiver(&self, call: &CallSite) -> bool {
+        const IN_MEMORY_GLOBALS: &[&str] =
+            &["Map", "Set", "WeakMap", "WeakSet", "Array", "Object", "URLSearchParams", "Date", "String"];
+        let Some(v) = &call.callee_ref else { return false };
+        if v.props.is_empty() {
+            return false;
+        }
+        let mut root = v.root.clone();
+        let mut props: Vec<Atom> = v.props[..v.props.len() - 1].to_vec();
+        for _ in 0..8 {
+            match &root {
+                Root::Binding(b) => {
+                    let binding = self.binding(*b);
+                    match &binding.origin {
+                        Origin::Literal if !binding.reassigned => return props.is_empty(),
+                        Origin::Value(inner) if !binding.reassigned => {
+                            let mut joined = inner.props.clone();
+                            joined.extend(props);
+                            props = joined;
+                            root = inner.root.clone();
+                        }
+                        _ => return false,
+                    }
+                }
+                Root::Global(g) => {
+                    return props.len() == 1
+                        && props[0].as_str() == INSTANCE
+                        && IN_MEMORY_GLOBALS.contains(&g.as_str());
+                }
+                Root::Module(spec) => {
+                    return props.last().is_some_and(|p| p.as_str() == INSTANCE)
+                        && crate::knowledge::is_in_memory_module(spec);
+                }
+                Root::ThisMethod(_) => return false,
+            }
+        }
+        false
+    }
+
     /// The class whose method `f` is, or encloses `f` (a callback inside a method).
     pub fn class_of(&self, f: FnId) -> Option<&Class> {
         self.class_index_of(f).map(|c| &self.classes[c])
@@ -583,6 +631,7 @@ impl FileModel {
             relative_imports: Vec::new(),
             classes: Vec::new(),
             line_starts: Vec::new(),
+            awaits: Default::default(),
             unresolved: SyntaxContext::empty(),
         }
     }
