@@ -74,9 +74,12 @@ pub enum Known {
     Body,
     /// From the bodies of the project's methods of that name (the receiver's type is unknown).
     Methods,
-    /// From its name (and SQL text): a package's or an unknown object's method, or a module of
-    /// the project that is not there to read.
+    /// From its name (and SQL text): a store's or remote service's client, an object of unknown
+    /// origin, or a module of the project that is not there to read.
     Name,
+    /// Only its name, on a package that may do anything (an in-memory model layer): nothing
+    /// establishes that it reaches a store.
+    Package,
 }
 
 /// What a per-file check may learn about a function in another file (see
@@ -524,9 +527,24 @@ impl Project {
         }
         let named = Effects::of(self.model(file).effect(call));
         match &call.target {
-            // a package's function, or a module of the project the link could not follow
+            // a store's or a remote service's client: its names are its API
+            Target::Api(q) if q.module.as_str() == "global" => {
+                let fetch = q.path.first().is_some_and(|p| p.as_str() == "fetch");
+                CallEffects { effects: named, known: if fetch { Known::Name } else { Known::Package } }
+            }
+            Target::Api(q) if !crate::knowledge::is_relative(&q.module) => {
+                let remote = crate::knowledge::stores::is_remote_module(&q.module);
+                CallEffects { effects: named, known: if remote { Known::Name } else { Known::Package } }
+            }
+            // a module of the project the link could not follow
             Target::Api(_) | Target::Local(_) => CallEffects { effects: named, known: Known::Name },
             Target::Unknown => {
+                // a method of what an unknown package returned (`tag.getTables()` after
+                // `const tag = await Tag.findOne()` of a package): that package's code
+                let m = self.model(file);
+                if m.receiver_source(call).is_some_and(|c| is_unknown_package(m.call(c))) {
+                    return CallEffects { effects: named, known: Known::Package };
+                }
                 // a method of a value of unknown type: when the project defines methods of that
                 // name, one of them runs (all must agree); otherwise only the name speaks
                 let defined = call.method.as_ref().and_then(|n| self.methods_by_name.get(n));
@@ -627,10 +645,27 @@ impl Project {
                     for &c in &func.calls {
                         let call = m.call(c);
                         let named = m.effect(call);
-                        if touches_outside(m, call) {
-                            own[i] |= Effects::of(named);
-                        }
                         let resolved = callees[fi][c.0 as usize];
+                        if touches_outside(m, call) {
+                            // a package that is neither a store's client nor an in-memory helper
+                            // may do anything: its names prove nothing; files and processes are
+                            // local work, not a store
+                            own[i] |= if resolved.is_some() {
+                                // what its body does comes along the call graph
+                                Effects::NONE
+                            } else if is_unknown_package(call)
+                                || m.receiver_source(call).is_some_and(|r| is_unknown_package(m.call(r)))
+                            {
+                                Effects::OPAQUE
+                            } else if call
+                                .api()
+                                .is_some_and(|q| crate::knowledge::ordering::LOCAL_MODULES.contains(&q.module.as_str()))
+                            {
+                                Effects::LOCAL
+                            } else {
+                                Effects::of(named)
+                            };
+                        }
                         if resolved.is_none() && named == Effect::Unknown && is_opaque(call) {
                             own[i] |= Effects::OPAQUE;
                         }
@@ -789,6 +824,19 @@ fn touches_outside(m: &FileModel, call: &CallSite) -> bool {
         || call
             .api()
             .is_some_and(|q| q.module.as_str() != "global" && !crate::knowledge::is_in_memory_module(&q.module))
+}
+
+/// A call of a package that is neither a store's or remote service's client, nor an in-memory
+/// helper, nor a Node module: what it does is not known from its name.
+fn is_unknown_package(call: &CallSite) -> bool {
+    call.api().is_some_and(|q| {
+        let m = q.module.as_str();
+        m != "global"
+            && !crate::knowledge::is_relative(m)
+            && !crate::knowledge::is_in_memory_module(m)
+            && !crate::knowledge::is_node_builtin(m)
+            && !crate::knowledge::stores::is_remote_module(m)
+    })
 }
 
 /// A call whose value the body awaits or returns though nobody can name what it does: a method

@@ -313,6 +313,8 @@ impl Effects {
     pub const OPAQUE: Effects = Effects(1 << 7);
     /// Changes state that outlives the call: module-level variables or `this` fields of its file.
     pub const STATE: Effects = Effects(1 << 8);
+    /// Works with local resources: files, compression, hashing, child processes (no store).
+    pub const LOCAL: Effects = Effects(1 << 9);
     /// Effects that fix an order: what runs before or after them must stay there.
     pub const ORDERING: Effects = Effects(
         Self::WRITE.0
@@ -355,7 +357,7 @@ impl Effects {
     /// Established reads only: it reads a store, and does nothing that orders it or that nobody
     /// can name.
     pub fn reads_only(self) -> bool {
-        self.contains(Self::READ) && !self.intersects(Effects(Self::ORDERING.0 | Self::OPAQUE.0))
+        self.contains(Self::READ) && !self.intersects(Effects(Self::ORDERING.0 | Self::OPAQUE.0 | Self::LOCAL.0))
     }
 
     /// The strongest single effect in the set (for callers that think in one effect).

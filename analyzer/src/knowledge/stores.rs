@@ -90,6 +90,82 @@ pub const SQL_METHODS: &[&str] = &["query", "execute", "raw", "run", "one", "one
 pub const HTTP_CLIENT_MODULES: &[&str] =
     &["axios", "got", "node-fetch", "undici", "superagent", "ky", "request", "needle", "http", "https"];
 
+/// Packages whose calls go to a store or a remote service (databases, caches, search engines,
+/// HTTP clients, cloud SDKs): a call into one of them named a read (`findOne`, `get`, `query` with
+/// a `SELECT`) is a round-trip. A package not listed may be anything (an in-memory model layer),
+/// so its names prove nothing. Prefixes end with `/` (`@aws-sdk/`).
+pub const REMOTE_MODULES: &[&str] = &[
+    "pg",
+    "pg-pool",
+    "pg-promise",
+    "postgres",
+    "mysql",
+    "mysql2",
+    "mysql2/promise",
+    "mariadb",
+    "tedious",
+    "mssql",
+    "oracledb",
+    "sqlite",
+    "sqlite3",
+    "better-sqlite3",
+    "mongodb",
+    "mongoose",
+    "sequelize",
+    "typeorm",
+    "@prisma/client",
+    "knex",
+    "objection",
+    "bookshelf",
+    "@mikro-orm/core",
+    "drizzle-orm",
+    "kysely",
+    "ioredis",
+    "redis",
+    "@redis/client",
+    "memcached",
+    "cassandra-driver",
+    "neo4j-driver",
+    "nano",
+    "couchbase",
+    "@elastic/elasticsearch",
+    "elasticsearch",
+    "@opensearch-project/opensearch",
+    "axios",
+    "got",
+    "node-fetch",
+    "undici",
+    "superagent",
+    "ky",
+    "request",
+    "needle",
+    "http",
+    "https",
+    "aws-sdk",
+    "@aws-sdk/",
+    "@google-cloud/",
+    "@azure/",
+    "firebase-admin",
+    "stripe",
+    "@sendgrid/",
+    "twilio",
+    "@octokit/",
+    "googleapis",
+    "minio",
+    "dataloader",
+];
+
+/// Whether calls into `module` reach a store or a remote service (see [`REMOTE_MODULES`]).
+pub fn is_remote_module(module: &str) -> bool {
+    REMOTE_MODULES.iter().any(|m| {
+        if m.ends_with('/') {
+            module.starts_with(m)
+        } else {
+            module == *m || module.starts_with(&format!("{m}/"))
+        }
+    })
+}
+
 /// The store families the help text is specific to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Store {

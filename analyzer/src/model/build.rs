@@ -187,6 +187,21 @@ struct Builder {
     state_writes: Vec<(FnId, Option<BindingId>)>,
 }
 
+/// The span of the call an initializer is, looking through `await` (`await f()`, `f()`,
+/// `new X()`).
+fn call_span(e: &Expr) -> Option<Span> {
+    let e = match unwrap_expr(e) {
+        Expr::Await(a) => unwrap_expr(&a.arg),
+        other => other,
+    };
+    match e {
+        Expr::Call(c) => Some(c.span),
+        Expr::New(n) => Some(n.span),
+        Expr::OptChain(o) if matches!(&*o.base, OptChainBase::Call(_)) => Some(o.span),
+        _ => None,
+    }
+}
+
 /// Strip parentheses and TypeScript-only wrappers.
 pub fn unwrap_expr(mut e: &Expr) -> &Expr {
     loop {
@@ -613,6 +628,17 @@ impl Builder {
             }
             Expr::This(_) => self.state_writes.push((f, None)),
             _ => {}
+        }
+    }
+
+    /// `const x = await f()`: `x` holds what the call at `span` returned (unless it is known better).
+    fn note_call_result(&mut self, ident: &Ident, span: Span) {
+        let bs = self.model.span(span);
+        let Some(&c) = self.model.call_by_span.get(&(bs.start, bs.end)) else { return };
+        let id = self.intern(ident);
+        let binding = &mut self.model.bindings[id.0 as usize];
+        if binding.origin == Origin::Unknown {
+            binding.origin = Origin::CallResult(CallId(c));
         }
     }
 
@@ -1211,6 +1237,10 @@ impl Visit for Builder {
             let id = self.intern(&b.id);
             self.model.bindings[id.0 as usize].origin = Origin::Literal;
         }
+        let result_of = match (&n.name, n.init.as_deref()) {
+            (Pat::Ident(b), Some(init)) => call_span(init).map(|s| (b.id.clone(), s)),
+            _ => None,
+        };
         if let Some(init) = &n.init {
             if let Pat::Ident(b) = &n.name {
                 if matches!(unwrap_expr(init), Expr::Arrow(_) | Expr::Fn(_)) {
@@ -1222,6 +1252,9 @@ impl Visit for Builder {
                 }
             }
             init.visit_with(self);
+        }
+        if let Some((ident, span)) = result_of {
+            self.note_call_result(&ident, span);
         }
     }
 
@@ -1533,6 +1566,30 @@ impl Visit for Builder {
             self.cur_fn().awaits.push(s);
         }
         n.visit_children_with(self);
+        // `for (const view of views)`: an element of what `views` came from
+        if let ForHead::VarDecl(v) = &n.left {
+            if let (Some(Pat::Ident(b)), [_]) = (v.decls.first().map(|d| &d.name), v.decls.as_slice()) {
+                let source = match unwrap_expr(&n.right) {
+                    Expr::Ident(i) => self.model.binding_ids.get(&(i.sym.clone(), i.ctxt)).and_then(|x| {
+                        match self.model.bindings[x.0 as usize].origin {
+                            Origin::CallResult(c) => Some(c),
+                            _ => None,
+                        }
+                    }),
+                    e => call_span(e).and_then(|s| {
+                        let bs = self.model.span(s);
+                        self.model.call_by_span.get(&(bs.start, bs.end)).map(|&c| CallId(c))
+                    }),
+                };
+                if let Some(c) = source {
+                    let id = self.intern(&b.id);
+                    let binding = &mut self.model.bindings[id.0 as usize];
+                    if binding.origin == Origin::Unknown {
+                        binding.origin = Origin::CallResult(c);
+                    }
+                }
+            }
+        }
     }
 
     fn visit_while_stmt(&mut self, n: &WhileStmt) {

@@ -171,6 +171,9 @@ pub enum Origin {
     Class(u32),
     /// A fresh array or object literal (`const seen = []`, `let cache = {}`).
     Literal,
+    /// What a call returned (`const tag = await Tag.findOne(…)`), or an element of it
+    /// (`for (const view of await View.find())`).
+    CallResult(CallId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -442,6 +445,18 @@ impl FileModel {
                     _ => Target::Unknown,
                 }
             }
+        }
+    }
+
+    /// The call whose result a method call's receiver holds (`tag.getTables()` after
+    /// `const tag = await Tag.findOne(…)`), when the receiver is such a variable.
+    pub fn receiver_source(&self, call: &CallSite) -> Option<CallId> {
+        let v = call.callee_ref.as_ref()?;
+        let Root::Binding(b) = v.root else { return None };
+        let binding = self.binding(b);
+        match binding.origin {
+            Origin::CallResult(c) if !binding.reassigned => Some(c),
+            _ => None,
         }
     }
 

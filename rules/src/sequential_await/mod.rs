@@ -187,12 +187,13 @@ fn is_read(facts: &Facts<'_>, mem: &AwaitMember) -> bool {
     }
     // the verb's effects; a chain whose verb says nothing is judged by its last call
     let mut known = facts.call_effects(verb);
-    if known.known == Known::Name && known.effects.is_empty() && mem.verb != mem.call {
+    if matches!(known.known, Known::Name | Known::Package) && known.effects.is_empty() && mem.verb != mem.call {
         known = facts.call_effects(call);
     }
     match known.known {
         Known::Body | Known::Methods => known.effects.reads_only(),
         Known::Name => named == Effect::Read,
+        Known::Package => false,
     }
 }
 
