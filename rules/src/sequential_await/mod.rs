@@ -46,6 +46,7 @@ use loopsafe_macros::rule;
 ///
 /// ## Examples
 /// ```js
+/// const { getUser, getOrders, getPayments } = require('./accounts');
 /// app.get('/dashboard/:id', async (req, res) => {
 ///   const user = await getUser(req.params.id);
 ///   const orders = await getOrders(req.params.id);
@@ -54,6 +55,7 @@ use loopsafe_macros::rule;
 /// });
 /// ```
 /// ```js
+/// const { getUser, getOrders, getPayments } = require('./accounts');
 /// app.get('/dashboard/:id', async (req, res) => {
 ///   const [user, orders, payments] = await Promise.all([
 ///     getUser(req.params.id),
