@@ -79,14 +79,14 @@ fn fixes_reparse_keep_bindings_and_remove_the_group() {
 
 #[test]
 fn fix_snapshot_for_the_seed_case() {
-    let text = "async function dashboard(req, res) {\n  const user = await getUser(req.params.id);\n  const orders = await getOrders(req.params.id);\n  await fetch(`/audit/${req.params.id}`);\n  const { total } = await getPayments(req.params.id);\n  res.json({ user, orders, total });\n}\nmodule.exports = dashboard;\n";
+    let text = "const { getUser, getOrders, getPayments } = require('./accounts');\nasync function dashboard(req, res) {\n  const user = await getUser(req.params.id);\n  const orders = await getOrders(req.params.id);\n  await fetch(`/audit/${req.params.id}`);\n  const { total } = await getPayments(req.params.id);\n  res.json({ user, orders, total });\n}\nmodule.exports = dashboard;\n";
     let diags = run("snap.js", text);
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert!(diags[0].message.contains("four round-trips in series"), "{}", diags[0].message);
     let out = apply(text, &diags[0]);
     assert_eq!(
         out,
-        "async function dashboard(req, res) {\n  const [user, orders, , { total }] = await Promise.all([\n    getUser(req.params.id),\n    getOrders(req.params.id),\n    fetch(`/audit/${req.params.id}`),\n    getPayments(req.params.id),\n  ]);\n  res.json({ user, orders, total });\n}\nmodule.exports = dashboard;\n"
+        "const { getUser, getOrders, getPayments } = require('./accounts');\nasync function dashboard(req, res) {\n  const [user, orders, , { total }] = await Promise.all([\n    getUser(req.params.id),\n    getOrders(req.params.id),\n    fetch(`/audit/${req.params.id}`),\n    getPayments(req.params.id),\n  ]);\n  res.json({ user, orders, total });\n}\nmodule.exports = dashboard;\n"
     );
     assert_eq!(bindings("snap.js", text).unwrap(), bindings("snap.js", &out).unwrap());
 }
@@ -95,14 +95,14 @@ fn fix_snapshot_for_the_seed_case() {
 fn no_fix_where_the_rewrite_is_not_obviously_equivalent() {
     // mixed `const`/`let`, a type annotation, a property read on the awaited value
     for text in [
-        "async function a(id) {\n  const x = await getX(id);\n  let y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n",
-        "async function a(id) {\n  const x = (await getX(id)).data;\n  const y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n",
+        "const { getX, getY } = require('./api');\nasync function a(id) {\n  const x = await getX(id);\n  let y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n",
+        "const { getX, getY } = require('./api');\nasync function a(id) {\n  const x = (await getX(id)).data;\n  const y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n",
     ] {
         let diags = run("nofix.js", text);
         assert_eq!(diags.len(), 1, "{text}");
         assert!(diags[0].fix.is_none(), "{text}");
     }
-    let ts = "export async function a(id: string) {\n  const x: X = await getX(id);\n  const y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n";
+    let ts = "import { getX, getY } from './api';\nexport async function a(id: string) {\n  const x: X = await getX(id);\n  const y = await getY(id);\n  return [x, y];\n}\napp.get('/a', a);\n";
     let diags = run("nofix.ts", ts);
     assert_eq!(diags.len(), 1);
     assert!(diags[0].fix.is_none());
