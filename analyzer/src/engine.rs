@@ -608,7 +608,7 @@ fn analyse(
         let model = if opts.parse_only {
             model::FileModel::empty(&input.display)
         } else {
-            model::build(&input.display, &parsed)
+            model::build(&input.display, source.text(), &parsed)
         };
         t.model = t1.elapsed();
         let mut diagnostics = Vec::new();

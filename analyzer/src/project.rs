@@ -9,6 +9,7 @@ use crate::catalog;
 use crate::diagnostic::ByteSpan;
 use crate::knowledge::{CallbackKind, Effect, Effects};
 use crate::model::context::{self as ctx, Edge, Reach};
+use crate::model::provenance::Prov;
 use crate::model::{CallId, CallSite, EntryReason, ExportTarget, FileModel, FnId, FnUse, QualName, Target, ValueRef};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -58,6 +59,16 @@ pub struct FunctionSummary {
     pub opaque: bool,
     /// Everything calling it does (see [`Project::compute_effects`]).
     pub effects: Effects,
+}
+
+/// How large a collection can get.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// Established to grow with the data or the request: why, as a message says it.
+    Unbounded(String),
+    /// Fixed by the code: how.
+    Bounded(&'static str),
+    Unknown,
 }
 
 /// What a call does, and how loopsafe knows it.
@@ -113,6 +124,8 @@ pub struct Project {
     /// The project's methods (of classes and object literals) by name: what a call of
     /// `x.getFields()` on a value of unknown type may run.
     methods_by_name: FxHashMap<swc_atoms::Atom, Vec<Node>>,
+    /// Per function (numbered across files), the calls that reach it: (file, call).
+    callers: Vec<Vec<(u32, CallId)>>,
     numbering: Numbering,
 }
 
@@ -229,6 +242,7 @@ impl Project {
             reach: Vec::new(),
             remote_seeds: FxHashMap::default(),
             methods_by_name: FxHashMap::default(),
+            callers: Vec::new(),
             numbering,
         };
         for (fi, f) in p.files.iter().enumerate() {
@@ -239,6 +253,15 @@ impl Project {
             }
         }
         let callees = p.resolve_callees();
+        let mut callers = vec![Vec::new(); p.numbering.len()];
+        for (fi, list) in callees.iter().enumerate() {
+            for (c, g) in list.iter().enumerate() {
+                if let Some(g) = g {
+                    callers[p.numbering.id(*g) as usize].push((fi as u32, CallId(c as u32)));
+                }
+            }
+        }
+        p.callers = callers;
         p.compute_contexts(&callees);
         p.compute_summaries(&callees);
         p
@@ -533,7 +556,13 @@ impl Project {
                 CallEffects { effects: named, known: if fetch { Known::Name } else { Known::Package } }
             }
             Target::Api(q) if !crate::knowledge::is_relative(&q.module) => {
-                let remote = crate::knowledge::stores::is_remote_module(&q.module);
+                let m = q.module.as_str();
+                if crate::knowledge::ordering::LOCAL_MODULES.contains(&m) {
+                    // files, compression, hashing, processes: local work on the thread pool
+                    let effects = if named == Effects::NONE { Effects::NONE } else { Effects::LOCAL };
+                    return CallEffects { effects, known: Known::Name };
+                }
+                let remote = crate::knowledge::stores::is_remote_module(m) || crate::knowledge::is_node_builtin(m);
                 CallEffects { effects: named, known: if remote { Known::Name } else { Known::Package } }
             }
             // a module of the project the link could not follow
@@ -565,6 +594,101 @@ impl Project {
                     }
                     _ => CallEffects { effects: named, known: Known::Name },
                 }
+            }
+        }
+    }
+
+    /// How large a collection whose provenance in `file` is `prov` can get, with the evidence a
+    /// message shows (`` `req.body.ids` (routes.js:8) ``): parameters through what every known
+    /// caller passes (unbounded when one passes client input or unpaged rows), a project
+    /// function's result through what it returns, across files.
+    pub fn resolve_prov(&self, file: usize, prov: &Prov) -> Size {
+        self.resolve_prov_at(file, prov, 0, file)
+    }
+
+    fn resolve_prov_at(&self, file: usize, prov: &Prov, depth: u32, here: usize) -> Size {
+        if depth > 8 {
+            return Size::Unknown;
+        }
+        let m = self.model(file);
+        let at = |offset: u32| {
+            if file == here {
+                format!("line {}", m.line_of(offset))
+            } else {
+                format!("{}:{}", short_path(&m.path), m.line_of(offset))
+            }
+        };
+        match prov {
+            Prov::Unknown => Size::Unknown,
+            Prov::Bounded(why) => Size::Bounded(why),
+            Prov::Request { text, span } => {
+                Size::Unbounded(format!("`{text}` is the client's input ({})", at(span.start)))
+            }
+            Prov::Rows { call, text } => Size::Unbounded(format!(
+                "`{text}` returns every matching row, with no limit ({})",
+                at(m.call(*call).span.start)
+            )),
+            Prov::Listing { call, text } => {
+                Size::Unbounded(format!("`{text}` lists a directory's files ({})", at(m.call(*call).span.start)))
+            }
+            Prov::Stream { text } => Size::Unbounded(format!("`{text}` emits as many items as its input holds")),
+            Prov::Returned { call, rows } => {
+                let Some((cf, g)) = self.callee(file, m.call(*call)) else {
+                    // a function the link cannot find, named for returning rows
+                    return if *rows {
+                        let text = m.call(*call).method.as_deref().unwrap_or("the query").to_string();
+                        Size::Unbounded(format!(
+                            "`{text}` returns every matching row, with no limit ({})",
+                            at(m.call(*call).span.start)
+                        ))
+                    } else {
+                        Size::Unknown
+                    };
+                };
+                let Some(ret) = self.model(cf).returns.get(g.0 as usize) else { return Size::Unknown };
+                let size = match ret {
+                    // `return ids` of a parameter: what this call passes
+                    Prov::Param { func, index } if *func == g => match m.arg_prov(*call, *index) {
+                        Some(arg) => self.resolve_prov_at(file, arg, depth + 1, here),
+                        None => Size::Unknown,
+                    },
+                    other => self.resolve_prov_at(cf, other, depth + 1, here),
+                };
+                match size {
+                    Size::Unbounded(why) => {
+                        let name =
+                            self.model(cf).function(g).name.as_ref().map_or("it".to_string(), |n| format!("`{n}`"));
+                        Size::Unbounded(format!("{name} returns it: {why}"))
+                    }
+                    other => other,
+                }
+            }
+            Prov::Param { func, index } => {
+                let node = self.numbering.id((file, func.0));
+                let callers = &self.callers[node as usize];
+                if callers.is_empty() {
+                    return Size::Unknown;
+                }
+                let mut all_bounded = true;
+                for &(cf, c) in callers {
+                    let cm = self.model(cf as usize);
+                    match cm.arg_prov(c, *index).map(|p| self.resolve_prov_at(cf as usize, p, depth + 1, here)) {
+                        Some(Size::Unbounded(why)) => {
+                            let line = cm.line_of(cm.call(c).span.start);
+                            let place = if cf as usize == here {
+                                format!("line {line}")
+                            } else {
+                                format!("{}:{line}", short_path(&cm.path))
+                            };
+                            return Size::Unbounded(format!("{why}, passed at {place}"));
+                        }
+                        Some(Size::Bounded(_)) => {}
+                        _ => all_bounded = false,
+                    }
+                }
+                // every caller passes a fixed list, but others may exist (exports): not established
+                let _ = all_bounded;
+                Size::Unknown
             }
         }
     }
@@ -644,6 +768,9 @@ impl Project {
                     }
                     for &c in &func.calls {
                         let call = m.call(c);
+                        if m.limited.binary_search_by_key(&c.0, |x| x.0).is_ok() {
+                            own[i] |= Effects::LIMITED;
+                        }
                         let named = m.effect(call);
                         let resolved = callees[fi][c.0 as usize];
                         if touches_outside(m, call) {

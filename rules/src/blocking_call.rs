@@ -69,7 +69,7 @@ impl Rule for BlockingCall {
         }
         for f in m.functions.iter().filter(|f| f.is_entry() && !is_worker_listener(m, f.id)) {
             let place = describe_entry(m, f.id);
-            let why = project.evidence_note(file, f.id, file).map(|w| format!(" (it {w})")).unwrap_or_default();
+            let why = project.evidence_note(file, f.id, file).map(|w| format!(" — {w}")).unwrap_or_default();
             for &c in &f.calls {
                 let call = m.call(c);
                 if let Some((api, alternative)) = blocking_api(call) {

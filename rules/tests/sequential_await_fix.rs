@@ -28,7 +28,7 @@ fn bindings(display: &str, text: &str) -> Result<Vec<String>, String> {
         if let Some(e) = parsed.recovered.first() {
             return Err(e.message.clone());
         }
-        let m = model::build(display, &parsed);
+        let m = model::build(display, text, &parsed);
         let mut out: Vec<String> = m
             .bindings
             .iter()

@@ -12,7 +12,7 @@ pub struct Api {
     pub member: &'static str,
 }
 
-const fn api(module: &'static str, member: &'static str) -> Api {
+pub const fn api(module: &'static str, member: &'static str) -> Api {
     Api { module, member }
 }
 
@@ -289,6 +289,46 @@ pub const QUERY_CLIENTS: &[Api] = &[
     api("ioredis", "Redis"),
     api("redis", "createClient"),
 ];
+
+/// Methods of a store's client (or an object of unknown type) that return many rows: what they
+/// return grows with the data unless a limit is given (`User.find(q)`, `repo.findMany()`,
+/// `redis.smembers(k)`, `db.query('SELECT …')`). Matched on the whole name.
+pub const MULTI_ROW_VERBS: &[&str] = &[
+    "find",
+    "findAll",
+    "findMany",
+    "findAndCountAll",
+    "findBy",
+    "findAndCount",
+    "select",
+    "aggregate",
+    "scan",
+    "smembers",
+    "keys",
+    "hgetall",
+    "hkeys",
+    "hvals",
+    "lrange",
+    "zrange",
+    "zrangebyscore",
+    "zrevrange",
+    "sscan",
+    "getAll",
+    "fetchAll",
+    "listAll",
+    "list",
+    "query",
+    "execute",
+    "many",
+    "manyOrNone",
+    "any",
+    "all",
+];
+
+/// Fields of a query's result object that hold its rows (`(await pool.query(q)).rows`,
+/// `response.data.items`, S3's `Contents`).
+pub const ROW_FIELDS: &[&str] =
+    &["rows", "data", "items", "results", "docs", "records", "Items", "Contents", "hits", "entities", "nodes"];
 
 /// Option keys that cap how many rows or items a query returns (Sequelize/Knex `limit`,
 /// TypeORM/Prisma `take`, GraphQL-style `first`, AWS `Limit`/`MaxKeys`, Elasticsearch `size`).

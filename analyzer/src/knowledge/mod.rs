@@ -199,6 +199,9 @@ pub const ENTRY_METHOD_DECORATORS: &[&str] = &[
     "Processor",
 ];
 
+/// Parameter decorators that hand a method the request's input (NestJS and friends).
+pub const REQUEST_INPUT_DECORATORS: &[&str] = &["Body", "Query", "Param", "Headers", "UploadedFiles", "Args"];
+
 /// Class decorators whose classes serve requests: all their methods but the constructor run on the
 /// event loop.
 pub const ENTRY_CLASS_DECORATORS: &[&str] = &["Controller", "Resolver", "WebSocketGateway", "Processor"];
@@ -315,6 +318,8 @@ impl Effects {
     pub const STATE: Effects = Effects(1 << 8);
     /// Works with local resources: files, compression, hashing, child processes (no store).
     pub const LOCAL: Effects = Effects(1 << 9);
+    /// Goes through a limiter (`limit(() => …)`, `queue.add(…)`): a bounded number at a time.
+    pub const LIMITED: Effects = Effects(1 << 10);
     /// Effects that fix an order: what runs before or after them must stay there.
     pub const ORDERING: Effects = Effects(
         Self::WRITE.0

@@ -13,6 +13,7 @@
 //! tree says about its order (a transaction handed to it, a callback, an HTTP write, a
 //! side effect). What the call does to the world comes from the project's effects, decided later.
 
+use super::provenance::Prov;
 use super::refs::{is_inert, pattern_bindings, pattern_has_effects, refs_of, Refs};
 use super::{unwrap_expr, BindingId, BindingKind, CallId, FileModel, FnId, Origin};
 use crate::diagnostic::ByteSpan;
@@ -121,6 +122,8 @@ pub struct AwaitLoop {
     pub literal_len: Option<u32>,
     /// The collection is a list of batches (`_.chunk(ids, 50)`).
     pub batches: bool,
+    /// Where what it walks over comes from.
+    pub over: Prov,
 }
 
 /// Everything of this module for one file.
@@ -131,7 +134,7 @@ pub struct AwaitFacts {
 }
 
 /// Walk the functions that await and collect their runs and loops.
-pub fn extract(m: &FileModel, program: &Program) -> AwaitFacts {
+pub fn extract(m: &FileModel, program: &Program, loop_provs: &rustc_hash::FxHashMap<(u32, u32), Prov>) -> AwaitFacts {
     let n = m.functions.len();
     let mut wanted = vec![false; n];
     let mut active = vec![false; n];
@@ -145,8 +148,15 @@ pub fn extract(m: &FileModel, program: &Program) -> AwaitFacts {
             }
         }
     }
-    let mut w =
-        Walker { m, stack: Vec::new(), serial: FxHashSet::default(), wanted, active, out: AwaitFacts::default() };
+    let mut w = Walker {
+        m,
+        stack: Vec::new(),
+        serial: FxHashSet::default(),
+        wanted,
+        active,
+        loop_provs,
+        out: AwaitFacts::default(),
+    };
     if w.wanted.iter().any(|&x| x) {
         program.visit_with(&mut w);
     }
@@ -169,6 +179,8 @@ struct Walker<'a> {
     serial: FxHashSet<BindingId>,
     wanted: Vec<bool>,
     active: Vec<bool>,
+    /// What each `for…of`/`for…in` walks over (see [`super::provenance`]).
+    loop_provs: &'a rustc_hash::FxHashMap<(u32, u32), Prov>,
     out: AwaitFacts,
 }
 
@@ -183,6 +195,12 @@ impl Walker<'_> {
 
     fn span(&self, s: Span) -> ByteSpan {
         self.m.span(s)
+    }
+
+    /// What a loop walks over, as the provenance walk found it.
+    fn over(&self, right: &Expr) -> Prov {
+        let s = self.span(right.span());
+        self.loop_provs.get(&(s.start, s.end)).cloned().unwrap_or(Prov::Unknown)
     }
 
     fn enter(&mut self, span: Span) -> bool {
@@ -480,6 +498,7 @@ impl Walker<'_> {
         head: Vec<&Expr>,
         each: Option<(Span, &Expr)>,
         batches: bool,
+        over: Prov,
         body: &Stmt,
     ) {
         let Some(func) = self.cur() else { return };
@@ -531,6 +550,7 @@ impl Walker<'_> {
             pattern: each.map(|(p, _)| self.span(p)),
             literal_len,
             batches,
+            over,
         });
     }
 }
@@ -679,7 +699,8 @@ impl Visit for Walker<'_> {
                     _ => None,
                 };
                 let batches = is_batching(self.m, &n.right);
-                self.check_loop(head, iteration, vec![&n.right], each, batches, &n.body);
+                let over = self.over(&n.right);
+                self.check_loop(head, iteration, vec![&n.right], each, batches, over, &n.body);
             }
         }
         n.visit_children_with(self);
@@ -689,7 +710,8 @@ impl Visit for Walker<'_> {
         if self.is_active() {
             if let Some(iteration) = loop_bindings(self.m, &n.left) {
                 let head = Span::new(n.span.lo, n.right.span().hi);
-                self.check_loop(head, iteration, vec![&n.right], None, false, &n.body);
+                let over = self.over(&n.right);
+                self.check_loop(head, iteration, vec![&n.right], None, false, over, &n.body);
             }
         }
         n.visit_children_with(self);
@@ -703,7 +725,7 @@ impl Visit for Walker<'_> {
                 head.extend(n.test.as_deref());
                 let end = n.update.as_ref().map(|u| u.span().hi).or(n.test.as_ref().map(|t| t.span().hi));
                 let head_span = Span::new(n.span.lo, end.unwrap_or(n.span.lo));
-                self.check_loop(head_span, iteration, head, None, false, &n.body);
+                self.check_loop(head_span, iteration, head, None, false, Prov::Unknown, &n.body);
             }
         }
         n.visit_children_with(self);

@@ -12,7 +12,7 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 /// Build the model of one parsed file.
-pub fn build(path: &str, parsed: &Parsed) -> FileModel {
+pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
     let mut model = FileModel {
         base: parsed.base,
         comments: parsed.comments.clone(),
@@ -42,7 +42,14 @@ pub fn build(path: &str, parsed: &Parsed) -> FileModel {
     };
     parsed.program.visit_with(&mut b);
     let mut model = b.finish();
-    model.awaits = super::awaits::extract(&model, &parsed.program);
+    let mut p = super::provenance::compute(&model, text, &parsed.program);
+    model.awaits = super::awaits::extract(&model, &parsed.program, &p.loops);
+    model.returns = std::mem::take(&mut p.returns);
+    p.args.sort_by_key(|(c, _)| c.0);
+    model.call_args = p.args;
+    model.fan_outs = p.fan_outs;
+    p.limited.sort_by_key(|c| c.0);
+    model.limited = p.limited;
     model
 }
 
@@ -63,6 +70,7 @@ fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, pare
         busy_waits: Vec::new(),
         writes_outer: Vec::new(),
         writes_this: false,
+        input_params: Vec::new(),
         decorated_entry: None,
         seed: None,
         context: Context::Unknown,
@@ -185,6 +193,42 @@ struct Builder {
     /// Writes of state that may outlive the call: (function, the variable written, or `None`
     /// for `this`), resolved into [`Function::writes_outer`] after the walk.
     state_writes: Vec<(FnId, Option<BindingId>)>,
+}
+
+/// The calls whose results an awaited (or returned) expression waits for: the call itself, the
+/// start of a promise chain (`f().then(g)` waits for `f()`), and the calls a `Promise.all([…])`
+/// (or `allSettled`, `race`, `any`) is handed in an array.
+fn settled_calls(e: &Expr, unresolved: SyntaxContext, out: &mut Vec<(u32, u32)>, depth: u32) {
+    if depth > 8 {
+        return;
+    }
+    match unwrap_expr(e) {
+        Expr::Call(c) => {
+            out.push((c.span.lo.0, c.span.hi.0));
+            let Callee::Expr(callee) = &c.callee else { return };
+            let Expr::Member(m) = unwrap_expr(callee) else { return };
+            let method = prop_name(&m.prop);
+            let method = method.as_deref().unwrap_or("");
+            if matches!(method, "then" | "catch" | "finally") {
+                settled_calls(&m.obj, unresolved, out, depth + 1);
+            } else if matches!(method, "all" | "allSettled" | "race" | "any")
+                && matches!(unwrap_expr(&m.obj), Expr::Ident(i) if i.sym.as_str() == "Promise" && i.ctxt == unresolved)
+            {
+                if let Some(Expr::Array(a)) = c.args.first().map(|a| unwrap_expr(&a.expr)) {
+                    for el in a.elems.iter().flatten() {
+                        let inner = match unwrap_expr(&el.expr) {
+                            Expr::Await(aw) => &*aw.arg,
+                            other => other,
+                        };
+                        settled_calls(inner, unresolved, out, depth + 1);
+                    }
+                }
+            }
+        }
+        Expr::New(c) => out.push((c.span.lo.0, c.span.hi.0)),
+        Expr::OptChain(c) => out.push((c.span.lo.0, c.span.hi.0)),
+        _ => {}
+    }
 }
 
 /// The span of the call an initializer is, looking through `await` (`await f()`, `f()`,
@@ -318,13 +362,9 @@ impl Builder {
             Expr::Await(a) => unwrap_expr(&a.arg),
             other => other,
         };
-        let span = match e {
-            Expr::Call(c) => c.span,
-            Expr::New(c) => c.span,
-            Expr::OptChain(c) => c.span,
-            _ => return,
-        };
-        self.returned.insert((span.lo.0, span.hi.0));
+        let mut spans = Vec::new();
+        settled_calls(e, self.model.unresolved, &mut spans, 0);
+        self.returned.extend(spans);
     }
 
     fn cur(&self) -> FnId {
@@ -495,8 +535,12 @@ impl Builder {
         f.decorators.visit_with(self);
         self.pending = pending;
         let params: Vec<&Pat> = f.params.iter().map(|p| &p.pat).collect();
-        self.enter_fn(f.span, kind, f.is_async, f.is_generator, &params);
-        for p in &f.params {
+        let id = self.enter_fn(f.span, kind, f.is_async, f.is_generator, &params);
+        for (i, p) in f.params.iter().enumerate() {
+            // `@Body() dto`, `@Query('ids') ids`: the request's input
+            if has_decorator(&p.decorators, knowledge::REQUEST_INPUT_DECORATORS).is_some() {
+                self.model.functions[id.0 as usize].input_params.push(i as u32);
+            }
             p.decorators.visit_with(self);
             p.pat.visit_with(self);
         }
@@ -1545,18 +1589,9 @@ impl Visit for Builder {
     fn visit_await_expr(&mut self, n: &AwaitExpr) {
         let s = self.model.span(n.span);
         self.cur_fn().awaits.push(s);
-        match unwrap_expr(&n.arg) {
-            Expr::Call(c) => {
-                self.awaited.insert((c.span.lo.0, c.span.hi.0));
-            }
-            Expr::New(c) => {
-                self.awaited.insert((c.span.lo.0, c.span.hi.0));
-            }
-            Expr::OptChain(c) => {
-                self.awaited.insert((c.span.lo.0, c.span.hi.0));
-            }
-            _ => {}
-        }
+        let mut spans = Vec::new();
+        settled_calls(&n.arg, self.model.unresolved, &mut spans, 0);
+        self.awaited.extend(spans);
         n.arg.visit_with(self);
     }
 

@@ -11,7 +11,9 @@
 pub mod awaits;
 mod build;
 pub mod context;
+pub mod fanout;
 pub mod once;
+pub mod provenance;
 pub mod refs;
 
 use crate::diagnostic::ByteSpan;
@@ -111,6 +113,8 @@ pub struct Function {
     pub writes_outer: Vec<BindingId>,
     /// It (not a nested function with its own `this`) assigns or changes a field of `this`.
     pub writes_this: bool,
+    /// Parameters that hold the request's input by a framework's decorator (`@Body() dto`).
+    pub input_params: Vec<u32>,
     /// The route/event decorator (or the controller class's decorator) that makes this an entry
     /// point.
     pub(crate) decorated_entry: Option<Atom>,
@@ -298,6 +302,14 @@ pub struct FileModel {
     pub line_starts: Vec<u32>,
     /// Awaits that could run together (see [`awaits`]).
     pub awaits: awaits::AwaitFacts,
+    /// Per function, where what it returns comes from (see [`provenance`]).
+    pub returns: Vec<provenance::Prov>,
+    /// What calls of project functions pass, sorted by call.
+    pub call_args: Vec<(CallId, Vec<(u32, provenance::Prov)>)>,
+    /// Places that start one promise per element of a collection (see [`fanout`]).
+    pub fan_outs: Vec<fanout::FanOut>,
+    /// Calls made through a limiter (`limit(() => …)`): they run a bounded number at a time.
+    pub limited: Vec<CallId>,
     unresolved: SyntaxContext,
 }
 
@@ -342,6 +354,12 @@ impl FileModel {
     /// Byte range of an swc span in this file.
     pub fn span(&self, span: Span) -> ByteSpan {
         ByteSpan::new(span.lo.0.saturating_sub(self.base), span.hi.0.saturating_sub(self.base))
+    }
+
+    /// What argument `index` of a call of a project function is, when known.
+    pub fn arg_prov(&self, call: CallId, index: u32) -> Option<&provenance::Prov> {
+        let i = self.call_args.binary_search_by_key(&call.0, |(c, _)| c.0).ok()?;
+        self.call_args[i].1.iter().find(|(a, _)| *a == index).map(|(_, p)| p)
     }
 
     /// The 1-based line of a byte offset.
@@ -647,6 +665,10 @@ impl FileModel {
             classes: Vec::new(),
             line_starts: Vec::new(),
             awaits: Default::default(),
+            returns: Vec::new(),
+            call_args: Vec::new(),
+            fan_outs: Vec::new(),
+            limited: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
     }

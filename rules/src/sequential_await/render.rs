@@ -11,8 +11,9 @@ use swc_ecma_ast::VarDeclKind;
 pub fn statements(facts: &Facts<'_>, func: FnId, group: &[&AwaitMember]) -> Diagnostic {
     let names: Vec<String> = group.iter().map(|g| call_name(facts, g)).collect();
     let message = format!(
-        "{} one after another though none uses another's result: {} round-trips in series where one would do{}",
+        "{} one after another though {}: {} round-trips in series where one would do{}",
         awaited_subject(&names),
+        independence(group.len()),
         number_word(group.len()),
         why(facts, func)
     );
@@ -52,8 +53,9 @@ pub fn statements(facts: &Facts<'_>, func: FnId, group: &[&AwaitMember]) -> Diag
 pub fn elements(facts: &Facts<'_>, func: FnId, members: &[AwaitMember]) -> Diagnostic {
     let names: Vec<String> = members.iter().map(|g| call_name(facts, g)).collect();
     let message = format!(
-        "{} one after another inside one expression though none uses another's result: {} round-trips in series where one would do{}",
+        "{} one after another inside one expression though {}: {} round-trips in series where one would do{}",
         awaited_subject(&names),
+        independence(members.len()),
         number_word(members.len()),
         why(facts, func)
     );
@@ -63,10 +65,12 @@ pub fn elements(facts: &Facts<'_>, func: FnId, members: &[AwaitMember]) -> Diagn
         d = d.with_secondary(g.await_span, "starts only after the previous await settles");
     }
     let joined = members.iter().map(|g| call_text(facts, g)).collect::<Vec<_>>().join(", ");
+    let names: Vec<String> = (1..=members.len()).map(|i| format!("r{i}")).collect();
+    let head = format!("const [{}] = ", names.join(", "));
     let example = if joined.len() <= 120 {
-        format!("`const [...] = await Promise.all([{joined}])`")
+        format!("`{head}await Promise.all([{joined}])`")
     } else {
-        "`const [...] = await Promise.all([...])`".to_string()
+        format!("`{head}await Promise.all([...])`")
     };
     d.with_help(format!("start them together first, {example}, then build the value from the results"))
 }
@@ -103,7 +107,7 @@ pub fn in_loop(facts: &Facts<'_>, lp: &AwaitLoop) -> Diagnostic {
 
 /// " (runs per request: …)": what establishes that the function runs per event.
 fn why(facts: &Facts<'_>, func: FnId) -> String {
-    facts.evidence_note(func).map(|w| format!(" ({w})")).unwrap_or_default()
+    facts.evidence_note(func).map(|w| format!(" — {w}")).unwrap_or_default()
 }
 
 fn call_text<'f>(facts: &Facts<'f>, g: &AwaitMember) -> &'f str {
@@ -229,6 +233,15 @@ fn statement_fix(facts: &Facts<'_>, group: &[&AwaitMember]) -> Option<(Fix, Stri
         edits: vec![Edit { span: range, replacement: prefix + &replacement }],
     };
     Some((fix, head))
+}
+
+/// "neither uses the other's result" (two), "none uses another's result" (more).
+fn independence(n: usize) -> &'static str {
+    if n == 2 {
+        "neither uses the other's result"
+    } else {
+        "none uses another's result"
+    }
 }
 
 /// `` `a()` and `b()` are awaited ``, or `` `a()` is awaited three times `` when it is one call.
