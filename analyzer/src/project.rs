@@ -61,6 +61,17 @@ pub struct FunctionSummary {
     pub effects: Effects,
 }
 
+/// Who reaches a per-event function (see [`Project::access`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A request handler anyone can call.
+    Open,
+    /// A request handler behind an authorization middleware or guard.
+    Guarded,
+    /// Per event, not per request: a listener, a timer, a job.
+    NotRequest,
+}
+
 /// How large a collection can get.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Size {
@@ -412,6 +423,76 @@ impl Project {
         Some(format!("runs {per}: {text}"))
     }
 
+    /// Who can reach function `f` of `file` per request: every visitor (a route with no
+    /// authorization middleware), a guarded few (`router.get('/x', isAdmin, …)`, `@UseGuards`), or
+    /// it runs per event but serves no request (a listener, a timer, a job).
+    pub fn access(&self, file: usize, f: FnId) -> Access {
+        let steps = self.evidence(file, f);
+        let Some(EvidenceStep::Seed { file: sf, f: sfn, reason, registered_in }) = steps.last() else {
+            return Access::NotRequest;
+        };
+        let guarded = |fi: usize, c: CallId| {
+            let m = self.model(fi);
+            let call = m.call(c);
+            let route =
+                call.method.as_deref().is_some_and(|n| crate::knowledge::ROUTE_METHODS.contains(&n) || n == "route");
+            if route {
+                Some(call.guarded)
+            } else {
+                call.arg_of.map(|r| m.call(r).guarded)
+            }
+        };
+        let verdict = |g: Option<bool>| match g {
+            Some(true) => Access::Guarded,
+            _ => Access::Open,
+        };
+        match reason {
+            EntryReason::Route { call, .. } => verdict(guarded(*registered_in, *call)),
+            EntryReason::ControllerMethod { decorator } => {
+                let func = self.model(*sf).function(*sfn);
+                if func.guarded {
+                    Access::Guarded
+                } else if crate::knowledge::ENTRY_METHOD_DECORATORS.contains(&decorator.as_str())
+                    || crate::knowledge::ENTRY_CLASS_DECORATORS.contains(&decorator.as_str())
+                {
+                    Access::Open
+                } else {
+                    Access::NotRequest
+                }
+            }
+            EntryReason::HandlerParams => {
+                let m = self.model(*sf);
+                let regs: Vec<Option<bool>> = m
+                    .function(*sfn)
+                    .uses
+                    .iter()
+                    .filter_map(|u| match u {
+                        FnUse::Callback { call, .. } => Some(guarded(*sf, *call)),
+                        _ => None,
+                    })
+                    .collect();
+                if regs.iter().any(|g| *g == Some(true)) {
+                    Access::Guarded
+                } else {
+                    Access::Open
+                }
+            }
+            EntryReason::Callback { call, .. } => {
+                let m = self.model(*registered_in);
+                let c = m.call(*call);
+                let route = c.method.as_deref().is_some_and(|n| crate::knowledge::ROUTE_METHODS.contains(&n));
+                // a hook with a request handler's parameters runs per request
+                // (`app.addHook('onRequest', async (request, reply) => …)`)
+                let handler = ctx::has_handler_params(self.model(*sf).function(*sfn));
+                if route || handler {
+                    verdict(Some(c.guarded))
+                } else {
+                    Access::NotRequest
+                }
+            }
+        }
+    }
+
     /// Why function `f` of `file` runs per request or event: the chain from it back to the
     /// registration (or handler signature) that establishes it. Empty when it does not.
     pub fn evidence(&self, file: usize, f: FnId) -> Vec<EvidenceStep> {
@@ -573,6 +654,13 @@ impl Project {
                 let m = self.model(file);
                 if m.receiver_source(call).is_some_and(|c| is_unknown_package(m.call(c))) {
                     return CallEffects { effects: named, known: Known::Package };
+                }
+                // a method of an instance of a package (`new Zip().addLocalFile(…)`)
+                if let Some(p) = m.receiver_package(call) {
+                    let remote =
+                        crate::knowledge::stores::is_remote_module(&p) || crate::knowledge::is_node_builtin(&p);
+                    let known = if remote { Known::Name } else { Known::Package };
+                    return CallEffects { effects: named, known };
                 }
                 // a method of a value of unknown type: when the project defines methods of that
                 // name, one of them runs (all must agree); otherwise only the name speaks
@@ -782,6 +870,7 @@ impl Project {
                                 Effects::NONE
                             } else if is_unknown_package(call)
                                 || m.receiver_source(call).is_some_and(|r| is_unknown_package(m.call(r)))
+                                || m.receiver_package(call).is_some_and(|p| is_unknown_module(&p))
                             {
                                 Effects::OPAQUE
                             } else if call
@@ -956,14 +1045,15 @@ fn touches_outside(m: &FileModel, call: &CallSite) -> bool {
 /// A call of a package that is neither a store's or remote service's client, nor an in-memory
 /// helper, nor a Node module: what it does is not known from its name.
 fn is_unknown_package(call: &CallSite) -> bool {
-    call.api().is_some_and(|q| {
-        let m = q.module.as_str();
-        m != "global"
-            && !crate::knowledge::is_relative(m)
-            && !crate::knowledge::is_in_memory_module(m)
-            && !crate::knowledge::is_node_builtin(m)
-            && !crate::knowledge::stores::is_remote_module(m)
-    })
+    call.api().is_some_and(|q| is_unknown_module(&q.module))
+}
+
+fn is_unknown_module(m: &str) -> bool {
+    m != "global"
+        && !crate::knowledge::is_relative(m)
+        && !crate::knowledge::is_in_memory_module(m)
+        && !crate::knowledge::is_node_builtin(m)
+        && !crate::knowledge::stores::is_remote_module(m)
 }
 
 /// A call whose value the body awaits or returns though nobody can name what it does: a method

@@ -1,6 +1,7 @@
+use loopsafe_analyzer::knowledge::is_light_sync;
 use loopsafe_analyzer::knowledge::is_test_file;
 use loopsafe_analyzer::model::{EntryReason, FileModel, FnId, FnUse};
-use loopsafe_analyzer::project::{blocking_api, short_path};
+use loopsafe_analyzer::project::{blocking_api, short_path, Access};
 use loopsafe_analyzer::{Diagnostic, Facts, Rule};
 use loopsafe_macros::rule;
 
@@ -70,9 +71,15 @@ impl Rule for BlockingCall {
         for f in m.functions.iter().filter(|f| f.is_entry() && !is_worker_listener(m, f.id)) {
             let place = describe_entry(m, f.id);
             let why = project.evidence_note(file, f.id, file).map(|w| format!(" — {w}")).unwrap_or_default();
+            // cheap metadata calls (`existsSync`, `statSync`) matter where every visitor can
+            // reach them; behind a guard or in a listener they cost the few who get there little
+            let open = project.access(file, f.id) == Access::Open;
             for &c in &f.calls {
                 let call = m.call(c);
                 if let Some((api, alternative)) = blocking_api(call) {
+                    if !open && is_light_sync(&api) {
+                        continue;
+                    }
                     out.push(
                         Diagnostic::new(
                             Self::META.id,
@@ -92,6 +99,9 @@ impl Rule for BlockingCall {
                 }
                 let Some((hf, h)) = project.callee(file, call) else { continue };
                 let Some(path) = project.helper_blocks(hf, h) else { continue };
+                if !open && is_light_sync(&path.api) {
+                    continue;
+                }
                 let mut chain = vec![entry_name(m, f.id)];
                 for step in &path.steps {
                     let name = if step.file == file {

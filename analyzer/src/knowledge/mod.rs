@@ -199,8 +199,91 @@ pub const ENTRY_METHOD_DECORATORS: &[&str] = &[
     "Processor",
 ];
 
+/// Words (whole camelCase words) that name an authorization middleware or guard in a route's
+/// registration (`router.get('/x', isAdmin, handler)`, `authorized(BUILDER)`,
+/// `passport.authenticate('jwt')`, `needsPermission('flows.read')`, `@UseGuards(AuthGuard)`):
+/// such a route serves the few users allowed in, not every visitor.
+pub const GUARD_WORDS: &[&str] = &[
+    "auth",
+    "authenticate",
+    "authenticated",
+    "authorize",
+    "authorized",
+    "admin",
+    "permission",
+    "permissions",
+    "role",
+    "roles",
+    "guard",
+    "guards",
+    "protect",
+    "protected",
+    "logged",
+    "restrict",
+    "restricted",
+    "acl",
+    "rbac",
+    "jwt",
+    "builder",
+    "owner",
+    "superuser",
+    "staff",
+];
+
+/// Whether a middleware's name says it guards a route (see [`GUARD_WORDS`]).
+pub fn is_guard_name(name: &str) -> bool {
+    camel_words(name).any(|w| GUARD_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)))
+}
+
+/// Synchronous file-system calls that only touch metadata or one entry (`existsSync`,
+/// `statSync`, `mkdirSync`, `unlinkSync`): they cost microseconds on a local disk. Reported only
+/// where every visitor can reach them (see `blocking-call`); reading, writing and listing files,
+/// processes, crypto and compression cost what their input costs and are reported wherever.
+pub const LIGHT_SYNC_MEMBERS: &[&str] = &[
+    "existsSync",
+    "statSync",
+    "lstatSync",
+    "fstatSync",
+    "accessSync",
+    "realpathSync",
+    "readlinkSync",
+    "mkdirSync",
+    "mkdtempSync",
+    "unlinkSync",
+    "rmdirSync",
+    "renameSync",
+    "chmodSync",
+    "chownSync",
+    "utimesSync",
+    "closeSync",
+    "openSync",
+    "pathExistsSync",
+    "ensureDirSync",
+    "mkdirsSync",
+    "mkdirpSync",
+    "ensureFileSync",
+    "removeSync",
+    "rmSync",
+    "symlinkSync",
+    "linkSync",
+    "truncateSync",
+    "fsyncSync",
+    "futimesSync",
+    "lutimesSync",
+    "opendirSync",
+];
+
+/// Whether a blocking API (as a message names it, `fs.existsSync`) only touches metadata.
+pub fn is_light_sync(api: &str) -> bool {
+    let (module, member) = api.rsplit_once('.').unwrap_or(("", api));
+    matches!(module, "fs" | "fs-extra" | "graceful-fs") && LIGHT_SYNC_MEMBERS.contains(&member)
+}
+
 /// Parameter decorators that hand a method the request's input (NestJS and friends).
 pub const REQUEST_INPUT_DECORATORS: &[&str] = &["Body", "Query", "Param", "Headers", "UploadedFiles", "Args"];
+
+/// Decorators that put a route behind a guard (NestJS `@UseGuards`, `@Roles`).
+pub const GUARD_DECORATORS: &[&str] = &["UseGuards", "Roles", "Auth", "Authorized", "Permissions"];
 
 /// Class decorators whose classes serve requests: all their methods but the constructor run on the
 /// event loop.

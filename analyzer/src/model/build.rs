@@ -38,6 +38,7 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         once_calls: Vec::new(),
         emptied: FxHashSet::default(),
         named_args: Vec::new(),
+        direct_arg_of: None,
         state_writes: Vec::new(),
     };
     parsed.program.visit_with(&mut b);
@@ -71,6 +72,7 @@ fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, pare
         writes_outer: Vec::new(),
         writes_this: false,
         input_params: Vec::new(),
+        guarded: false,
         decorated_entry: None,
         seed: None,
         context: Context::Unknown,
@@ -93,6 +95,8 @@ struct ClassInfo {
     methods: FxHashMap<Atom, Option<FnId>>,
     /// The decorator that makes every method an entry point (`Controller`).
     entry: Option<Atom>,
+    /// A guard decorator is on the class (`@UseGuards(AuthGuard)`).
+    guarded: bool,
     extended: bool,
     /// Fields whose declared type names a class (`constructor(private users: UsersService)`,
     /// `private users: UsersService`): what `this.users` holds, the way dependency injection
@@ -190,6 +194,8 @@ struct Builder {
     emptied: FxHashSet<String>,
     /// Member expressions handed as arguments (`users.list`), resolved after the walk.
     named_args: Vec<(CallId, u32, ValueRef)>,
+    /// The call whose argument list the next recorded call stands in directly.
+    direct_arg_of: Option<CallId>,
     /// Writes of state that may outlive the call: (function, the variable written, or `None`
     /// for `this`), resolved into [`Function::writes_outer`] after the walk.
     state_writes: Vec<(FnId, Option<BindingId>)>,
@@ -228,6 +234,20 @@ fn settled_calls(e: &Expr, unresolved: SyntaxContext, out: &mut Vec<(u32, u32)>,
         Expr::New(c) => out.push((c.span.lo.0, c.span.hi.0)),
         Expr::OptChain(c) => out.push((c.span.lo.0, c.span.hi.0)),
         _ => {}
+    }
+}
+
+/// The name a route argument goes by: `isAdmin`, `authorized` of `authorized(BUILDER)`,
+/// `authenticate` of `passport.authenticate('jwt')`.
+fn guard_name(e: &Expr) -> Option<&str> {
+    match unwrap_expr(e) {
+        Expr::Ident(i) => Some(i.sym.as_str()),
+        Expr::Member(m) => m.prop.as_ident().map(|p| p.sym.as_str()),
+        Expr::Call(c) => match &c.callee {
+            Callee::Expr(x) => guard_name(x),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -574,6 +594,7 @@ impl Builder {
 
     fn record_call(&mut self, span: Span, callee: Option<&Expr>, args: &[ExprOrSpread], is_new: bool) {
         let id = CallId(self.model.calls.len() as u32);
+        let arg_of = self.direct_arg_of.take();
         let caller = self.cur();
         let (callee_ref, method, callee_span) = match callee {
             Some(c) => {
@@ -609,6 +630,8 @@ impl Builder {
             callbacks: Vec::new(),
             remote_callbacks: Vec::new(),
             kind: CallbackKind::Unknown,
+            arg_of,
+            guarded: false,
             first_string_arg,
             once: false,
             callee_ref,
@@ -636,7 +659,20 @@ impl Builder {
                 other => other.visit_with(self),
             }
         }
+        // a route registration with an authorization middleware (`isAdmin`, `authorized(x)`)
+        let route = self.model.calls[id.0 as usize]
+            .method
+            .as_deref()
+            .is_some_and(|m| knowledge::ROUTE_METHODS.contains(&m) || m == "route");
+        if route && args.len() >= 2 {
+            let guarded =
+                args[..args.len() - 1].iter().any(|a| guard_name(&a.expr).is_some_and(knowledge::is_guard_name));
+            self.model.calls[id.0 as usize].guarded = guarded;
+        }
         for (i, a) in args.iter().enumerate() {
+            if matches!(unwrap_expr(&a.expr), Expr::Call(_) | Expr::New(_)) {
+                self.direct_arg_of = Some(id);
+            }
             let use_ = FnUse::Callback { call: id, arg: i as u32, kind: CallbackKind::Unknown };
             if let Some(f) = self.visit_used_value(&a.expr, use_, None) {
                 self.model.calls[id.0 as usize].callbacks.push((i as u32, f));
@@ -1152,7 +1188,8 @@ impl Visit for Builder {
         let entry = has_decorator(&n.decorators, knowledge::ENTRY_CLASS_DECORATORS);
         let idx = self.classes.len();
         let field_types = field_types(&n.body);
-        self.classes.push(ClassInfo { name: None, methods, entry, extended: false, field_types });
+        let guarded = has_decorator(&n.decorators, knowledge::GUARD_DECORATORS).is_some();
+        self.classes.push(ClassInfo { name: None, methods, entry, extended: false, field_types, guarded });
         self.with_this(Some(idx), |s| {
             for m in &n.body {
                 m.visit_with(s);
@@ -1165,6 +1202,8 @@ impl Visit for Builder {
         let name = prop_key(&n.key);
         let class_entry = class.and_then(|c| self.classes[c].entry.clone());
         let decorated = has_decorator(&n.function.decorators, knowledge::ENTRY_METHOD_DECORATORS);
+        let guarded = has_decorator(&n.function.decorators, knowledge::GUARD_DECORATORS).is_some()
+            || class.is_some_and(|c| self.classes[c].guarded);
         let by_class = class_entry.filter(|_| {
             n.kind == MethodKind::Method
                 && !n.is_static
@@ -1179,6 +1218,9 @@ impl Visit for Builder {
         });
         let next = FnId(self.model.functions.len() as u32);
         self.with_this(class, |s| s.visit_fn_like(&n.function, FnKind::Method));
+        if let Some(f) = self.model.functions.get_mut(next.0 as usize) {
+            f.guarded = guarded;
+        }
         // the implementation, not an overload signature (`load(id: string): Promise<X>;`)
         if let (Some(c), Some(name), true) = (class, name, n.function.body.is_some()) {
             if let Some(slot) = self.classes[c].methods.get_mut(&name) {

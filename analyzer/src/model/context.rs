@@ -246,7 +246,7 @@ fn seed_of(m: &FileModel, f: &Function) -> Option<EntryReason> {
     None
 }
 
-fn has_handler_params(f: &Function) -> bool {
+pub fn has_handler_params(f: &Function) -> bool {
     let names: Vec<&str> = f.param_names.iter().map(|a| a.as_str()).collect();
     let matches_at = |i: usize| {
         knowledge::HANDLER_PARAMS.iter().any(|(first, seconds)| {

@@ -115,6 +115,8 @@ pub struct Function {
     pub writes_this: bool,
     /// Parameters that hold the request's input by a framework's decorator (`@Body() dto`).
     pub input_params: Vec<u32>,
+    /// A guard decorator (`@UseGuards(…)`) is on it or its class.
+    pub guarded: bool,
     /// The route/event decorator (or the controller class's decorator) that makes this an entry
     /// point.
     pub(crate) decorated_entry: Option<Atom>,
@@ -273,6 +275,12 @@ pub struct CallSite {
     pub remote_callbacks: Vec<(u32, QualName)>,
     /// How the callee treats the functions handed to it.
     pub kind: CallbackKind,
+    /// The call whose argument this call is (`error_catcher(…)` in `router.get('/x',
+    /// error_catcher(…))`).
+    pub arg_of: Option<CallId>,
+    /// A route registration with an authorization middleware among its arguments
+    /// (`router.get('/x', isAdmin, handler)`).
+    pub guarded: bool,
     /// The first argument when it is a string literal (route paths, event names, SQL).
     pub first_string_arg: Option<Atom>,
     /// It fills shared state on the first call only (`if (!tpl) tpl = load()`, see [`once`]).
@@ -476,6 +484,27 @@ impl FileModel {
             Origin::CallResult(c) if !binding.reassigned => Some(c),
             _ => None,
         }
+    }
+
+    /// The package a method call's receiver was made from, when it is an instance or a member of
+    /// one (`zip.addLocalFile()` after `const zip = new Zip()` of `adm-zip`).
+    pub fn receiver_package(&self, call: &CallSite) -> Option<Atom> {
+        let v = call.callee_ref.as_ref()?;
+        let mut root = v.root.clone();
+        for _ in 0..8 {
+            match &root {
+                Root::Binding(b) => {
+                    let binding = self.binding(*b);
+                    match &binding.origin {
+                        Origin::Value(inner) if !binding.reassigned => root = inner.root.clone(),
+                        _ => return None,
+                    }
+                }
+                Root::Module(spec) if !crate::knowledge::is_relative(spec) => return Some(spec.clone()),
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Whether a method call's receiver is an in-memory structure: a `Map`, `Set`, array or object
