@@ -872,7 +872,12 @@ impl Project {
                                 || m.receiver_source(call).is_some_and(|r| is_unknown_package(m.call(r)))
                                 || m.receiver_package(call).is_some_and(|p| is_unknown_module(&p))
                             {
-                                Effects::OPAQUE
+                                // its names prove no I/O, but a lock or a pause they name keeps
+                                // the rules that would otherwise report silent
+                                const PROTECTIVE: Effects = Effects(
+                                    Effects::LOCK.0 | Effects::UNLOCK.0 | Effects::TRANSACTION.0 | Effects::SLEEP.0,
+                                );
+                                Effects::OPAQUE | Effects(Effects::of(named).0 & PROTECTIVE.0)
                             } else if call
                                 .api()
                                 .is_some_and(|q| crate::knowledge::ordering::LOCAL_MODULES.contains(&q.module.as_str()))
