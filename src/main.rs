@@ -59,12 +59,17 @@ enum ListFormat {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Format {
+    /// Source snippets with labels and help, then a summary
     Pretty,
     /// One line per finding: `file:line:column: severity [rule] message`
     Concise,
+    /// The versioned JSON contract (UTF-16 columns and fix offsets)
     Json,
+    /// SARIF 2.1.0 for code scanning (chains as codeFlows)
     Sarif,
+    /// GitHub Actions workflow annotations
     Github,
+    /// LSP diagnostics grouped by document URI
     Lsp,
 }
 
@@ -104,7 +109,7 @@ struct CheckArgs {
     /// Read the source from standard input, as if it were this file (no paths then)
     #[arg(long, value_name = "FILE", conflicts_with = "paths")]
     stdin_filename: Option<PathBuf>,
-    /// Print the number of findings per rule
+    /// Print the number of findings per rule and level
     #[arg(long)]
     statistics: bool,
     /// Report suppression comments that cover no finding (on by default with --format sarif/github)

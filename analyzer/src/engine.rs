@@ -148,13 +148,13 @@ impl Report {
         self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.suppressed.is_none())
     }
 
-    /// The text of a file in the report: a reported file, or another file a label points into.
+    /// The text of a file in the report: a reported file (`files` is sorted by path), or another
+    /// file a label points into.
     pub fn source_of(&self, path: &str) -> Option<&SourceText> {
-        self.files
-            .iter()
-            .find(|f| f.path == path)
-            .map(|f| &f.source)
-            .or_else(|| self.label_sources.iter().find(|(p, _)| p == path).map(|(_, s)| s))
+        match self.files.binary_search_by(|f| f.path.as_str().cmp(path)) {
+            Ok(i) => Some(&self.files[i].source),
+            Err(_) => self.label_sources.iter().find(|(p, _)| p == path).map(|(_, s)| s),
+        }
     }
 }
 

@@ -160,6 +160,15 @@ fn miette_span(s: ByteSpan) -> SourceSpan {
     (s.start as usize, (s.end - s.start) as usize).into()
 }
 
+/// A label's text as drawn: the steps of a chain are numbered, since miette draws a file's labels
+/// in the order of the text, not of the chain.
+fn label_text(d: &Diagnostic, l: &crate::diagnostic::Label) -> String {
+    match d.labels.iter().position(|x| std::ptr::eq(x, l)) {
+        Some(i) if d.flow && d.labels.len() > 1 => format!("step {}: {}", i + 1, l.text),
+        _ => l.text.clone(),
+    }
+}
+
 fn rendered<'a>(report: &'a Report, f: &'a FileReport, d: &'a Diagnostic) -> Rendered<'a> {
     let text = f.source.text();
     // the main snippet: the primary span and the labels in this file
@@ -169,7 +178,7 @@ fn rendered<'a>(report: &'a Report, f: &'a FileReport, d: &'a Diagnostic) -> Ren
     let mut labels =
         vec![LabeledSpan::new_primary_with_span((!d.label.is_empty()).then(|| d.label.clone()), miette_span(drawn[0]))];
     labels.extend(
-        here.iter().zip(&drawn[1..]).map(|(l, s)| LabeledSpan::new_with_span(Some(l.text.clone()), miette_span(*s))),
+        here.iter().zip(&drawn[1..]).map(|(l, s)| LabeledSpan::new_with_span(Some(label_text(d, l)), miette_span(*s))),
     );
     let header = (drawn[0] != d.span).then_some((drawn[0].start as usize, d.span.start as usize));
     // one more snippet per other file, in the order the labels first name it
@@ -195,7 +204,7 @@ fn rendered<'a>(report: &'a Report, f: &'a FileReport, d: &'a Diagnostic) -> Ren
             labels: in_file
                 .iter()
                 .zip(&drawn)
-                .map(|(l, s)| LabeledSpan::new_with_span(Some(l.text.clone()), miette_span(*s)))
+                .map(|(l, s)| LabeledSpan::new_with_span(Some(label_text(d, l)), miette_span(*s)))
                 .collect(),
             related: Vec::new(),
         });
