@@ -453,7 +453,8 @@ pub fn code_actions(
     let mut seen: Vec<(&str, u32)> = Vec::new();
     for (d, l) in &touching {
         let line = l.range.start.line;
-        if seen.contains(&(d.rule, line)) {
+        // a finding about a suppression comment cannot itself be suppressed: the comment is fixed
+        if seen.contains(&(d.rule, line)) || d.rule == loopsafe_analyzer::suppress::SUPPRESSION_RULE {
             continue;
         }
         seen.push((d.rule, line));
@@ -1386,6 +1387,14 @@ mod tests {
             edits[0].new_text,
             "\t// loopsafe-ignore-next-line blocking-call: <why this finding does not apply here>\r\n"
         );
+    }
+
+    #[test]
+    fn suppression_comment_findings_offer_no_suppression() {
+        let text = "  // loopsafe-ignore-next-line blocking-call\n  f();\n";
+        let d = Diagnostic::new("suppression-comment", span_of(text, "// loopsafe"), "gives no reason");
+        let c = checked_with(text, vec![d]);
+        assert!(code_actions(&uri(), &c, range((0, 0), (0, 0)), None, false).is_empty());
     }
 
     #[test]
