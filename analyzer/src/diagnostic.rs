@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 /// Byte range `[start, end)` in the file's source text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct ByteSpan {
     pub start: u32,
     pub end: u32,

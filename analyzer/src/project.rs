@@ -420,8 +420,8 @@ impl Project {
         // per file, in parallel: the direct blocking sites, and the edges "callee blocks its
         // caller" (calls to non-entry helpers here or in another file; synchronous callbacks,
         // marked `true`: they are part of their caller's body)
-        // (the edge's call: its callee span in the caller's file, for the step's location)
-        type PerFile = (Vec<Option<BlockPath>>, Vec<(u32, (u32, bool, ByteSpan))>);
+        // (and the edge's call in the caller's file, where the step's chain goes on)
+        type PerFile = (Vec<Option<BlockPath>>, Vec<(u32, (u32, bool, u32))>);
         let per_file: Vec<PerFile> = (0..self.files.len())
             .into_par_iter()
             .map(|fi| {
@@ -464,7 +464,7 @@ impl Project {
                         if let Some((gf, g)) = callees[fi][c.0 as usize] {
                             let gfun = self.model(gf).function(FnId(g));
                             if !gfun.is_entry() && !gfun.is_generator {
-                                edges.push((num.id((gf, g)), (me, false, call.callee_span)));
+                                edges.push((num.id((gf, g)), (me, false, c.0)));
                             }
                         }
                         for &(_, cb) in &call.callbacks {
@@ -473,7 +473,7 @@ impl Project {
                                 |u| matches!(u, FnUse::Callback { call: cc, kind: CallbackKind::Sync, .. } if *cc == c),
                             );
                             if sync && !cbf.is_entry() {
-                                edges.push((num.id((fi, cb.0)), (me, true, call.callee_span)));
+                                edges.push((num.id((fi, cb.0)), (me, true, c.0)));
                             }
                         }
                     }
@@ -502,7 +502,9 @@ impl Project {
                     continue;
                 }
                 let mut p = path.clone();
-                let mut step = Step { name: self.model(cf).describe(FnId(c)), file: cf, call };
+                let model = self.model(cf);
+                let call = model.call(crate::model::CallId(call)).callee_span;
+                let mut step = Step { name: model.describe(FnId(c)), file: cf, call };
                 if inline {
                     // a synchronous callback is part of its caller's body: the chain goes on
                     // where it did in the callback
