@@ -39,8 +39,9 @@ const MAX_WAIT: Duration = Duration::from_millis(1000);
 const MAX_MESSAGE: usize = 256 << 20;
 /// Where each rule's documentation lives (`codeDescription.href`).
 const DOCS_URL: &str = "https://github.com/loopsafe/loopsafe/blob/main/docs/rules";
-/// The placeholder reason of an inserted suppression comment.
-const SUPPRESSION_REASON: &str = "why this is safe";
+/// The reason of an inserted suppression comment: a placeholder the check rejects until the user
+/// replaces it.
+const SUPPRESSION_REASON: &str = loopsafe_analyzer::suppress::PLACEHOLDER_REASON;
 const SUPPRESSION_PREFIX: &str = "// loopsafe-ignore-next-line ";
 /// Debug builds only, for the tests that prove a panic never takes the server down: a document
 /// containing this text panics in the worker, and the request `loopsafe/debugPanic` in its handler.
@@ -54,7 +55,7 @@ const DEBUG_PANIC_MARKER: &str = "/* loopsafe-debug-panic */";
 /// every rule runs at its default severity.
 pub fn check_options(path: &Path, roots: &[PathBuf]) -> Result<Option<Configs>, String> {
     let _ = roots;
-    let known = |id: &str| loopsafe_rules::find(id).is_some();
+    let known = |id: &str| loopsafe_rules::find(id).is_some() || id == loopsafe_analyzer::suppress::SUPPRESSION_RULE;
     // the nearest loopsafe.json above the document, read afresh for every check (edits to it apply
     // at once); its include/exclude decide whether the document is checked at all
     let configs = Configs::new(ConfigSource::Nearest(Default::default()), Vec::new(), known);
@@ -303,9 +304,16 @@ fn rule_href(rule: &str) -> Option<lsp::CodeDescription> {
 }
 
 /// An engine diagnostic as an LSP diagnostic: 0-based lines, UTF-16 characters, the rule id as
-/// `code` with a link to its documentation, secondary labels as related information, the help
-/// text after the message.
-pub fn to_lsp_diagnostic(d: &Diagnostic, src: &SourceText, uri: &lsp::Uri) -> lsp::Diagnostic {
+/// `code` with a link to its documentation, secondary labels as related information (a label in
+/// another file, such as a chain step in a helper, with that file's URI and text from `others`,
+/// the report's [`label_sources`](loopsafe_analyzer::Report::label_sources)), the help text
+/// after the message.
+pub fn to_lsp_diagnostic(
+    d: &Diagnostic,
+    src: &SourceText,
+    uri: &lsp::Uri,
+    others: &[(String, SourceText)],
+) -> lsp::Diagnostic {
     let mut message = d.message.clone();
     if !d.help.is_empty() {
         message.push_str("\nhelp: ");
@@ -314,9 +322,19 @@ pub fn to_lsp_diagnostic(d: &Diagnostic, src: &SourceText, uri: &lsp::Uri) -> ls
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .labels
         .iter()
-        .map(|l| lsp::DiagnosticRelatedInformation {
-            location: lsp::Location { uri: uri.clone(), range: lsp_range(src, l.span) },
-            message: l.text.clone(),
+        .filter_map(|l| {
+            let (uri, src) = match l.file.as_deref() {
+                None => (uri.clone(), src),
+                Some(file) => {
+                    let (_, other) = others.iter().find(|(p, _)| p == file)?;
+                    let uri = lsp::Uri::from_str(&loopsafe_analyzer::format::lsp::file_uri(Path::new(file))).ok()?;
+                    (uri, other)
+                }
+            };
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location { uri, range: lsp_range(src, l.span) },
+                message: l.text.clone(),
+            })
         })
         .collect();
     lsp::Diagnostic {
@@ -435,7 +453,8 @@ pub fn code_actions(
     let mut seen: Vec<(&str, u32)> = Vec::new();
     for (d, l) in &touching {
         let line = l.range.start.line;
-        if seen.contains(&(d.rule, line)) {
+        // a finding about a suppression comment cannot itself be suppressed: the comment is fixed
+        if seen.contains(&(d.rule, line)) || d.rule == loopsafe_analyzer::suppress::SUPPRESSION_RULE {
             continue;
         }
         seen.push((d.rule, line));
@@ -451,7 +470,7 @@ pub fn code_actions(
     out
 }
 
-/// `// loopsafe-ignore-next-line <rule>: why this is safe` above the 0-based `line`, with that
+/// `// loopsafe-ignore-next-line <rule>: <why this finding does not apply here>` above the 0-based `line`, with that
 /// line's indentation and line ending. Above a block of suppression comments already there, so
 /// that they keep applying to the line below them.
 pub fn suppression_edit(src: &SourceText, line: u32, rule: &str) -> lsp::TextEdit {
@@ -625,7 +644,7 @@ fn check_document(job: &Job, models: &engine::ModelCache) -> Result<Checked, Str
     let mut diagnostics = Vec::new();
     for f in report.files {
         for d in f.diagnostics.into_iter().filter(|d| d.suppressed.is_none()) {
-            let l = to_lsp_diagnostic(&d, &f.source, &uri);
+            let l = to_lsp_diagnostic(&d, &f.source, &uri, &report.label_sources);
             diagnostics.push((d, l));
         }
     }
@@ -1205,7 +1224,7 @@ mod tests {
                 .with_secondary(span_of(text, "helper()"), "called here")
                 .with_help("use `fs.promises.readFile`");
         d.severity = Severity::Error;
-        let l = to_lsp_diagnostic(&d, &src, &uri());
+        let l = to_lsp_diagnostic(&d, &src, &uri(), &[]);
         assert_eq!(l.range, range((2, 11), (2, 32))); // the emoji counts 2 UTF-16 units
         assert_eq!(l.severity, Some(lsp::DiagnosticSeverity::ERROR));
         assert_eq!(l.code, Some(lsp::NumberOrString::String("blocking-call".into())));
@@ -1224,7 +1243,7 @@ mod tests {
         d.severity = Severity::Warning;
         d.help.clear();
         d.labels.clear();
-        let l = to_lsp_diagnostic(&d, &src, &uri());
+        let l = to_lsp_diagnostic(&d, &src, &uri(), &[]);
         assert_eq!(l.severity, Some(lsp::DiagnosticSeverity::WARNING));
         assert_eq!(l.message, "`fs.readFileSync` blocks");
         assert!(l.related_information.is_none());
@@ -1243,7 +1262,7 @@ mod tests {
         let diagnostics = diags
             .into_iter()
             .map(|d| {
-                let l = to_lsp_diagnostic(&d, &source, &uri());
+                let l = to_lsp_diagnostic(&d, &source, &uri(), &[]);
                 (d, l)
             })
             .collect();
@@ -1334,7 +1353,7 @@ mod tests {
         assert_eq!(got[1].title, "Suppress sequential-await on this line (loopsafe-ignore-next-line)");
         let suppressed = apply_edits(SEQUENTIAL, &edits_of(&got[1]));
         assert!(
-            suppressed.contains("  const a = await getUser(req.id);\n  // loopsafe-ignore-next-line sequential-await: why this is safe\n  const b = await getOrders"),
+            suppressed.contains("  const a = await getUser(req.id);\n  // loopsafe-ignore-next-line sequential-await: <why this finding does not apply here>\n  const b = await getOrders"),
             "{suppressed}"
         );
         // versioned edits when the client takes them
@@ -1364,7 +1383,18 @@ mod tests {
         let edits = edits_of(&got[0]);
         assert_eq!(edits[0].range, range((0, 0), (0, 0)));
         // same indentation (a tab) and the file's line ending
-        assert_eq!(edits[0].new_text, "\t// loopsafe-ignore-next-line blocking-call: why this is safe\r\n");
+        assert_eq!(
+            edits[0].new_text,
+            "\t// loopsafe-ignore-next-line blocking-call: <why this finding does not apply here>\r\n"
+        );
+    }
+
+    #[test]
+    fn suppression_comment_findings_offer_no_suppression() {
+        let text = "  // loopsafe-ignore-next-line blocking-call\n  f();\n";
+        let d = Diagnostic::new("suppression-comment", span_of(text, "// loopsafe"), "gives no reason");
+        let c = checked_with(text, vec![d]);
+        assert!(code_actions(&uri(), &c, range((0, 0), (0, 0)), None, false).is_empty());
     }
 
     #[test]
@@ -1373,7 +1403,10 @@ mod tests {
         let src = SourceText::new(text);
         let e = suppression_edit(&src, 2, "blocking-call");
         assert_eq!(e.range.start, pos(1, 0));
-        assert_eq!(e.new_text, "  // loopsafe-ignore-next-line blocking-call: why this is safe\n");
+        assert_eq!(
+            e.new_text,
+            "  // loopsafe-ignore-next-line blocking-call: <why this finding does not apply here>\n"
+        );
     }
 
     #[test]

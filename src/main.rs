@@ -10,7 +10,9 @@ use loopsafe_analyzer::config::{Config, ConfigSource, Configs, Level};
 use loopsafe_analyzer::discover::{self, DiscoverError, Input};
 use loopsafe_analyzer::engine::{self, CheckOptions};
 use loopsafe_analyzer::format;
-use loopsafe_analyzer::Severity;
+use loopsafe_analyzer::format::RunInfo;
+use loopsafe_analyzer::suppress;
+use loopsafe_analyzer::{RuleMeta, Severity};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,11 +59,26 @@ enum ListFormat {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Format {
+    /// Source snippets with labels and help, then a summary
     Pretty,
+    /// One line per finding: `file:line:column: severity [rule] message`
+    Concise,
+    /// The versioned JSON contract (UTF-16 columns and fix offsets)
     Json,
+    /// SARIF 2.1.0 for code scanning (chains as codeFlows)
     Sarif,
+    /// GitHub Actions workflow annotations
     Github,
+    /// LSP diagnostics grouped by document URI
     Lsp,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Color {
+    /// On a terminal, unless `NO_COLOR` is set
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(clap::Args)]
@@ -71,6 +88,9 @@ struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "pretty")]
     format: Format,
+    /// Colour the pretty and concise output (auto: on a terminal, unless NO_COLOR is set)
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: Color,
     /// Use this configuration file instead of the nearest loopsafe.json
     #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
     config: Option<PathBuf>,
@@ -83,13 +103,13 @@ struct CheckArgs {
     /// Report errors only
     #[arg(long)]
     quiet: bool,
-    /// Exit with 1 when there are more than N warnings
-    #[arg(long, value_name = "N")]
-    max_warnings: Option<usize>,
-    /// Read the source from standard input, as if it were this file
-    #[arg(long, value_name = "FILE")]
+    /// Exit with 1 when there are more than N warnings (-1: no limit, as in ESLint)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    max_warnings: Option<i64>,
+    /// Read the source from standard input, as if it were this file (no paths then)
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
     stdin_filename: Option<PathBuf>,
-    /// Print the number of findings per rule
+    /// Print the number of findings per rule and level
     #[arg(long)]
     statistics: bool,
     /// Report suppression comments that cover no finding (on by default with --format sarif/github)
@@ -175,14 +195,36 @@ fn apply_fixes(report: &mut loopsafe_analyzer::Report) {
     report.files.retain(|f| !f.diagnostics.is_empty());
 }
 
+/// Every rule's metadata, in documentation order: the rules, then `suppression-comment` (the
+/// check of suppression comments themselves, which the engine runs).
+fn all_metas() -> Vec<&'static RuleMeta> {
+    loopsafe_rules::ALL.iter().map(|r| r.meta()).chain(std::iter::once(&suppress::META)).collect()
+}
+
+fn find_meta(id: &str) -> Option<&'static RuleMeta> {
+    all_metas().into_iter().find(|m| m.id == id)
+}
+
+/// "unknown rule `x`", with the nearest id when it is close enough to be a typo, else every id.
+fn unknown_rule(id: &str) -> String {
+    let ids: Vec<&str> = all_metas().iter().map(|m| m.id).collect();
+    let near = ids.iter().map(|k| (strsim::levenshtein(k, id), *k)).min();
+    match near {
+        // a typo: a few edits, and fewer than a third of the id
+        Some((d, k)) if d <= 3 && d * 3 <= k.len().max(id.len()) => {
+            format!("unknown rule `{id}`; did you mean `{k}`?")
+        }
+        _ => format!("unknown rule `{id}`; the rules are: {}", ids.join(", ")),
+    }
+}
+
 fn list_rules(format: ListFormat) -> ExitCode {
-    let rules = loopsafe_rules::ALL;
+    let rules = all_metas();
     match format {
         ListFormat::Json => {
             let v: Vec<serde_json::Value> = rules
                 .iter()
-                .map(|r| {
-                    let m = r.meta();
+                .map(|m| {
                     serde_json::json!({
                         "id": m.id,
                         "default_level": m.default_severity.as_str(),
@@ -195,8 +237,7 @@ fn list_rules(format: ListFormat) -> ExitCode {
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         ListFormat::Pretty => {
-            for r in rules {
-                let m = r.meta();
+            for m in rules {
                 println!("{:<20} {:<8} {}", m.id, m.default_severity.as_str(), m.summary);
             }
         }
@@ -205,27 +246,16 @@ fn list_rules(format: ListFormat) -> ExitCode {
 }
 
 fn show_rule(id: Option<String>, all: bool, markdown: Option<PathBuf>) -> ExitCode {
-    let selected: Vec<&dyn loopsafe_analyzer::Rule> = if all {
-        loopsafe_rules::ALL.to_vec()
+    let selected: Vec<&RuleMeta> = if all {
+        all_metas()
     } else {
         let id = id.unwrap_or_default();
-        match loopsafe_rules::find(&id) {
-            Some(r) => vec![r],
-            None => {
-                let nearest = loopsafe_rules::ALL
-                    .iter()
-                    .map(|r| r.meta().id)
-                    .min_by_key(|known| strsim::levenshtein(known, &id))
-                    .unwrap_or("");
-                eprintln!(
-                    "loopsafe: error: unknown rule `{id}`; did you mean `{nearest}`? (`loopsafe rules` lists them)"
-                );
-                return ExitCode::from(2);
-            }
+        match find_meta(&id) {
+            Some(m) => vec![m],
+            None => return usage_error(unknown_rule(&id)),
         }
     };
-    for r in selected {
-        let m = r.meta();
+    for m in selected {
         match &markdown {
             Some(dir) => {
                 let path = dir.join(format!("{}.md", m.id));
@@ -250,7 +280,7 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
 }
 
 fn known_rule(id: &str) -> bool {
-    loopsafe_rules::find(id).is_some()
+    find_meta(id).is_some()
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -262,7 +292,7 @@ fn check(args: CheckArgs) -> ExitCode {
             return usage_error(format!("--rule expects ID=LEVEL, got `{r}`"));
         };
         if !known_rule(id.trim()) {
-            return usage_error(format!("unknown rule `{}` in --rule (`loopsafe rules` lists them)", id.trim()));
+            return usage_error(format!("{} in --rule", unknown_rule(id.trim())));
         }
         let Some(level) = Level::parse(level.trim()) else {
             return usage_error(format!("unknown level `{}` in --rule: use off, warn or error", level.trim()));
@@ -361,11 +391,19 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("loopsafe: wrote {} finding(s) to {}", b.fingerprints.len(), path.display());
         return ExitCode::SUCCESS;
     }
+    let color = format::use_color(
+        match args.color {
+            Color::Auto => None,
+            Color::Always => Some(true),
+            Color::Never => Some(false),
+        },
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let mut info = RunInfo { color, baseline_accepted: None };
     if let Some(path) = &args.baseline {
         match Baseline::load(path) {
-            Ok(b) => {
-                b.apply(&mut report);
-            }
+            Ok(b) => info.baseline_accepted = Some(b.apply(&mut report)),
             Err(e) => return usage_error(e),
         }
     }
@@ -380,26 +418,31 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 
     let t1 = std::time::Instant::now();
-    let metas: Vec<&loopsafe_analyzer::RuleMeta> = loopsafe_rules::ALL.iter().map(|r| r.meta()).collect();
     let text = match args.format {
-        Format::Json => format::json::render(&report),
-        Format::Sarif => format::sarif::render(&report, &metas, env!("CARGO_PKG_VERSION")),
+        Format::Json => format::json::render(&report, &info),
+        Format::Sarif => format::sarif::render(&report, &all_metas(), env!("CARGO_PKG_VERSION")),
         Format::Github => format::github::render(&report),
         Format::Lsp => format::lsp::render(&report),
-        Format::Pretty => format::pretty::render(&report, std::io::stdout().is_terminal()),
+        Format::Pretty => format::pretty::render(&report, &info),
+        Format::Concise => format::concise::render(&report, &info),
     };
+    let human = matches!(args.format, Format::Pretty | Format::Concise);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
+    if let (Some(n), false) = (info.baseline_accepted, human) {
+        eprintln!("loopsafe: the baseline accepted {n} finding(s)");
+    }
     if args.statistics {
-        let mut counts: std::collections::BTreeMap<&str, (usize, Severity)> = Default::default();
+        // one row per rule and level: overrides may give a rule both levels
+        let mut counts: std::collections::BTreeMap<(&str, Severity), usize> = Default::default();
         for d in report.active() {
-            counts.entry(d.rule).or_insert((0, d.severity)).0 += 1;
+            *counts.entry((d.rule, d.severity)).or_insert(0) += 1;
         }
         let mut rows: Vec<_> = counts.into_iter().collect();
-        rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
-        let out: &mut dyn Write = if args.format == Format::Pretty { &mut stdout } else { &mut std::io::stderr() };
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0 .0.cmp(b.0 .0)).then(b.0 .1.cmp(&a.0 .1)));
+        let out: &mut dyn Write = if human { &mut stdout } else { &mut std::io::stderr() };
         let _ = writeln!(out, "{:>6}  {:<8} rule", "count", "level");
-        for (rule, (n, sev)) in rows {
+        for ((rule, sev), n) in rows {
             let _ = writeln!(out, "{n:>6}  {:<8} {rule}", sev.as_str());
         }
     }
@@ -426,8 +469,9 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("  wall       {:>9.2?} (engine)", t.wall);
     }
     let warnings = report.count(Severity::Warning);
-    let too_many_warnings = args.max_warnings.is_some_and(|max| warnings > max);
-    if too_many_warnings && args.format == Format::Pretty {
+    // a negative limit is no limit (ESLint's `--max-warnings -1`)
+    let too_many_warnings = args.max_warnings.is_some_and(|max| max >= 0 && warnings as i64 > max);
+    if too_many_warnings && human {
         eprintln!("loopsafe: {warnings} warnings exceed --max-warnings {}", args.max_warnings.unwrap_or(0));
     }
     let failed = report.count(Severity::Error) > 0 || !report.errors.is_empty() || too_many_warnings;

@@ -32,7 +32,7 @@ fn json_contract_and_exit_one_on_error_findings() {
     let out = loopsafe(&["check", ".", "--format", "json"], &dir);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     assert_eq!(v["files_checked"], 2);
     let d = &v["diagnostics"][0];
     assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);

@@ -218,7 +218,10 @@ fn diagnostics_follow_unsaved_edits_and_code_actions_suppress() {
     assert_eq!(actions[0]["kind"], "quickfix");
     let edit = &actions[0]["edit"]["changes"][&doc][0];
     assert_eq!(edit["range"], range((2, 0), (2, 0)));
-    assert_eq!(edit["newText"], "  // loopsafe-ignore-next-line blocking-call: why this is safe\n");
+    assert_eq!(
+        edit["newText"],
+        "  // loopsafe-ignore-next-line blocking-call: <why this finding does not apply here>\n"
+    );
 
     // an incremental edit that removes the blocking call
     c.notify(
@@ -270,6 +273,16 @@ fn imports_of_a_buffer_are_read_from_disk_and_saves_recheck() {
     let d = c.diagnostics(&doc, 1);
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(d[0]["message"].as_str().unwrap().contains("GET /m → render ("), "{}", d[0]);
+    // the chain's step is a location in the helper's file, which an editor can open (issue #20)
+    assert_eq!(
+        d[0]["relatedInformation"],
+        json!([{
+            "location": {"uri": uri(&dir.join("mail.js")), "range": range((2, 9), (2, 24))},
+            "message": "`fs.readFileSync` blocks here"
+        }]),
+        "{}",
+        d[0]
+    );
 
     // the helper is fixed on disk and saved: open documents are checked again
     std::fs::write(dir.join("mail.js"), "function render(n) {\n  return n;\n}\nmodule.exports = { render };\n")
@@ -280,6 +293,41 @@ fn imports_of_a_buffer_are_read_from_disk_and_saves_recheck() {
             && m["params"]["diagnostics"].as_array().is_some_and(|a| a.is_empty())
     });
     assert_eq!(m["params"]["uri"], doc.as_str());
+    assert_eq!(c.finish(), 0);
+}
+
+#[test]
+fn the_quick_fix_reason_is_a_placeholder_the_check_rejects() {
+    // issue #20: the inserted reason used to be accepted as one
+    let dir = tempdir("placeholder");
+    let mut c = Client::start();
+    c.initialize(&dir);
+    let doc = uri(&dir.join("routes.js"));
+    c.open(&doc, BAD);
+    let d = c.diagnostics(&doc, 1);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": doc}, "range": range((2, 4), (2, 4)), "context": {"diagnostics": d}}),
+    );
+    let new_text = actions["result"][0]["edit"]["changes"][&doc][0]["newText"].as_str().unwrap().to_string();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2},
+               "contentChanges": [{"range": range((2, 0), (2, 0)), "text": new_text}]}),
+    );
+    let d = c.diagnostics(&doc, 2);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "suppression-comment");
+    assert_eq!(d[0]["severity"], 1, "an error: the run fails until the reason is written");
+    assert!(d[0]["message"].as_str().unwrap().contains("placeholder"), "{}", d[0]);
+    assert_eq!(d[0]["range"]["start"], json!({"line": 2, "character": 2}));
+    // a real reason: clean
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 3},
+               "contentChanges": [{"range": range((2, 46), (2, 84)), "text": "40 bytes, read once per deploy"}]}),
+    );
+    assert_eq!(c.diagnostics(&doc, 3), Vec::<Value>::new());
     assert_eq!(c.finish(), 0);
 }
 

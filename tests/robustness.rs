@@ -123,9 +123,14 @@ fn assert_no_internal_errors(report: &Report, inputs: &[Input]) {
         }
     }
     // every formatter renders the report
-    let json: serde_json::Value = serde_json::from_str(&format::json::render(report)).expect("valid JSON");
+    let info = format::RunInfo::default();
+    let json: serde_json::Value = serde_json::from_str(&format::json::render(report, &info)).expect("valid JSON");
     assert_eq!(json["files_checked"].as_u64(), Some(inputs.len() as u64));
-    let _ = format::pretty::render(report, false);
+    let _ = format::pretty::render(report, &info);
+    let _ = format::concise::render(report, &info);
+    let _ = format::sarif::render(report, &[], "0");
+    let _ = format::lsp::render(report);
+    let _ = format::github::render(report);
 }
 
 #[test]

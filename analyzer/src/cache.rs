@@ -28,7 +28,7 @@ use std::time::Instant;
 
 const FILE_NAME: &str = "loopsafe-cache.json";
 /// Bumped when the layout of the cache file changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 #[derive(Serialize, Deserialize, Default)]
 struct Index {
@@ -61,6 +61,7 @@ struct CachedDiagnostic {
     span: ByteSpan,
     label: String,
     labels: Vec<Label>,
+    flow: bool,
     message: String,
     help: String,
     fix: Option<Fix>,
@@ -237,6 +238,7 @@ fn store(d: &Diagnostic) -> CachedDiagnostic {
         span: d.span,
         label: d.label.clone(),
         labels: d.labels.clone(),
+        flow: d.flow,
         message: d.message.clone(),
         help: d.help.clone(),
         fix: d.fix.clone(),
@@ -248,6 +250,7 @@ fn restore(d: &CachedDiagnostic, opts: &CheckOptions<'_>) -> Option<Diagnostic> 
     let mut out =
         Diagnostic::new(rule, d.span, d.message.clone()).with_label(d.label.clone()).with_help(d.help.clone());
     out.labels = d.labels.clone();
+    out.flow = d.flow;
     out.fix = d.fix.clone();
     Some(out)
 }

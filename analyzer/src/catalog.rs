@@ -15,7 +15,33 @@ const fn api(module: &'static str, member: &'static str, alternative: &'static s
     BlockingApi { module, member, alternative }
 }
 
+/// `fs.existsSync` has no promise form (`fs.promises.exists` does not exist; the callback
+/// `fs.exists` is deprecated): ask `access` or `stat` and read `ENOENT` as "absent".
+const EXISTS_ALTERNATIVE: &str =
+    "`await fs.promises.access(path)` or `fs.promises.stat(path)`, treating an `ENOENT` error as \"does not exist\" (`fs.promises` has no `exists`, and the callback `fs.exists` is deprecated)";
+
+/// The `fs` functions that take a file descriptor: `fs.promises` has none of them; a `FileHandle`
+/// from `fs.promises.open` has the method, named without the `f`.
+const FD_FUNCTIONS: &[(&str, &str)] = &[
+    ("closeSync", "close"),
+    ("fchmodSync", "chmod"),
+    ("fchownSync", "chown"),
+    ("fdatasyncSync", "datasync"),
+    ("fstatSync", "stat"),
+    ("fsyncSync", "sync"),
+    ("ftruncateSync", "truncate"),
+    ("futimesSync", "utimes"),
+    ("readSync", "read"),
+    ("readvSync", "readv"),
+    ("writeSync", "write"),
+    ("writevSync", "writev"),
+];
+
 pub const BLOCKING_APIS: &[BlockingApi] = &[
+    // specific entries come before the `*Sync` ones of their module: the first match wins
+    api("fs", "existsSync", EXISTS_ALTERNATIVE),
+    api("graceful-fs", "existsSync", EXISTS_ALTERNATIVE),
+    api("fs-extra", "existsSync", "`await fs.pathExists(path)` from fs-extra"),
     api("fs", "*Sync", "`fs.promises.{base}` (await it) or the callback form `fs.{base}`"),
     api("fs-extra", "*Sync", "the promise form `fs.{base}` from fs-extra (await it)"),
     api("graceful-fs", "*Sync", "the callback form `fs.{base}` or `fs.promises.{base}`"),
@@ -82,5 +108,37 @@ pub fn lookup(q: &QualName) -> Option<String> {
             }
     })?;
     let base = member.strip_suffix("Sync").unwrap_or(&member);
+    if matches!(entry.module, "fs" | "graceful-fs") && entry.member == "*Sync" {
+        if let Some((_, method)) = FD_FUNCTIONS.iter().find(|(f, _)| *f == member) {
+            return Some(format!(
+                "the callback form `fs.{base}`, or `await handle.{method}()` on a `FileHandle` from `fs.promises.open`"
+            ));
+        }
+    }
     Some(entry.alternative.replace("{base}", base))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alternative(module: &str, member: &str) -> String {
+        let q = QualName { module: module.into(), path: member.split('.').map(Into::into).collect() };
+        lookup(&q).unwrap_or_default()
+    }
+
+    #[test]
+    fn alternatives_name_functions_that_exist() {
+        assert!(alternative("fs", "readFileSync").contains("`fs.promises.readFile`"));
+        // there is no fs.promises.exists (issue #20)
+        let exists = alternative("fs", "existsSync");
+        assert!(!exists.contains("`fs.promises.exists`"), "{exists}");
+        assert!(exists.contains("fs.promises.access") && exists.contains("ENOENT"), "{exists}");
+        assert!(alternative("fs-extra", "existsSync").contains("pathExists"));
+        // nor fs.promises.close / fstat: descriptors have FileHandle methods
+        let close = alternative("fs", "closeSync");
+        assert!(!close.contains("fs.promises.close"), "{close}");
+        assert!(close.contains("`fs.close`") && close.contains("handle.close()"), "{close}");
+        assert!(alternative("fs", "fstatSync").contains("handle.stat()"));
+    }
 }

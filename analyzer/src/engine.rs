@@ -133,6 +133,8 @@ pub struct Report {
     /// Files read only to follow imports (normalized paths): what a long-running caller checks
     /// again when one of them changes.
     pub imported: Vec<PathBuf>,
+    /// The texts of other files that labels point into ([`crate::source::label_sources`]).
+    pub label_sources: Vec<(String, SourceText)>,
 }
 
 impl Report {
@@ -144,6 +146,15 @@ impl Report {
     /// Every finding that no suppression covers.
     pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
         self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.suppressed.is_none())
+    }
+
+    /// The text of a file in the report: a reported file (`files` is sorted by path), or another
+    /// file a label points into.
+    pub fn source_of(&self, path: &str) -> Option<&SourceText> {
+        match self.files.binary_search_by(|f| f.path.as_str().cmp(path)) {
+            Ok(i) => Some(&self.files[i].source),
+            Err(_) => self.label_sources.iter().find(|(p, _)| p == path).map(|(_, s)| s),
+        }
     }
 }
 
@@ -375,6 +386,7 @@ pub(crate) fn finish(
         errors: Vec::new(),
         timings: Timings::default(),
         imported: Vec::new(),
+        label_sources: Vec::new(),
     };
     for RawFile { display, path, source, mut diagnostics, comments } in files {
         let config = opts.configs.and_then(|c| c.for_file(&path));
@@ -393,7 +405,12 @@ pub(crate) fn finish(
             }
         });
         let known = |id: &str| opts.rules.iter().any(|(r, _)| r.meta().id == id);
-        crate::suppress::apply(&mut diagnostics, &comments, &source, &known, opts.report_unused_suppressions);
+        // the suppression comments' own findings, at their configured level (`None`: off)
+        let level = |default| match opts.configs {
+            Some(c) => c.severity(config.as_deref(), &path, crate::suppress::SUPPRESSION_RULE, default),
+            None => Some(default),
+        };
+        crate::suppress::apply(&mut diagnostics, &comments, &source, &known, &level, opts.report_unused_suppressions);
         if diagnostics.is_empty() {
             continue;
         }
@@ -404,6 +421,7 @@ pub(crate) fn finish(
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
     errors.sort_by(|a, b| a.file.cmp(&b.file));
     report.errors = errors;
+    report.label_sources = crate::source::label_sources(&report.files, opts.unsaved);
     report
 }
 

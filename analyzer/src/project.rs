@@ -28,11 +28,13 @@ pub struct ProjectFile {
     pub imports: Option<Vec<(swc_atoms::Atom, Option<PathBuf>)>>,
 }
 
-/// One step of a blocking chain: a function, and the file it is in.
+/// One step of a blocking chain: a function, the file it is in, and where in it the chain goes
+/// on (the call of the next step's function, or for the last step the blocking site).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Step {
     pub name: String,
     pub file: usize,
+    pub call: ByteSpan,
 }
 
 /// How calling a function reaches a blocking call.
@@ -935,7 +937,8 @@ impl Project {
         // per file, in parallel: the direct blocking sites, and the edges "callee blocks its
         // caller" (calls to non-entry helpers here or in another file; synchronous callbacks,
         // marked `true`: they are part of their caller's body)
-        type PerFile = (Vec<Option<BlockPath>>, Vec<(u32, (u32, bool))>);
+        // (and the edge's call in the caller's file, where the step's chain goes on)
+        type PerFile = (Vec<Option<BlockPath>>, Vec<(u32, (u32, bool, u32))>);
         let per_file: Vec<PerFile> = (0..self.files.len())
             .into_par_iter()
             .map(|fi| {
@@ -963,7 +966,7 @@ impl Project {
                         })
                     });
                     if let Some(mut p) = path {
-                        p.steps.push(Step { name: m.describe(func.id), file: fi });
+                        p.steps.push(Step { name: m.describe(func.id), file: fi, call: p.site });
                         direct[func.id.0 as usize] = Some(p);
                     }
                     if func.kind == crate::model::FnKind::Module {
@@ -978,7 +981,7 @@ impl Project {
                         if let Some((gf, g)) = callees[fi][c.0 as usize] {
                             let gfun = self.model(gf).function(FnId(g));
                             if !gfun.is_entry() && !gfun.is_generator {
-                                edges.push((num.id((gf, g)), (me, false)));
+                                edges.push((num.id((gf, g)), (me, false, c.0)));
                             }
                         }
                         for &(_, cb) in &call.callbacks {
@@ -987,7 +990,7 @@ impl Project {
                                 |u| matches!(u, FnUse::Callback { call: cc, kind: CallbackKind::Sync, .. } if *cc == c),
                             );
                             if sync && !cbf.is_entry() {
-                                edges.push((num.id((fi, cb.0)), (me, true)));
+                                edges.push((num.id((fi, cb.0)), (me, true, c.0)));
                             }
                         }
                     }
@@ -1010,15 +1013,19 @@ impl Project {
         while let Some(id) = queue.pop_front() {
             let (gf, g) = num.node(id);
             let path = sums[gf][g as usize].clone().expect("queued nodes block");
-            for &(caller, inline) in callers.from(id) {
+            for &(caller, inline, call) in callers.from(id) {
                 let (cf, c) = num.node(caller);
                 if sums[cf][c as usize].is_some() {
                     continue;
                 }
                 let mut p = path.clone();
-                let step = Step { name: self.model(cf).describe(FnId(c)), file: cf };
+                let model = self.model(cf);
+                let call = model.call(crate::model::CallId(call)).callee_span;
+                let mut step = Step { name: model.describe(FnId(c)), file: cf, call };
                 if inline {
-                    // a synchronous callback is part of its caller's body
+                    // a synchronous callback is part of its caller's body: the chain goes on
+                    // where it did in the callback
+                    step.call = p.steps[0].call;
                     p.steps[0] = step;
                 } else {
                     p.steps.insert(0, step);

@@ -90,6 +90,51 @@ impl SourceText {
     pub fn line_count(&self) -> u32 {
         self.starts().len() as u32
     }
+
+    /// Byte offset → index in the text as a JavaScript string (UTF-16 code units from the
+    /// start): what `text.slice(start, end)` in Node and ESLint's `fix.range` count. Offsets past
+    /// the end clamp to the end; an offset inside a character counts from that character's start.
+    pub fn utf16_offset(&self, offset: u32) -> u32 {
+        let mut end = (offset as usize).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &self.text[..end];
+        if before.is_ascii() {
+            return end as u32;
+        }
+        before.chars().map(|c| c.len_utf16() as u32).sum()
+    }
+}
+
+/// The texts of the files that labels point into and that are not reported files themselves
+/// (helpers followed through imports; see [`crate::diagnostic::Label::file`]), read once when the
+/// report is made: from the editor's unsaved buffers first, else from disk. A file that cannot be
+/// read is left out, and formats leave out the labels that point into it.
+pub fn label_sources(
+    files: &[crate::engine::FileReport],
+    unsaved: Option<&rustc_hash::FxHashMap<std::path::PathBuf, String>>,
+) -> Vec<(String, SourceText)> {
+    let mut wanted: Vec<&str> = files
+        .iter()
+        .flat_map(|f| &f.diagnostics)
+        .flat_map(|d| &d.labels)
+        .filter_map(|l| l.file.as_deref())
+        .filter(|p| !files.iter().any(|f| f.path == *p))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+        .into_iter()
+        .filter_map(|p| {
+            let path = std::path::Path::new(p);
+            let text = match unsaved.and_then(|u| u.get(&crate::project::normalize(path))) {
+                Some(t) => t.clone(),
+                None => crate::engine::decode(std::fs::read(path).ok()?).ok()?,
+            };
+            Some((p.to_string(), SourceText::new(text)))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -105,5 +150,15 @@ mod tests {
         assert_eq!(s.line_text(2), "😀x = 1;");
         assert_eq!(s.offset_of(2, 3), 7);
         assert_eq!(s.position(1000), Position { line: 3, column: 5 });
+    }
+
+    #[test]
+    fn utf16_offsets_index_javascript_strings() {
+        let s = SourceText::new("é😀x");
+        // 'é' is 2 bytes and 1 unit, '😀' 4 bytes and 2 units: 'x' is at byte 6, index 3
+        assert_eq!(s.utf16_offset(6), 3);
+        assert_eq!(s.utf16_offset(2), 1);
+        assert_eq!(s.utf16_offset(100), 4);
+        assert_eq!(SourceText::new("abc").utf16_offset(2), 2);
     }
 }

@@ -138,9 +138,20 @@ impl Rule for BlockingCall {
                     ),
                 )
                 .with_label("blocks the event loop")
-                .with_help(help);
-                if path.site_file == file {
-                    d = d.with_secondary(path.site, blocks_here);
+                .with_help(help)
+                .as_flow();
+                // each step is a location, in its own file: where it calls the next, and the
+                // blocking site in the last
+                for (i, step) in path.steps.iter().enumerate() {
+                    let text = match path.steps.get(i + 1) {
+                        Some(next) => format!("`{}` calls `{}` here", step.name, next.name),
+                        None => blocks_here.clone(),
+                    };
+                    d = if step.file == file {
+                        d.with_secondary(step.call, text)
+                    } else {
+                        d.with_secondary_in(project.model(step.file).path.clone(), step.call, text)
+                    };
                 }
                 out.push(d);
             }

@@ -143,11 +143,18 @@ async def test_diagnostics_follow_edits_and_suppression_action(client: LanguageC
     assert titles == ["Suppress blocking-call on this line (loopsafe-ignore-next-line)"], titles
     assert actions[0].kind == types.CodeActionKind.QuickFix
     suppressed = apply(text, edits_for(actions[0], uri))
-    assert "\n  // loopsafe-ignore-next-line blocking-call: why this is safe\n  res.send(fs.readFileSync('x'));" in suppressed
+    comment = "// loopsafe-ignore-next-line blocking-call: <why this finding does not apply here>"
+    assert f"\n  {comment}\n  res.send(fs.readFileSync('x'));" in suppressed
+
+    # the inserted reason is a placeholder: the check says so, as an error, until it is replaced
+    change(client, uri, 3, types.TextDocumentContentChangeWholeDocument(text=suppressed))
+    diags = await diagnostics(client, uri, 3)
+    assert [(x.code, x.severity) for x in diags] == [("suppression-comment", types.DiagnosticSeverity.Error)]
+    assert "placeholder" in diags[0].message
 
     # an edit that removes the blocking call clears the finding
-    change(client, uri, 3, types.TextDocumentContentChangeWholeDocument(text=text.replace("fs.readFileSync('x')", "'ok'")))
-    assert await diagnostics(client, uri, 3) == []
+    change(client, uri, 4, types.TextDocumentContentChangeWholeDocument(text=text.replace("fs.readFileSync('x')", "'ok'")))
+    assert await diagnostics(client, uri, 4) == []
 
     # closing the document clears what was published for it
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
@@ -184,3 +191,27 @@ async def test_fix_action_applies_the_suggested_fix(client: LanguageClient):
     assert "await Promise.all([" in fixed, fixed
     change(client, uri, 2, types.TextDocumentContentChangeWholeDocument(text=fixed))
     assert [d for d in await diagnostics(client, uri, 2) if d.code == "sequential-await"] == []
+
+
+HELPER = """const fs = require('fs');
+function render(name) {
+  return fs.readFileSync(name, 'utf8');
+}
+module.exports = { render };
+"""
+
+
+async def test_a_chain_into_another_file_is_related_information_there(client: LanguageClient):
+    # the helper is on disk, the route only in the editor: the blocking call is reported at the
+    # route, and the step in the helper is a location the editor can jump to
+    helper = client.workspace_root / "mail.js"
+    helper.write_text(HELPER)
+    uri = (client.workspace_root / "routes.js").as_uri()
+    open_doc(client, uri, "const { render } = require('./mail');\napp.get('/m', (req, res) => res.send(render(req.query.t)));\n")
+    diags = await diagnostics(client, uri, 1)
+    assert [d.code for d in diags] == ["blocking-call"]
+    related = diags[0].related_information
+    assert related, diags[0]
+    assert [(r.location.uri, r.location.range, r.message) for r in related] == [
+        (helper.as_uri(), rng((2, 9), (2, 24)), "`fs.readFileSync` blocks here")
+    ]

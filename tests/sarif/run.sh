@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validates `--format sarif` with Microsoft's SARIF validator (@microsoft/sarif-multitool from the
-# npm registry): the demo's findings (with a suppressed one and a parse error) must produce no
-# validation error or warning.
+# npm registry): the demo's findings (with a suppressed one, a parse error, and a blocking call
+# through a helper in another file, a codeFlow) must produce no validation error or warning.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${SARIF_WORK:-$ROOT/target/sarif-test}
@@ -21,6 +21,9 @@ set +e
 set -e
 results=$(python3 -c "import json;print(len(json.load(open('$WORK/out.sarif'))['runs'][0]['results']))")
 [ "$results" -ge 8 ] || { echo "FAIL: expected the demo's findings in SARIF, got $results"; exit 1; }
+# the demo's blocking call through lib/mailer.js is a code flow into that file
+flows=$(python3 -c "import json;print(sum(1 for r in json.load(open('$WORK/out.sarif'))['runs'][0]['results'] if any(l['location']['physicalLocation']['artifactLocation']['uri'].endswith('lib/mailer.js') for f in r.get('codeFlows', []) for t in f['threadFlows'] for l in t['locations'])))")
+[ "$flows" -ge 1 ] || { echo "FAIL: expected a codeFlow into lib/mailer.js"; exit 1; }
 "$TOOL" validate "$WORK/out.sarif" --output "$WORK/validation.sarif" --log ForceOverwrite > "$WORK/validate.log" 2>&1 || true
 python3 - "$WORK/validation.sarif" "$WORK/validate.log" <<'PY'
 import json, sys

@@ -1,5 +1,8 @@
-//! `--format github`: GitHub Actions workflow commands, one annotation per finding.
+//! `--format github`: GitHub Actions workflow commands, one annotation per finding. An
+//! annotation has one place: labels in other files (chain steps in a helper's file) are listed
+//! in its text as `file:line:column: text`.
 
+use super::label_place;
 use crate::engine::Report;
 
 /// Escape a command's message (data).
@@ -26,6 +29,12 @@ pub fn render(report: &Report) -> String {
             if !d.help.is_empty() {
                 message.push_str("\nhelp: ");
                 message.push_str(&d.help);
+            }
+            // an annotation has one place: steps in other files are named in its text
+            for l in d.labels.iter().filter(|l| l.file.is_some()) {
+                if let Some(p) = label_place(report, f, l) {
+                    message.push_str(&format!("\n{}:{}:{}: {}", p.file, p.start.line, p.start.column, l.text));
+                }
             }
             out.push_str(&format!(
                 "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",

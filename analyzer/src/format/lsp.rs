@@ -1,8 +1,9 @@
 //! `--format lsp` (and the language server): LSP `Diagnostic` objects grouped by document URI,
 //! 0-based lines, UTF-16 characters.
 
+use super::label_place;
 use crate::diagnostic::Diagnostic;
-use crate::engine::Report;
+use crate::engine::{FileReport, Report};
 use crate::source::SourceText;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -37,27 +38,33 @@ fn range(source: &SourceText, start: u32, end: u32) -> Value {
     })
 }
 
-/// One diagnostic as an LSP `Diagnostic`.
-pub fn diagnostic(d: &Diagnostic, source: &SourceText, uri: &str) -> Value {
+/// One diagnostic of `f` as an LSP `Diagnostic`; labels are `relatedInformation`, each with the
+/// URI of its own file (a chain step in a helper's file points there).
+pub fn diagnostic(report: &Report, f: &FileReport, d: &Diagnostic) -> Value {
     let mut message = d.message.clone();
     if !d.help.is_empty() {
         message.push_str("\nhelp: ");
         message.push_str(&d.help);
     }
     let mut v = json!({
-        "range": range(source, d.span.start, d.span.end),
+        "range": range(&f.source, d.span.start, d.span.end),
         "severity": match d.severity { crate::Severity::Error => 1, crate::Severity::Warning => 2 },
         "code": d.rule,
         "codeDescription": { "href": format!("{DOCS_BASE}{}.md", d.rule) },
         "source": "loopsafe",
         "message": message,
     });
-    if !d.labels.is_empty() {
-        v["relatedInformation"] = d
-            .labels
-            .iter()
-            .map(|l| json!({ "location": { "uri": uri, "range": range(source, l.span.start, l.span.end) }, "message": l.text }))
-            .collect();
+    let related: Vec<Value> = d
+        .labels
+        .iter()
+        .filter_map(|l| {
+            let p = label_place(report, f, l)?;
+            let uri = file_uri(Path::new(p.file));
+            Some(json!({ "location": { "uri": uri, "range": range(p.source, l.span.start, l.span.end) }, "message": l.text }))
+        })
+        .collect();
+    if !related.is_empty() {
+        v["relatedInformation"] = Value::Array(related);
     }
     v
 }
@@ -67,7 +74,7 @@ pub fn render(report: &Report) -> String {
     for f in &report.files {
         let uri = file_uri(Path::new(&f.path));
         let list: Vec<Value> =
-            f.diagnostics.iter().filter(|d| d.suppressed.is_none()).map(|d| diagnostic(d, &f.source, &uri)).collect();
+            f.diagnostics.iter().filter(|d| d.suppressed.is_none()).map(|d| diagnostic(report, f, d)).collect();
         if !list.is_empty() {
             map.insert(uri, Value::Array(list));
         }

@@ -1,7 +1,10 @@
 //! `--format sarif`: SARIF 2.1.0 for code-scanning uploads. Rules come from the registry's
 //! metadata; regions count UTF-16 code units; suppressed findings are included with their
-//! suppression; fingerprints are the baseline's.
+//! suppression; fingerprints are the baseline's. Labels are `relatedLocations`, each in its own
+//! file; a call chain ([`crate::diagnostic::Diagnostic::flow`]) is also a `codeFlows` entry: one
+//! thread flow from the reported call through each step to the blocking site.
 
+use super::{label_place, Place};
 use crate::baseline::file_fingerprints;
 use crate::engine::Report;
 use crate::rule::RuleMeta;
@@ -31,6 +34,19 @@ fn artifact(path: &str) -> Value {
     }
 }
 
+/// A `physicalLocation` for a placed range.
+fn physical(p: &Place<'_>) -> Value {
+    json!({
+        "artifactLocation": artifact(p.file),
+        "region": {
+            "startLine": p.start.line,
+            "startColumn": p.start.column,
+            "endLine": p.end.line,
+            "endColumn": p.end.column,
+        }
+    })
+}
+
 fn level(s: crate::Severity) -> &'static str {
     match s {
         crate::Severity::Error => "error",
@@ -57,10 +73,8 @@ pub fn render(report: &Report, rules: &[&RuleMeta], version: &str) -> String {
     let mut results = Vec::new();
     for f in &report.files {
         let fps = file_fingerprints(f);
-        let location = artifact(&f.path);
         for (d, fp) in f.diagnostics.iter().zip(fps) {
-            let s = f.source.position(d.span.start);
-            let e = f.source.position(d.span.end);
+            let at = Place::new(&f.path, &f.source, d.span);
             let mut text = d.message.clone();
             if !d.help.is_empty() {
                 text.push_str(&format!(". Help: {}", d.help));
@@ -69,35 +83,29 @@ pub fn render(report: &Report, rules: &[&RuleMeta], version: &str) -> String {
                 "ruleId": d.rule,
                 "level": level(d.severity),
                 "message": { "text": text },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": location.clone(),
-                        "region": { "startLine": s.line, "startColumn": s.column, "endLine": e.line, "endColumn": e.column }
-                    }
-                }],
+                "locations": [{ "physicalLocation": physical(&at) }],
                 "partialFingerprints": { "loopsafe/v1": fp },
             });
             if let Some(i) = rules.iter().position(|m| m.id == d.rule) {
                 r["ruleIndex"] = json!(i);
             }
-            if !d.labels.is_empty() {
-                r["relatedLocations"] = d
-                    .labels
+            let labels: Vec<(&str, Place<'_>)> =
+                d.labels.iter().filter_map(|l| Some((l.text.as_str(), label_place(report, f, l)?))).collect();
+            if !labels.is_empty() {
+                r["relatedLocations"] = labels
                     .iter()
                     .enumerate()
-                    .map(|(i, l)| {
-                        let ls = f.source.position(l.span.start);
-                        let le = f.source.position(l.span.end);
-                        json!({
-                            "id": i + 1,
-                            "message": { "text": l.text },
-                            "physicalLocation": {
-                                "artifactLocation": location.clone(),
-                                "region": { "startLine": ls.line, "startColumn": ls.column, "endLine": le.line, "endColumn": le.column }
-                            }
-                        })
-                    })
+                    .map(|(i, (text, p))| json!({ "id": i + 1, "message": { "text": text }, "physicalLocation": physical(p) }))
                     .collect();
+            }
+            if d.flow && !labels.is_empty() {
+                // the reported call first, then each step in order
+                let first = if d.label.is_empty() { d.message.as_str() } else { d.label.as_str() };
+                let steps: Vec<Value> = std::iter::once((first, &at))
+                    .chain(labels.iter().map(|(t, p)| (*t, p)))
+                    .map(|(text, p)| json!({ "location": { "physicalLocation": physical(p), "message": { "text": text } } }))
+                    .collect();
+                r["codeFlows"] = json!([{ "message": { "text": d.message }, "threadFlows": [{ "locations": steps }] }]);
             }
             if let Some(reason) = &d.suppressed {
                 r["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);

@@ -116,7 +116,15 @@ fn expand(args: Punctuated<MetaNameValue, Token![,]>, item: ItemStruct) -> syn::
     }
     let docs = lines.join("\n");
     let name = &item.ident;
-    let summary = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or("").to_string();
+    // the first paragraph, however many lines it is wrapped on: a summary cut at the first line
+    // break ends mid-sentence
+    let summary = lines
+        .iter()
+        .map(|l| l.trim())
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     if summary.is_empty() || summary.starts_with('#') {
         return Err(syn::Error::new_spanned(name, "the rule's doc comment must start with a one-line summary"));
     }
@@ -206,6 +214,13 @@ mod tests {
         let out = run(r#"id = "some-rule", severity = "warning""#, GOOD_DOC).unwrap();
         assert!(out.contains("META"));
         assert!(out.contains("file_stem_is"));
+    }
+
+    #[test]
+    fn the_summary_is_the_whole_first_paragraph() {
+        let doc = GOOD_DOC.replace("/// Summary line.\n", "/// Summary that is wrapped\n        /// onto two lines.\n");
+        let out = run(r#"id = "some-rule", severity = "warning""#, &doc).unwrap();
+        assert!(out.contains("\"Summary that is wrapped onto two lines.\""), "{out}");
     }
 
     #[test]
