@@ -51,7 +51,7 @@ REV=$(git -C "$ROOT" rev-parse HEAD)
 
 # run_case NAME EXTRA_HOOK_LINES: a repository using the hook; install, then a bad and a good commit
 run_case() {
-  local name=$1 extra=$2 repo="$WORK/$1" out start seconds
+  local name=$1 extra=$2 repo="$WORK/repo-$1" out start seconds
   export PRE_COMMIT_HOME="$WORK/cache-$name"
   rm -rf "$repo" "$PRE_COMMIT_HOME"
   mkdir -p "$repo"
