@@ -37,6 +37,7 @@ done
 
 # platform id of a Rust target triple, from the table the launcher uses
 platform_of_target() {
+  # shellcheck disable=SC2016 # JavaScript, not shell
   node -e '
     const p = require(process.argv[1]).PLATFORMS.find((x) => x.target === process.argv[2]);
     if (!p) { console.error(`npm/pack.sh: no npm platform for the Rust target ${process.argv[2]}`); process.exit(2); }
