@@ -15,6 +15,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod init;
 mod lsp;
 
 #[derive(Parser)]
@@ -47,6 +48,8 @@ enum Command {
     },
     /// Run the language server over stdio (for editors)
     Lsp,
+    /// Write a commented loopsafe.json and print the next steps (CI, pre-commit, editor)
+    Init(init::InitArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -146,6 +149,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => list_rules(format),
         Command::Rule { id, all, markdown } => show_rule(id, all, markdown),
         Command::Lsp => lsp::run(),
+        Command::Init(args) => init::run(args),
     }
 }
 
