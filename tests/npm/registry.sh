@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A local npm registry for the tests: verdaccio (pinned in tests/tools) on a free loopback port,
 # storing packages in a temporary directory and proxying nothing, so what npm installs from it is
 # exactly what the test published. Sourced by tests/npm, tests/precommit and tests/action:
@@ -49,7 +50,8 @@ YAML
   trap stop_registry EXIT
   REGISTRY="http://127.0.0.1:$port/"
   for i in $(seq 1 100); do
-    if curl -fs "${REGISTRY}-/ping" >/dev/null 2>&1; then break; fi
+    if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+      "${REGISTRY}-/ping" 2>/dev/null; then break; fi
     if ! kill -0 "$REGISTRY_PID" 2>/dev/null || [ "$i" = 100 ]; then
       echo "FAIL: the local registry did not start" >&2
       cat "$dir/verdaccio.log" >&2
@@ -57,9 +59,13 @@ YAML
     fi
     sleep 0.2
   done
-  token=$(curl -fs -X PUT "${REGISTRY}-/user/org.couchdb.user:loopsafe-ci" -H 'content-type: application/json' \
-    -d '{"name":"loopsafe-ci","password":"loopsafe-ci-password"}' |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+  # a user for publishing (verdaccio's htpasswd plugin creates it on first login)
+  token=$(node -e '
+    fetch(process.argv[1], { method: "PUT", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "loopsafe-ci", password: "loopsafe-ci-password" }) })
+      .then((r) => r.json()).then((j) => { if (!j.token) throw new Error(JSON.stringify(j)); console.log(j.token); })
+      .catch((e) => { console.error(e.message); process.exit(1); });
+  ' "${REGISTRY}-/user/org.couchdb.user:loopsafe-ci")
   REGISTRY_NPMRC="$dir/publish.npmrc"
   printf 'registry=%s\n//127.0.0.1:%s/:_authToken=%s\n' "$REGISTRY" "$port" "$token" > "$REGISTRY_NPMRC"
 }

@@ -91,6 +91,7 @@ stub_args=()
 while read -r id; do
   [ "$id" = "$HOST_ID" ] && continue
   mkdir -p "$STUBS/$id"
+  read -r os cpu < <(node -p "const p = require('$ROOT/npm/loopsafe/lib/platform.js').PLATFORMS.find((x) => x.id === '$id'); p.os + ' ' + p.cpu")
   node -e '
     const [os, cpu, file] = process.argv.slice(1);
     const b = Buffer.alloc(256);
@@ -99,14 +100,13 @@ while read -r id; do
     if (os === "win32") { b.write("MZ", 0, "latin1"); b.writeUInt32LE(0x80, 0x3c); b.write("PE\0\0", 0x80, "latin1"); b.writeUInt16LE(0x8664, 0x84); }
     b.write("stand-in for the loopsafe registry test", 160, "latin1");
     require("fs").writeFileSync(file, b);
-  ' $(node -p "const p = require('$ROOT/npm/loopsafe/lib/platform.js').PLATFORMS.find((x) => x.id === '$id'); p.os + ' ' + p.cpu") \
-    "$STUBS/$id/loopsafe"
+  ' "$os" "$cpu" "$STUBS/$id/loopsafe"
   stub_args+=(--binary "$id=$STUBS/$id/loopsafe")
 done < <(node -e 'for (const p of require(process.argv[1]).PLATFORMS) console.log(p.id)' "$ROOT/npm/loopsafe/lib/platform.js")
 STRIP=true bash "$ROOT/npm/pack.sh" "$WORK/stub-dist" "${stub_args[@]}" >/dev/null
 publish_to_registry "$LAUNCHER_TGZ" "$HOST_TGZ"
-publish_to_registry $(ls "$WORK"/stub-dist/loopsafe-cli-*.tgz)
-published=$(curl -fs "${REGISTRY}loopsafe" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(Object.keys(JSON.parse(s).versions).join()))')
+publish_to_registry "$WORK"/stub-dist/loopsafe-cli-*.tgz
+published=$(node -e 'fetch(process.argv[1]).then((r) => r.json()).then((p) => console.log(Object.keys(p.versions).join()))' "${REGISTRY}loopsafe")
 [ "$published" = "$VERSION" ] || fail "the registry serves loopsafe versions '$published'"
 ok "launcher and 7 platform packages published to the local registry ($REGISTRY)"
 
@@ -114,8 +114,9 @@ R=$WORK/registry-project
 new_project "$R"
 printf 'registry=%s\n' "$REGISTRY" > "$R/.npmrc"
 (cd "$R" && npm i -D --loglevel=error loopsafe >/dev/null) || fail "npm i -D loopsafe from the registry"
-installed=$(cd "$R/node_modules/@loopsafe" && ls | tr '\n' ' ')
+installed=$(cd "$R/node_modules/@loopsafe" && printf '%s ' *)
 [ "$installed" = "cli-$HOST_ID " ] || fail "npm installed [$installed], expected exactly cli-$HOST_ID"
+# shellcheck disable=SC2016 # JavaScript
 node -e '
   const lock = require(process.argv[1]);
   const platforms = require(process.argv[2]).PLATFORMS;

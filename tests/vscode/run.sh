@@ -47,7 +47,7 @@ ok "server resolution and the bundled extension started against the workspace's 
 
 # 3. the .vsix
 rm -f "$EXT/dist/loopsafe.vsix"
-(cd "$EXT" && npx vsce package --no-dependencies --allow-missing-repository --out dist/loopsafe.vsix >/dev/null) || fail "vsce package"
+(cd "$EXT" && npm run --silent package >/dev/null) || fail "npm run package (vsce package)"
 python3 - "$EXT/dist/loopsafe.vsix" "$VERSION" <<'PY' || fail "the .vsix"
 import json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
