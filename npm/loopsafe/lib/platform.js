@@ -34,27 +34,34 @@ function binaryName(os) {
   return os === 'win32' ? 'loopsafe.exe' : 'loopsafe';
 }
 
-/**
- * The C library of this Linux system: 'glibc' or 'musl' (null elsewhere). Node's diagnostic report
- * names the glibc version it runs with; on musl that field is absent. When the report is not
- * available, the dynamic loader's files decide.
- */
-function detectLibc() {
-  if (process.platform !== 'linux') return null;
-  try {
-    if (process.report && typeof process.report.getReport === 'function') {
+// Node's diagnostic report header names the glibc version the process runs with; on musl that
+// field is absent. Made once (it takes some milliseconds).
+let header;
+function reportHeader() {
+  if (header === undefined) {
+    header = null;
+    try {
       try {
         process.report.excludeNetwork = true; // the report need not resolve network interfaces
       } catch (_) {
         // older Node: the setter does not exist
       }
-      const header = process.report.getReport().header;
-      if (header && header.glibcVersionRuntime) return 'glibc';
-      if (header) return 'musl';
+      header = process.report.getReport().header || null;
+    } catch (_) {
+      // no diagnostic report in this Node
     }
-  } catch (_) {
-    // fall through to the file system
   }
+  return header;
+}
+
+/**
+ * The C library of this Linux system: 'glibc' or 'musl' (null elsewhere). When Node's report is not
+ * available, the dynamic loader's files decide.
+ */
+function detectLibc() {
+  if (process.platform !== 'linux') return null;
+  const h = reportHeader();
+  if (h) return h.glibcVersionRuntime ? 'glibc' : 'musl';
   try {
     if (fs.readdirSync('/lib').some((f) => f.startsWith('ld-musl-'))) return 'musl';
   } catch (_) {
@@ -66,12 +73,8 @@ function detectLibc() {
 /** The glibc version this process runs with ("2.36"), or null. */
 function glibcVersion() {
   if (process.platform !== 'linux') return null;
-  try {
-    const header = process.report.getReport().header;
-    return header.glibcVersionRuntime || null;
-  } catch (_) {
-    return null;
-  }
+  const h = reportHeader();
+  return (h && h.glibcVersionRuntime) || null;
 }
 
 /**
