@@ -29,8 +29,7 @@ else
   rm -rf "$DIST"
   bash "$ROOT/npm/pack.sh" "$DIST"
 fi
-VERSION=$(node -p 'require(process.argv[1]).version' "$ROOT/target/npm-stage/loopsafe/package.json" 2>/dev/null ||
-  sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
 HOST_ID=$(node -p 'require(process.argv[1]).candidates()[0]' "$ROOT/npm/loopsafe/lib/platform.js")
 LAUNCHER_TGZ="$DIST/loopsafe-$VERSION.tgz"
 HOST_TGZ="$DIST/loopsafe-cli-$HOST_ID-$VERSION.tgz"
