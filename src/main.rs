@@ -17,6 +17,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod init;
 mod lsp;
 
 #[derive(Parser)]
@@ -49,6 +50,8 @@ enum Command {
     },
     /// Run the language server over stdio (for editors)
     Lsp,
+    /// Write a commented loopsafe.json and print the next steps (CI, pre-commit, editor)
+    Init(init::InitArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -166,6 +169,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => list_rules(format),
         Command::Rule { id, all, markdown } => show_rule(id, all, markdown),
         Command::Lsp => lsp::run(),
+        Command::Init(args) => init::run(args),
     }
 }
 
