@@ -16,7 +16,7 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-const BAD: &str = "const fs = require('fs');\napp.get('/x', async (req, res) => {\n  const a = await getUser(req.id);\n  const b = await getOrders(req.id);\n  res.send(fs.readFileSync('x') + a + b);\n});\n";
+const BAD: &str = "const fs = require('fs');\nconst { getUser, getOrders } = require('./accounts');\napp.get('/x', async (req, res) => {\n  const a = await getUser(req.id);\n  const b = await getOrders(req.id);\n  res.send(fs.readFileSync('x') + a + b);\n});\n";
 
 fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
