@@ -458,10 +458,7 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("  read       {:>9.2?}", t.read);
         eprintln!("  parse      {:>9.2?}", t.parse);
         eprintln!("  model      {:>9.2?}", t.model);
-        eprintln!(
-            "  project    {:>9.2?} (elapsed; {} imported files read for facts; {} files checked again with cross-file facts)",
-            t.project, t.extra_files, t.rechecked
-        );
+        eprintln!("  project    {:>9.2?} (elapsed; {} imported files read for facts)", t.project, t.extra_files);
         if args.cache.is_some() {
             eprintln!("  cache      {} of {} files' findings reused", t.cached, report.files_checked);
         }

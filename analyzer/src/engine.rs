@@ -11,10 +11,10 @@
 use crate::config::Configs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
-use crate::model::{self, CallId, FileModel};
+use crate::model::{self, FileModel};
 use crate::parse::{self, Lang};
 use crate::project::{Project, ProjectFile};
-use crate::rule::{CrossFile, FileContext, Question, Rule};
+use crate::rule::{Facts, Rule};
 use crate::source::SourceText;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -113,8 +113,6 @@ pub struct Timings {
     pub wall: Duration,
     /// Files read only to follow imports.
     pub extra_files: usize,
-    /// Files whose per-file checks ran again with cross-file facts.
-    pub rechecked: usize,
     /// Files whose findings came from the cache.
     pub cached: usize,
     /// Elapsed: phase 1 (read, parse, model, per-file rules, in parallel) and phase 3 (second
@@ -164,16 +162,6 @@ struct Analysed {
     /// Of the text analysed (what a cache must store, not a later read).
     hash: u64,
     model: FileModel,
-    diagnostics: Vec<Diagnostic>,
-    /// Per rule (index into the options' rules), the calls into other files it asked about.
-    questions: Vec<(usize, Vec<(CallId, Question)>)>,
-}
-
-/// What phase 3 found in one file.
-struct ProjectFindings {
-    diagnostics: Vec<Diagnostic>,
-    /// Rules whose per-file check ran again with the project's facts: their first findings go.
-    rechecked: Vec<&'static str>,
 }
 
 #[derive(Default)]
@@ -260,11 +248,10 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
     // two threads idle for a third of the phase on the corpus
     let t_files = Instant::now();
     let results: Vec<(Result<Analysed, FileError>, FileTimings)> =
-        inputs.par_iter().with_max_len(1).map(|input| analyse_one(input, opts, true)).collect();
+        inputs.par_iter().with_max_len(1).map(|input| analyse_one(input, opts)).collect();
     run.timings.files_phase = t_files.elapsed();
     let mut files: Vec<ProjectFile> = Vec::new();
-    let mut kept: Vec<(String, SourceText, Vec<Diagnostic>)> = Vec::new();
-    let mut questions: Vec<(&Input, Vec<(usize, Vec<(CallId, Question)>)>)> = Vec::new();
+    let mut kept: Vec<(String, SourceText)> = Vec::new();
     for ((res, t), input) in results.into_iter().zip(inputs) {
         add_timings(&mut run.timings, &t);
         match res {
@@ -276,8 +263,7 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
                     hash: a.hash,
                     imports: None,
                 });
-                kept.push((input.display.clone(), a.source, a.diagnostics));
-                questions.push((input, a.questions));
+                kept.push((input.display.clone(), a.source));
             }
             Err(e) => run.errors.push(e),
         }
@@ -292,41 +278,25 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
     let project = Project::build(files);
     run.timings.project = t_project.elapsed();
 
-    // phase 3: project checks of each named file
+    // phase 3: every rule, once per named file, against the project's facts
     let t_checks = Instant::now();
     let n_inputs = kept.len();
-    let project_results: Vec<(Result<ProjectFindings, FileError>, Vec<Duration>)> = (0..n_inputs)
+    let project_results: Vec<(Result<Vec<Diagnostic>, FileError>, Vec<Duration>)> = (0..n_inputs)
         .into_par_iter()
         .with_max_len(1)
         .map(|fi| {
             let mut times = vec![Duration::ZERO; opts.rules.len()];
             let mut out = Vec::new();
-            // per-file checks whose questions about other files now have answers run again
-            let (input, asked) = &questions[fi];
-            let again: Vec<usize> = asked
-                .iter()
-                .filter(|(_, calls)| {
-                    let m = project.model(fi);
-                    calls.iter().any(|&(c, q)| q.informative(project.callee_facts(fi, m.call(c))))
-                })
-                .map(|(r, _)| *r)
-                .collect();
-            if !again.is_empty() {
-                if let Err(e) = recheck(input, &kept[fi].1, &project, fi, &again, opts, &mut times, &mut out) {
-                    return (Err(e), times);
-                }
-            }
-            let rechecked = again.iter().map(|&r| opts.rules[r].0.meta().id).collect();
+            let facts = Facts::new(&project, fi, &kept[fi].1);
             for (i, (rule, _)) in opts.rules.iter().enumerate() {
                 let t = Instant::now();
-                let facts = crate::rule::Facts::new(&project, fi, &kept[fi].1);
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check(&facts, &mut out)));
                 times[i] = t.elapsed();
                 if let Err(p) = r {
                     return (Err(internal_error(&kept[fi].0, Some(rule.meta().id), &*p)), times);
                 }
             }
-            (Ok(ProjectFindings { diagnostics: out, rechecked }), times)
+            (Ok(out), times)
         })
         .collect();
 
@@ -342,21 +312,17 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
             })
             .collect();
     }
-    for (fi, ((display, source, mut diagnostics), (res, times))) in kept.into_iter().zip(project_results).enumerate() {
+    for (fi, ((display, source), (res, times))) in kept.into_iter().zip(project_results).enumerate() {
         for (i, d) in times.iter().enumerate() {
             run.timings.rules[i].1 += *d;
         }
-        match res {
-            Ok(more) => {
-                run.timings.rechecked += usize::from(!more.rechecked.is_empty());
-                diagnostics.retain(|d| !more.rechecked.contains(&d.rule));
-                diagnostics.extend(more.diagnostics)
-            }
+        let diagnostics = match res {
+            Ok(d) => d,
             Err(e) => {
                 run.errors.push(e);
                 continue;
             }
-        }
+        };
         let file = &project.files[fi];
         run.files.push(RawFile {
             display,
@@ -490,15 +456,15 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
 /// A file read only for its facts: its model, from the caller's [`ModelCache`] when its text is
 /// unchanged. `None` when it cannot be read or parsed (it then adds no facts).
 fn fact_file(input: &Input, opts: &CheckOptions<'_>) -> Option<Analysed> {
-    let Some(cache) = opts.models else { return analyse_one(input, opts, false).0.ok() };
+    let Some(cache) = opts.models else { return analyse_one(input, opts).0.ok() };
     let text = read_input(input).ok()?;
     let hash = crate::cache::hash(&text);
     if let Some(model) = cache.get(&input.path, hash) {
         let source = SourceText::new(text);
-        return Some(Analysed { source, hash, model, diagnostics: Vec::new(), questions: Vec::new() });
+        return Some(Analysed { source, hash, model });
     }
     let with_text = Input { text: Some(text), ..input.clone() };
-    let a = analyse_one(&with_text, opts, false).0.ok()?;
+    let a = analyse_one(&with_text, opts).0.ok()?;
     cache.put(input.path.clone(), hash, &a.model);
     Some(a)
 }
@@ -579,7 +545,7 @@ fn internal_error(file: &str, rule: Option<&str>, p: &(dyn std::any::Any + Send)
     }
 }
 
-fn analyse_one(input: &Input, opts: &CheckOptions<'_>, run_rules: bool) -> (Result<Analysed, FileError>, FileTimings) {
+fn analyse_one(input: &Input, opts: &CheckOptions<'_>) -> (Result<Analysed, FileError>, FileTimings) {
     let mut t = FileTimings { rules: vec![Duration::ZERO; opts.rules.len()], ..Default::default() };
     let fail = |message: String| FileError { file: input.display.clone(), message, line: None, column: None };
     let t0 = Instant::now();
@@ -592,7 +558,7 @@ fn analyse_one(input: &Input, opts: &CheckOptions<'_>, run_rules: bool) -> (Resu
         return (Err(fail("unsupported file extension".to_string())), t);
     };
     let source = SourceText::new(text);
-    let outcome = catch_unwind(AssertUnwindSafe(|| analyse(input, source, lang, opts, run_rules, &mut t)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| analyse(input, source, lang, opts, &mut t)));
     match outcome {
         Ok(o) => (o, t),
         Err(p) => (Err(internal_error(&input.display, None, &*p)), t),
@@ -604,7 +570,6 @@ fn analyse(
     source: SourceText,
     lang: Lang,
     opts: &CheckOptions<'_>,
-    run_rules: bool,
     t: &mut FileTimings,
 ) -> Result<Analysed, FileError> {
     swc_common::GLOBALS.set(&swc_common::Globals::new(), || {
@@ -629,65 +594,8 @@ fn analyse(
             model::build(&input.display, source.text(), &parsed)
         };
         t.model = t1.elapsed();
-        let mut diagnostics = Vec::new();
-        let mut questions = Vec::new();
-        if run_rules && !opts.parse_only {
-            let cx = FileContext::new(&input.display, &source, &parsed.program, &model)
-                .with_cross_file(CrossFile::Deferred(Default::default()));
-            for (i, (rule, _)) in opts.rules.iter().enumerate() {
-                let t2 = Instant::now();
-                let r = catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, &mut diagnostics)));
-                t.rules[i] = t2.elapsed();
-                if let Err(p) = r {
-                    return Err(internal_error(&input.display, Some(rule.meta().id), &*p));
-                }
-                let asked = cx.take_questions();
-                if !asked.is_empty() {
-                    questions.push((i, asked));
-                }
-            }
-        }
         // the syntax tree is dropped here: only the model and the findings live on
         let hash = crate::cache::hash(source.text());
-        Ok(Analysed { source, hash, model, diagnostics, questions })
-    })
-}
-
-/// Phase 3's second run of per-file checks (see [`CrossFile`]): parse the file again and run
-/// the rules `again` with the project's facts. The model is the project's: the same text parses
-/// to the same tree and the same spans.
-#[allow(clippy::too_many_arguments)]
-fn recheck(
-    input: &Input,
-    source: &SourceText,
-    project: &Project,
-    fi: usize,
-    again: &[usize],
-    opts: &CheckOptions<'_>,
-    times: &mut [Duration],
-    out: &mut Vec<Diagnostic>,
-) -> Result<(), FileError> {
-    let lang = Lang::from_path(&input.display).or_else(|| Lang::from_path(&input.path.to_string_lossy()));
-    let Some(lang) = lang else { return Ok(()) };
-    swc_common::GLOBALS.set(&swc_common::Globals::new(), || {
-        let parsed = match catch_unwind(AssertUnwindSafe(|| parse::parse(&input.display, source.text(), lang))) {
-            Ok(Ok(p)) => p,
-            // it parsed in phase 1: nothing else can go wrong here
-            Ok(Err(_)) => return Ok(()),
-            Err(p) => return Err(internal_error(&input.display, None, &*p)),
-        };
-        let model = project.model(fi);
-        let cx = FileContext::new(&input.display, source, &parsed.program, model)
-            .with_cross_file(CrossFile::Project { project, file: fi });
-        for &i in again {
-            let rule = opts.rules[i].0;
-            let t = Instant::now();
-            let r = catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, out)));
-            times[i] += t.elapsed();
-            if let Err(p) = r {
-                return Err(internal_error(&input.display, Some(rule.meta().id), &*p));
-            }
-        }
-        Ok(())
+        Ok(Analysed { source, hash, model })
     })
 }

@@ -1,8 +1,9 @@
 //! The loopsafe analyzer: discovery, parsing, the shared per-file model, the engine that runs rules,
 //! diagnostics as plain data, and the output formatters.
 //!
-//! Rules live in the `loopsafe_rules` crate and only read what this crate builds: they ask the
-//! [`model::FileModel`] semantic questions and never re-derive scopes or imports themselves.
+//! Rules live in the `loopsafe_rules` crate and only read what this crate builds: after the
+//! project is linked, each rule runs once per file against [`Facts`] (the file's model and the
+//! project's summaries), deciding from facts it never derives itself.
 
 pub mod baseline;
 pub mod cache;
@@ -24,7 +25,7 @@ pub mod suppress;
 pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 pub use engine::{CheckOptions, FileError, FileReport, Report};
 pub use model::FileModel;
-pub use rule::{Facts, FileContext, Rule, RuleInfo, RuleMeta};
+pub use rule::{Facts, Rule, RuleInfo, RuleMeta};
 
 #[doc(hidden)]
 pub mod __swc {

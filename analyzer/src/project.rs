@@ -54,11 +54,6 @@ pub struct BlockPath {
 pub struct FunctionSummary {
     pub is_async: bool,
     pub blocks: Option<BlockPath>,
-    /// What calling it does to the outside world: the strongest effect of the calls in its body
-    /// and in the closures defined in it, followed into helpers here and in other files.
-    pub effect: Effect,
-    /// It (or a function it calls) awaits or returns a call nobody can name: it may do anything.
-    pub opaque: bool,
     /// Everything calling it does (see [`Project::compute_effects`]).
     pub effects: Effects,
 }
@@ -104,22 +99,6 @@ pub enum Known {
     /// Only its name, on a package that may do anything (an in-memory model layer): nothing
     /// establishes that it reaches a store.
     Package,
-}
-
-/// What a per-file check may learn about a function in another file (see
-/// [`crate::rule::FileContext::imported`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CalleeFacts {
-    pub is_async: bool,
-    pub effect: Effect,
-    /// Awaits or returns calls nobody can name (see [`FunctionSummary::opaque`]).
-    pub opaque: bool,
-}
-
-impl FunctionSummary {
-    pub fn facts(&self) -> CalleeFacts {
-        CalleeFacts { is_async: self.is_async, effect: self.effect, opaque: self.opaque }
-    }
 }
 
 pub struct Project {
@@ -783,11 +762,6 @@ impl Project {
         }
     }
 
-    /// What is known of the function a call in `file` reaches.
-    pub fn callee_facts(&self, file: usize, call: &CallSite) -> Option<CalleeFacts> {
-        self.callee(file, call).map(|(f, g)| self.summary(f, g).facts())
-    }
-
     pub fn summary(&self, file: usize, f: FnId) -> &FunctionSummary {
         &self.summaries[file][f.0 as usize]
     }
@@ -822,13 +796,7 @@ impl Project {
                     .functions
                     .iter()
                     .zip(blocks.into_iter().zip(effects))
-                    .map(|(func, (blocks, effects))| FunctionSummary {
-                        is_async: func.is_async,
-                        blocks,
-                        effect: effects.strongest(),
-                        opaque: effects.intersects(Effects::OPAQUE),
-                        effects,
-                    })
+                    .map(|(func, (blocks, effects))| FunctionSummary { is_async: func.is_async, blocks, effects })
                     .collect()
             })
             .collect();
@@ -1083,21 +1051,6 @@ fn is_opaque(call: &CallSite) -> bool {
             }
             Target::Local(_) => false,
         }
-}
-
-/// How much an effect says about ordering, weakest first: a body that opens a transaction or
-/// takes a lock is that, whatever else it writes.
-pub fn effect_rank(e: Effect) -> u8 {
-    match e {
-        Effect::Unknown => 0,
-        Effect::Read => 1,
-        Effect::Atomic => 2,
-        Effect::Write => 3,
-        Effect::Unlock => 4,
-        Effect::Sleep => 5,
-        Effect::Lock => 6,
-        Effect::Transaction => 7,
-    }
 }
 
 /// The project's functions numbered 0.. across files (file by file, in table order).

@@ -1,12 +1,10 @@
 //! The interface between the engine and the rules.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::knowledge::{Effect, Effects};
-use crate::model::{CallId, CallSite, FileModel, Target};
-use crate::project::{CalleeFacts, Project};
+use crate::knowledge::Effects;
+use crate::model::{CallSite, FileModel};
+use crate::project::Project;
 use crate::source::SourceText;
-use std::cell::RefCell;
-use swc_ecma_ast::Program;
 
 /// What a rule says about itself. Generated from the rule's doc comment by the
 /// `#[rule(...)]` attribute of `loopsafe_macros`.
@@ -22,166 +20,6 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The whole doc comment, markdown.
     pub docs: &'static str,
-}
-
-/// What a rule sees of one file while the syntax tree is alive.
-pub struct FileContext<'a> {
-    pub path: &'a str,
-    pub source: &'a SourceText,
-    pub program: &'a Program,
-    pub model: &'a FileModel,
-    cross: CrossFile<'a>,
-}
-
-/// Where a per-file check gets facts about functions in other files.
-///
-/// Per-file checks run while the syntax trees are alive, before the project pass. So the engine
-/// runs them first with [`CrossFile::Deferred`]: every question about a function in another file
-/// is answered "unknown" and noted. After the project pass, a file with a question that now has
-/// an informative answer is checked again with [`CrossFile::Project`]; its findings from the
-/// first run are replaced. A check therefore sees exactly what a run with every fact known
-/// would, and only the few files that ask pay for a second run.
-pub enum CrossFile<'a> {
-    /// No project: the file is checked alone (unit tests of a rule).
-    Alone,
-    /// The first run: questions are noted (the calls asked about), answers are "unknown".
-    Deferred(RefCell<Vec<(CallId, Question)>>),
-    /// After the project pass: `file` is this file's index in `project`.
-    Project { project: &'a Project, file: usize },
-}
-
-/// What a check asked about a call into another file. Each question has a default (the answer
-/// when nothing is known, as in the first run); an answer that differs from it is informative
-/// and makes the file run again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Question {
-    /// The call's effect, its name saying `named` ([`FileContext::call_effect`]).
-    Effect { named: Effect },
-    /// Whether the call's effect is one of a set (a bit per [`Effect`]), and which
-    /// ([`FileContext::call_effect_among`]).
-    EffectAmong { named: Effect, among: u16 },
-    /// Whether calling it starts asynchronous work ([`FileContext::starts_work`]).
-    StartsWork,
-    /// Whether it is synchronous and touches nothing ([`FileContext::is_inert`]).
-    Inert,
-    /// Whether its body reads or writes something ([`FileContext::body_does_io`]).
-    DoesIo,
-}
-
-impl Question {
-    /// Whether an answer differs from the question's default.
-    pub fn informative(self, facts: Option<CalleeFacts>) -> bool {
-        match self {
-            Question::Effect { named } => effect_answer(named, facts) != named,
-            Question::EffectAmong { named, among } => {
-                project(effect_answer(named, facts), among) != project(named, among)
-            }
-            Question::StartsWork => starts_work_answer(facts),
-            Question::Inert => inert_answer(facts),
-            Question::DoesIo => does_io_answer(facts),
-        }
-    }
-}
-
-fn effect_bits(among: &[Effect]) -> u16 {
-    among.iter().fold(0, |bits, e| bits | 1 << (*e as u16))
-}
-
-/// An effect if it is one of `among`.
-fn project(e: Effect, among: u16) -> Option<Effect> {
-    (among & 1 << (e as u16) != 0).then_some(e)
-}
-
-fn effect_answer(named: Effect, facts: Option<CalleeFacts>) -> Effect {
-    Effect::with_body(named, facts.map_or(Effect::Unknown, |f| f.effect))
-}
-
-fn starts_work_answer(facts: Option<CalleeFacts>) -> bool {
-    facts.is_some_and(|f| f.is_async || f.effect != Effect::Unknown)
-}
-
-fn does_io_answer(facts: Option<CalleeFacts>) -> bool {
-    facts.is_some_and(|f| f.effect != Effect::Unknown)
-}
-
-fn inert_answer(facts: Option<CalleeFacts>) -> bool {
-    facts.is_some_and(|f| !f.is_async && f.effect == Effect::Unknown && !f.opaque)
-}
-
-impl<'a> FileContext<'a> {
-    /// A file checked alone: functions in other files are unknown.
-    pub fn new(path: &'a str, source: &'a SourceText, program: &'a Program, model: &'a FileModel) -> Self {
-        FileContext { path, source, program, model, cross: CrossFile::Alone }
-    }
-
-    /// The same, with cross-file facts (or deferred questions) as the engine gives them.
-    pub fn with_cross_file(mut self, cross: CrossFile<'a>) -> Self {
-        self.cross = cross;
-        self
-    }
-
-    /// Byte range of an swc span in this file's text.
-    pub fn span(&self, span: swc_common::Span) -> crate::diagnostic::ByteSpan {
-        self.model.span(span)
-    }
-
-    /// The effect of a call: its name and SQL, and for a function in another file of the
-    /// project (imported or required by a relative path) what its body does
-    /// ([`Effect::with_body`]).
-    pub fn call_effect(&self, call: &CallSite) -> Effect {
-        let named = self.model.effect(call);
-        effect_answer(named, self.ask(call, Question::Effect { named }))
-    }
-
-    /// [`Self::call_effect`] when it is one of `among`, `None` otherwise. For checks that only
-    /// care about a few effects (locks, transactions): only answers that change which of them
-    /// applies make the file run again.
-    pub fn call_effect_among(&self, call: &CallSite, among: &[Effect]) -> Option<Effect> {
-        let named = self.model.effect(call);
-        let bits = effect_bits(among);
-        project(effect_answer(named, self.ask(call, Question::EffectAmong { named, among: bits })), bits)
-    }
-
-    /// Whether a call of a function in another file of the project starts asynchronous work:
-    /// the function is async or its body does I/O. `false` when not known.
-    pub fn starts_work(&self, call: &CallSite) -> bool {
-        starts_work_answer(self.ask(call, Question::StartsWork))
-    }
-
-    /// Whether a call reaches a function in another file of the project that is synchronous and
-    /// touches nothing outside (data shaping: no promise, no I/O). `false` when not known.
-    pub fn is_inert(&self, call: &CallSite) -> bool {
-        inert_answer(self.ask(call, Question::Inert))
-    }
-
-    /// Whether a call reaches a function in another file of the project whose body reads or
-    /// writes something (whatever the call's name says). `false` when not known.
-    pub fn body_does_io(&self, call: &CallSite) -> bool {
-        does_io_answer(self.ask(call, Question::DoesIo))
-    }
-
-    fn ask(&self, call: &CallSite, q: Question) -> Option<CalleeFacts> {
-        let Target::Api(name) = &call.target else { return None };
-        if !crate::knowledge::is_relative(&name.module) {
-            return None;
-        }
-        match &self.cross {
-            CrossFile::Alone => None,
-            CrossFile::Deferred(asked) => {
-                asked.borrow_mut().push((call.id, q));
-                None
-            }
-            CrossFile::Project { project, file } => project.callee_facts(*file, call),
-        }
-    }
-
-    /// The questions noted since the last call (first run only), for the engine.
-    pub(crate) fn take_questions(&self) -> Vec<(CallId, Question)> {
-        match &self.cross {
-            CrossFile::Deferred(asked) => std::mem::take(&mut *asked.borrow_mut()),
-            _ => Vec::new(),
-        }
-    }
 }
 
 /// What a rule sees of one file after the project is linked: the file's model, its text, and
@@ -293,9 +131,6 @@ pub trait RuleInfo {
 
 /// A lint rule. Rules are stateless and shared between threads.
 pub trait Rule: RuleInfo + Sync + Send {
-    /// Runs once per file with the syntax tree and the file's model.
-    fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Vec<Diagnostic>) {}
-
     /// Runs once per checked file after the project is linked, with the file's model and text
     /// and the project's facts (the syntax trees are gone by then).
     fn check(&self, _facts: &Facts<'_>, _out: &mut Vec<Diagnostic>) {}

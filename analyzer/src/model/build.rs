@@ -39,6 +39,8 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         emptied: FxHashSet::default(),
         named_args: Vec::new(),
         direct_arg_of: None,
+        assigned_values: Vec::new(),
+        initialized: FxHashSet::default(),
         state_writes: Vec::new(),
     };
     parsed.program.visit_with(&mut b);
@@ -51,6 +53,7 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
     model.fan_outs = p.fan_outs;
     p.limited.sort_by_key(|c| c.0);
     model.limited = p.limited;
+    model.races = super::races::extract(&model, &parsed.program);
     model
 }
 
@@ -73,6 +76,7 @@ fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, pare
         writes_this: false,
         input_params: Vec::new(),
         guarded: false,
+        private: false,
         decorated_entry: None,
         seed: None,
         context: Context::Unknown,
@@ -196,6 +200,10 @@ struct Builder {
     named_args: Vec<(CallId, u32, ValueRef)>,
     /// The call whose argument list the next recorded call stands in directly.
     direct_arg_of: Option<CallId>,
+    /// Every plain assignment of a variable, with the path of what it assigns (`None`: not a path).
+    assigned_values: Vec<(BindingId, Option<ValueRef>)>,
+    /// Variables declared with a value (`let x = …`).
+    initialized: FxHashSet<BindingId>,
     /// Writes of state that may outlive the call: (function, the variable written, or `None`
     /// for `this`), resolved into [`Function::writes_outer`] after the walk.
     state_writes: Vec<(FnId, Option<BindingId>)>,
@@ -836,6 +844,30 @@ impl Builder {
                 super::Class { name: c.name.clone(), methods, extended: c.extended }
             })
             .collect();
+        // `let meter; … meter ??= new Meter(…)`: declared without a value and only ever assigned
+        // the same thing (a lazily made singleton) holds that thing
+        let mut values: FxHashMap<BindingId, Option<ValueRef>> = FxHashMap::default();
+        for (b, v) in std::mem::take(&mut self.assigned_values) {
+            match values.get(&b) {
+                None => {
+                    values.insert(b, v);
+                }
+                Some(prev) if *prev != v => {
+                    values.insert(b, None);
+                }
+                Some(_) => {}
+            }
+        }
+        for (b, v) in values {
+            let binding = &mut m.bindings[b.0 as usize];
+            if let (Some(v), Origin::Unknown, BindingKind::Let | BindingKind::Var) = (v, &binding.origin, binding.kind)
+            {
+                if !self.initialized.contains(&b) {
+                    binding.origin = Origin::Value(v);
+                    binding.reassigned = false;
+                }
+            }
+        }
         // resolve call targets
         for i in 0..m.calls.len() {
             let target = match m.calls[i].callee_ref.clone() {
@@ -1220,6 +1252,7 @@ impl Visit for Builder {
         self.with_this(class, |s| s.visit_fn_like(&n.function, FnKind::Method));
         if let Some(f) = self.model.functions.get_mut(next.0 as usize) {
             f.guarded = guarded;
+            f.private = n.accessibility == Some(Accessibility::Private);
         }
         // the implementation, not an overload signature (`load(id: string): Promise<X>;`)
         if let (Some(c), Some(name), true) = (class, name, n.function.body.is_some()) {
@@ -1237,7 +1270,11 @@ impl Visit for Builder {
             use_: Some(FnUse::Escapes),
             ..Default::default()
         });
+        let next = FnId(self.model.functions.len() as u32);
         self.with_this(class, |s| s.visit_fn_like(&n.function, FnKind::Method));
+        if let Some(f) = self.model.functions.get_mut(next.0 as usize) {
+            f.private = true;
+        }
     }
 
     fn visit_constructor(&mut self, n: &Constructor) {
@@ -1319,6 +1356,10 @@ impl Visit for Builder {
         let kind = self.decl_kind;
         let from = n.init.as_deref().and_then(|e| self.value_ref(e));
         self.declare_pat(&n.name, kind, from);
+        if let (Pat::Ident(b), Some(_)) = (&n.name, &n.init) {
+            let id = self.intern(&b.id);
+            self.initialized.insert(id);
+        }
         if let (Pat::Ident(b), Some(Expr::Array(_) | Expr::Object(_))) = (&n.name, n.init.as_deref().map(unwrap_expr)) {
             let id = self.intern(&b.id);
             self.model.bindings[id.0 as usize].origin = Origin::Literal;
@@ -1505,6 +1546,12 @@ impl Visit for Builder {
                 let id = self.intern(&b.id);
                 self.model.bindings[id.0 as usize].reassigned = true;
                 self.state_writes.push((self.cur(), Some(id)));
+                // `meter ??= new Meter(…)`, `client = new Client(…)`: what it may hold
+                let value = match n.op {
+                    AssignOp::Assign | AssignOp::NullishAssign | AssignOp::OrAssign => self.value_ref(&n.right),
+                    _ => None,
+                };
+                self.assigned_values.push((id, value));
             }
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => self.note_write(&m.obj),
             AssignTarget::Pat(p) => {

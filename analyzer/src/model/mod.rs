@@ -14,6 +14,7 @@ pub mod context;
 pub mod fanout;
 pub mod once;
 pub mod provenance;
+pub mod races;
 pub mod refs;
 
 use crate::diagnostic::ByteSpan;
@@ -117,6 +118,8 @@ pub struct Function {
     pub input_params: Vec<u32>,
     /// A guard decorator (`@UseGuards(…)`) is on it or its class.
     pub guarded: bool,
+    /// A private class method (`private`, `#name`): only its class calls it.
+    pub private: bool,
     /// The route/event decorator (or the controller class's decorator) that makes this an entry
     /// point.
     pub(crate) decorated_entry: Option<Atom>,
@@ -318,6 +321,8 @@ pub struct FileModel {
     pub fan_outs: Vec<fanout::FanOut>,
     /// Calls made through a limiter (`limit(() => …)`): they run a bounded number at a time.
     pub limited: Vec<CallId>,
+    /// Read-modify-writes across an await (see [`races`]).
+    pub races: Vec<races::Race>,
     unresolved: SyntaxContext,
 }
 
@@ -698,6 +703,7 @@ impl FileModel {
             call_args: Vec::new(),
             fan_outs: Vec::new(),
             limited: Vec::new(),
+            races: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
     }

@@ -1,143 +1,93 @@
-use loopsafe_analyzer::diagnostic::ByteSpan;
-use loopsafe_analyzer::knowledge::stores::{self, Store};
-use loopsafe_analyzer::knowledge::{name_has_word, sql_effect, CallbackKind, Effect, LIFECYCLE_METHODS};
-use loopsafe_analyzer::model::unwrap_expr as unwrap;
-use loopsafe_analyzer::model::{
-    self, BindingId, BindingKind, CallSite, Context, FileModel, FnId, FnKind, FnUse, Target,
-};
-use loopsafe_analyzer::{Diagnostic, FileContext, Rule};
-use loopsafe_macros::rule;
-use rustc_hash::{FxHashMap, FxHashSet};
+//! Read-modify-write of shared state across an `await`: the facts `await-race` decides on.
+//!
+//! One walk per async function, in evaluation order, follows where values come from (a read of
+//! shared in-memory state, an awaited read of a datastore record) through locals, arithmetic and
+//! list or object growth, and notes a **race** where such a value is written back after an await:
+//! `total += await price(id)`, `const cur = state.n; await save(); state.n = cur + 1`,
+//! `doc.n -= x; await doc.save()`, `redis.set(k, n + 1)` after `redis.get(k)`, an `UPDATE` of the
+//! row a `SELECT` read. Locks, transactions, version checks and atomic operators that the tree
+//! shows end or protect the window; calls of project functions that may take a lock are kept
+//! with the race ([`Race::guards`]) for the rule to ask the project about.
+
+use super::unwrap_expr as unwrap;
+use super::{self as model, BindingId, BindingKind, CallSite, FileModel, FnId, FnKind, FnUse, Target};
+use crate::diagnostic::ByteSpan;
+use crate::knowledge::stores::{self, Store};
+use crate::knowledge::{name_has_word, sql_effect, CallbackKind, Effect};
+use rustc_hash::FxHashMap;
 use swc_atoms::Atom;
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
-/// Read-modify-write of shared state across an `await`: a lost update.
-///
-/// ## What it finds
-/// State that other requests can see, read before an `await` and written after it from the value
-/// read, so an update made in between is overwritten:
-/// - in memory: `total += await price(id)`, `count = count + await n()`,
-///   `this.balance = this.balance - await fee()`, `cache[key] = (cache[key] || 0) + await f()`,
-///   `queue = [...queue, await next()]`, or `const cur = state.n; await save(); state.n = cur + 1`
-///   (also when `cur` was read under a lock released before the await), where the target is module-level,
-///   a class field through `this` (unless the class is only instantiated per request inside a
-///   handler and not exported), a property of such an object, or a variable captured by a
-///   route handler or by callbacks that run concurrently (`items.map(async …)`);
-/// - in a datastore: a record read (`findById`, `findUnique`, `findOneBy`, `get`, `SELECT`,
-///   `knex('t').where(…).first()`, `db.collection('c').findOne(…)`), then written back with a value
-///   computed from it by arithmetic or by growing a list (`doc.n -= x; await doc.save()`,
-///   `doc.tags = [...doc.tags, t]`, `repo.save(entity)`, `redis.set(k, n + 1)`,
-///   `UPDATE … SET n = $1` of the same row, `knex('t').where(…).update(…)`), through the same
-///   client or model and the same key (or the record's own `_id`), with no transaction, lock,
-///   version check or atomic operator.
-///
-/// Locals, parameters and fresh objects that no other invocation sees, writes that do not compute
-/// from the stale value (`latest = await fetchLatest()`, `x = await hash(x)`, `doc.title = body`),
-/// values read again after the `await`, work inside `sequelize.transaction`, `prisma.$transaction`,
-/// `knex.transaction`, `runExclusive`, `lock.acquire`, a helper named for its lock (`withItemLock`)
-/// or between `BEGIN` and `COMMIT`, fields of NestJS `Scope.REQUEST` providers, reads with
-/// `SELECT … FOR UPDATE` or a `{ transaction }`/`{ session }` option, atomic updates (`$inc`,
-/// `INCRBY`, `SET n = n + 1`, `{ increment }`), optimistic writes (a version in the filter, a
-/// schema with `optimisticConcurrency`), changes on a path that returns early, and start-up code
-/// are not reported.
-///
-/// ## Why it matters
-/// Node runs one request at a time, but an `await` hands the thread to every other request. Two
-/// requests that both read a balance of 100, both await, then both write `100 - 30` leave 70
-/// instead of 40: one payment disappears without an error. These bugs pass every test that sends
-/// one request at a time and show up as drifting counters and money in production.
-///
-/// ## Examples
-/// ```js
-/// app.post('/wallets/:id/pay', async (req, res) => {
-///   const wallet = await Wallet.findById(req.params.id);
-///   wallet.balance -= req.body.amount;
-///   await wallet.save();
-///   res.json(wallet);
-/// });
-/// ```
-/// ```js
-/// app.post('/wallets/:id/pay', async (req, res) => {
-///   const wallet = await Wallet.findOneAndUpdate(
-///     { _id: req.params.id, balance: { $gte: req.body.amount } },
-///     { $inc: { balance: -req.body.amount } },
-///     { new: true },
-///   );
-///   res.json(wallet);
-/// });
-/// ```
-///
-/// ## How to fix
-/// Let the store apply the change atomically (`$inc`, `INCRBY`, `UPDATE … SET n = n + ?`,
-/// Prisma `{ increment }`, Sequelize `increment`); or read and write in one transaction with a row
-/// lock (`SELECT … FOR UPDATE`, `lock: t.LOCK.UPDATE`); or add a version check to the write and
-/// retry when it matches nothing. For in-memory state, await first and then update in one
-/// synchronous step (`const p = await price(id); total += p`), or serialize with a mutex.
-#[rule(id = "await-race", severity = "error", category = "correctness", fixable = false)]
-pub struct AwaitRace;
-
-impl Rule for AwaitRace {
-    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        // The functions `Finder::check` looks into, from the model: nothing else is walked.
-        let m = cx.model;
-        let mut starts: Vec<u32> =
-            m.functions.iter().filter(|f| worth_checking(m, f.id)).map(|f| f.span.start).collect();
-        if starts.is_empty() {
-            return;
-        }
-        starts.sort_unstable();
-        let mut clients = Clients {
-            m: cx.model,
-            modules: FxHashMap::default(),
-            optimistic_schema: false,
-            private_methods: FxHashSet::default(),
-            request_scoped: Vec::new(),
-        };
-        cx.program.visit_with(&mut clients);
-        let mut finder = Finder {
-            cx,
-            m: cx.model,
-            optimistic_schema: clients.optimistic_schema,
-            clients: &clients.modules,
-            protected: FxHashMap::default(),
-            private_methods: &clients.private_methods,
-            request_scoped: &clients.request_scoped,
-            out: Vec::new(),
-            starts: Some(&starts),
-            checked: 0,
-        };
-        cx.program.visit_with(&mut finder);
-        if finder.checked != starts.len() {
-            // a function outside the spans of the nodes around it (a decorator's argument, say):
-            // walk everything, as if nothing had been skipped
-            finder.out.clear();
-            finder.protected.clear();
-            finder.starts = None;
-            cx.program.visit_with(&mut finder);
-        }
-        out.append(&mut finder.out);
-    }
+/// What a race is about.
+#[derive(Clone, Debug)]
+pub enum RaceKind {
+    /// Shared in-memory state (`total`, `this.balance`, `cache[key]`), as written; `single` when
+    /// the read and the write are one expression (`x += await f()`); `concurrent` when the state
+    /// is shared by concurrent calls of one callback rather than by requests.
+    Memory { path: String, single: bool, concurrent: bool },
+    /// A datastore record read (`desc`, e.g. `User.findById`) and written back; `changed` where it
+    /// was changed from its stale value.
+    Store { desc: String, store: Store, changed: Option<ByteSpan> },
 }
 
-/// Whether `Finder::check` goes further than its first test for function `id`: an async
-/// function (not a generator) that awaits, runs after start-up, outside lifecycle hooks.
+/// A read-modify-write across an await.
+#[derive(Clone, Debug)]
+pub struct Race {
+    pub func: FnId,
+    pub kind: RaceKind,
+    pub write: ByteSpan,
+    pub read: ByteSpan,
+    pub await_kw: ByteSpan,
+    /// Calls of project functions made before the write: if one of them takes a lock or opens a
+    /// transaction, the window is protected.
+    pub guards: Vec<super::CallId>,
+}
+
+/// Walk the async functions of a file and collect their races.
+pub fn extract(m: &FileModel, program: &Program) -> Vec<Race> {
+    let mut starts: Vec<u32> = m.functions.iter().filter(|f| worth_checking(m, f.id)).map(|f| f.span.start).collect();
+    if starts.is_empty() {
+        return Vec::new();
+    }
+    starts.sort_unstable();
+    let mut clients =
+        Clients { m, modules: FxHashMap::default(), optimistic_schema: false, request_scoped: Vec::new() };
+    program.visit_with(&mut clients);
+    let mut finder = Finder {
+        m,
+        optimistic_schema: clients.optimistic_schema,
+        clients: &clients.modules,
+        request_scoped: &clients.request_scoped,
+        out: Vec::new(),
+        starts: Some(&starts),
+        checked: 0,
+    };
+    program.visit_with(&mut finder);
+    if finder.checked != starts.len() {
+        // a function outside the spans of the nodes around it (a decorator's argument, say):
+        // walk everything, as if nothing had been skipped
+        finder.out.clear();
+        finder.starts = None;
+        program.visit_with(&mut finder);
+    }
+    finder.out
+}
+
+/// Whether `Finder::check` looks into function `id`: an async function (not a generator) that
+/// awaits. Where it runs is decided by the rule, with the project's facts.
 fn worth_checking(m: &FileModel, id: FnId) -> bool {
     let f = m.function(id);
-    f.is_async && !f.is_generator && !f.awaits.is_empty() && f.context != Context::StartUp && !in_lifecycle_hook(m, id)
+    f.is_async && !f.is_generator && !f.awaits.is_empty()
 }
 
-/// Walks every function node and checks the async ones that run on the event loop.
+/// Walks every function node and checks the async ones.
 struct Finder<'a, 'o> {
-    cx: &'a FileContext<'a>,
     m: &'a FileModel,
     optimistic_schema: bool,
     clients: &'a FxHashMap<BindingId, Atom>,
-    /// Memo of [`fn_protected`].
-    protected: FxHashMap<FnId, bool>,
-    private_methods: &'a FxHashSet<FnId>,
     request_scoped: &'a [ByteSpan],
-    out: Vec<Diagnostic>,
+    out: Vec<Race>,
     /// Sorted starts of the functions worth checking: subtrees holding none are skipped.
     /// `None`: walk everything.
     starts: Option<&'o [u32]>,
@@ -165,11 +115,7 @@ impl Finder<'_, '_> {
             return;
         }
         self.checked += 1;
-        if fn_protected(self.cx, id, 0, self.private_methods, &mut self.protected) {
-            return;
-        }
         let mut flow = Flow {
-            cx: self.cx,
             m,
             cur: id,
             this_ok: this_is_instance(m, id)
@@ -188,6 +134,7 @@ impl Finder<'_, '_> {
             optimistic: false,
             optimistic_schema: self.optimistic_schema,
             shared: FxHashMap::default(),
+            guards: Vec::new(),
             out: Vec::new(),
         };
         match body {
@@ -205,7 +152,7 @@ impl Finder<'_, '_> {
 }
 
 impl Visit for Finder<'_, '_> {
-    loopsafe_analyzer::visit_unless_skipped!(skip: visit_module_item(ModuleItem), visit_stmt(Stmt), visit_expr(Expr), visit_class_member(ClassMember), visit_prop_or_spread(PropOrSpread));
+    crate::visit_unless_skipped!(skip: visit_module_item(ModuleItem), visit_stmt(Stmt), visit_expr(Expr), visit_class_member(ClassMember), visit_prop_or_spread(PropOrSpread));
 
     fn visit_function(&mut self, n: &Function) {
         if let (Some(body), Some(id)) = (&n.body, self.m.function_at(n.span)) {
@@ -232,24 +179,13 @@ struct Clients<'a> {
     modules: FxHashMap<BindingId, Atom>,
     /// `{ optimisticConcurrency: true }` (Mongoose) or a version option in a schema of this file.
     optimistic_schema: bool,
-    /// Private class methods (`private`, `#name`): only this class calls them.
-    private_methods: FxHashSet<FnId>,
     /// Classes the framework instantiates once per request (NestJS
     /// `@Injectable({ scope: Scope.REQUEST })`): their fields are not shared.
     request_scoped: Vec<ByteSpan>,
 }
 
 impl Visit for Clients<'_> {
-    loopsafe_analyzer::skip_typescript_types!();
-
-    fn visit_class_method(&mut self, n: &ClassMethod) {
-        if n.accessibility == Some(Accessibility::Private) {
-            if let Some(id) = self.m.function_at(n.function.span) {
-                self.private_methods.insert(id);
-            }
-        }
-        n.visit_children_with(self);
-    }
+    crate::skip_typescript_types!();
 
     fn visit_class(&mut self, n: &Class) {
         if n.decorators.iter().any(|d| request_scope_decorator(&d.expr)) {
@@ -258,12 +194,6 @@ impl Visit for Clients<'_> {
         n.visit_children_with(self);
     }
 
-    fn visit_private_method(&mut self, n: &PrivateMethod) {
-        if let Some(id) = self.m.function_at(n.function.span) {
-            self.private_methods.insert(id);
-        }
-        n.visit_children_with(self);
-    }
     fn visit_key_value_prop(&mut self, n: &KeyValueProp) {
         if prop_key(&n.key).is_some_and(|k| stores::OPTIMISTIC_SCHEMA_OPTIONS.contains(&k.as_str()))
             && matches!(unwrap(&n.value), Expr::Lit(Lit::Bool(b)) if b.value)
@@ -326,93 +256,6 @@ fn this_is_instance(m: &FileModel, id: FnId) -> bool {
         }
     }
     f.kind == FnKind::Method && !m.class_index_of(f.id).is_some_and(|c| m.per_request_class(c))
-}
-
-/// Whether function `id` is (or is nested in) a framework lifecycle hook such as NestJS
-/// `onModuleInit`, which runs once at start-up or shutdown.
-fn in_lifecycle_hook(m: &FileModel, id: FnId) -> bool {
-    let mut g = Some(id);
-    while let Some(x) = g {
-        let f = m.function(x);
-        if f.kind == FnKind::Method {
-            return f.name.as_deref().is_some_and(|n| LIFECYCLE_METHODS.contains(&n));
-        }
-        g = f.parent;
-    }
-    false
-}
-
-/// Whether a call runs its callback inside a transaction or under a lock (its name says so, or
-/// it is a function of another file whose body opens one).
-fn is_protecting_call(cx: &FileContext<'_>, c: &CallSite) -> bool {
-    cx.call_effect_among(c, &[Effect::Transaction, Effect::Lock]).is_some()
-        || c.method.as_deref().is_some_and(|n| {
-            stores::PROTECTING_WRAPPERS.contains(&n)
-                || stores::camel_words(n)
-                    .any(|w| stores::PROTECTING_NAME_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
-        })
-}
-
-/// Whether function `id` only runs inside a transaction or lock: it or an enclosing function is a
-/// callback of a transaction/lock wrapper, or every caller is itself protected.
-fn fn_protected(
-    cx: &FileContext<'_>,
-    id: FnId,
-    depth: u32,
-    private: &FxHashSet<FnId>,
-    memo: &mut FxHashMap<FnId, bool>,
-) -> bool {
-    if depth > 8 {
-        return false;
-    }
-    if let Some(&p) = memo.get(&id) {
-        return p;
-    }
-    memo.insert(id, false); // cycle guard
-    let p = fn_protected_uncached(cx, id, depth, private, memo);
-    memo.insert(id, p);
-    p
-}
-
-fn fn_protected_uncached(
-    cx: &FileContext<'_>,
-    id: FnId,
-    depth: u32,
-    private: &FxHashSet<FnId>,
-    memo: &mut FxHashMap<FnId, bool>,
-) -> bool {
-    let m = cx.model;
-    let mut g = Some(id);
-    while let Some(x) = g {
-        if x == FnId::MODULE {
-            break;
-        }
-        let f = m.function(x);
-        for u in &f.uses {
-            if let FnUse::Callback { call, .. } = u {
-                if is_protecting_call(cx, m.call(*call)) {
-                    return true;
-                }
-            }
-        }
-        g = f.parent;
-    }
-    // every call comes from protected code; a private method escapes nowhere
-    let f = m.function(id);
-    let mut called = false;
-    for u in &f.uses {
-        match u {
-            FnUse::Called(c) => {
-                called = true;
-                if !fn_protected(cx, m.call(*c).caller, depth + 1, private, memo) {
-                    return false;
-                }
-            }
-            FnUse::Escapes if private.contains(&id) => {}
-            _ => return false,
-        }
-    }
-    called
 }
 
 /// The root of an access path.
@@ -609,7 +452,6 @@ struct StoreRead {
 
 /// The walk of one function body in evaluation order.
 struct Flow<'a> {
-    cx: &'a FileContext<'a>,
     m: &'a FileModel,
     cur: FnId,
     this_ok: bool,
@@ -633,7 +475,9 @@ struct Flow<'a> {
     /// The file declares a schema with optimistic concurrency: saves check the version.
     optimistic_schema: bool,
     shared: FxHashMap<BindingId, bool>,
-    out: Vec<Diagnostic>,
+    /// Calls of project functions made so far (see [`Race::guards`]).
+    guards: Vec<super::CallId>,
+    out: Vec<Race>,
 }
 
 impl Flow<'_> {
@@ -1308,11 +1152,20 @@ impl Flow<'_> {
     fn effects(&mut self, site: &CallSite, callee: &Expr, args: &[ExprOrSpread], arg_taints: &[Taint]) {
         let m = self.m;
         let method = site.method.as_deref().unwrap_or("");
-        // only these effects matter here: regions and write-backs
-        let effect = self
-            .cx
-            .call_effect_among(site, &[Effect::Lock, Effect::Unlock, Effect::Transaction, Effect::Write])
-            .unwrap_or(Effect::Unknown);
+        // only these effects matter here: regions and write-backs, as the call's name says; a
+        // function of the project may take a lock in its body: the rule asks the project
+        let effect = match m.effect(site) {
+            e @ (Effect::Lock | Effect::Unlock | Effect::Transaction | Effect::Write) => e,
+            _ => Effect::Unknown,
+        };
+        let project = match &site.target {
+            Target::Local(_) => true,
+            Target::Api(q) => crate::knowledge::is_relative(&q.module),
+            Target::Unknown => false,
+        };
+        if project {
+            self.guards.push(site.id);
+        }
         let sql = sql_text(site);
         let keyword = sql.and_then(sql_keyword);
         let was_locked = self.locked;
@@ -1676,43 +1529,28 @@ impl Flow<'_> {
         await_kw: ByteSpan,
         single: bool,
     ) {
-        let who = if self.concurrent_capture(path) { "another call of this callback" } else { "another request" };
-        let help = if single {
-            format!("await the value first, then update `{text}` in one synchronous step (`const v = await …; {text} += v`), or serialize the updates with a mutex (`runExclusive`)")
-        } else {
-            format!("read `{text}` again after the await and update it in one synchronous step, or serialize the updates with a mutex (`runExclusive`)")
-        };
-        self.out.push(
-            Diagnostic::new(
-                AwaitRace::META.id,
-                write,
-                format!("`{text}` is read before an await and written after it from the stale value: an update made meanwhile by {who} is lost"),
-            )
-            .with_label("written here from the stale value")
-            .with_secondary(read, "read here")
-            .with_secondary(await_kw, "await here (other requests run)")
-            .with_help(help),
-        );
+        let concurrent = self.concurrent_capture(path);
+        self.out.push(Race {
+            func: self.cur,
+            kind: RaceKind::Memory { path: text.to_string(), single, concurrent },
+            write,
+            read,
+            await_kw,
+            guards: self.guards.clone(),
+        });
     }
 
     fn report_store(&mut self, r: usize, write: ByteSpan, changed: Option<ByteSpan>) {
         let read = &self.reads[r];
         let store = self.store_of(read);
-        let mut d = Diagnostic::new(
-            AwaitRace::META.id,
+        self.out.push(Race {
+            func: self.cur,
+            kind: RaceKind::Store { desc: read.desc.clone(), store, changed },
             write,
-            format!(
-                "the record read by `{}` is written back from its stale value after an await, with no transaction, lock or atomic update: an update another request makes in between is lost",
-                read.desc
-            ),
-        )
-        .with_label("written here from the stale value")
-        .with_secondary(read.call, "read here")
-        .with_secondary(read.await_kw, "await here (other requests run)");
-        if let Some(c) = changed {
-            d = d.with_secondary(c, "changed here from the stale value");
-        }
-        self.out.push(d.with_help(stores::help(store)));
+            read: read.call,
+            await_kw: read.await_kw,
+            guards: self.guards.clone(),
+        });
     }
 }
 
