@@ -155,6 +155,6 @@ pub fn parse(path: &str, text: &str, lang: Lang) -> Result<Parsed, ParseError> {
         top_level: SyntaxContext::empty().apply_mark(top_level_mark),
         comments: kept,
         recovered,
-        line_starts: text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i as u32 + 1).collect(),
+        line_starts: memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1).collect(),
     })
 }

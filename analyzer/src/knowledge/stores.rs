@@ -157,12 +157,9 @@ pub const REMOTE_MODULES: &[&str] = &[
 
 /// Whether calls into `module` reach a store or a remote service (see [`REMOTE_MODULES`]).
 pub fn is_remote_module(module: &str) -> bool {
-    REMOTE_MODULES.iter().any(|m| {
-        if m.ends_with('/') {
-            module.starts_with(m)
-        } else {
-            module == *m || module.starts_with(&format!("{m}/"))
-        }
+    REMOTE_MODULES.iter().any(|m| match module.strip_prefix(m) {
+        Some(rest) => m.ends_with('/') || rest.is_empty() || rest.starts_with('/'),
+        None => false,
     })
 }
 

@@ -677,6 +677,17 @@ impl Builder {
                 args[..args.len() - 1].iter().any(|a| guard_name(&a.expr).is_some_and(knowledge::is_guard_name));
             self.model.calls[id.0 as usize].guarded = guarded;
         }
+        // a call that may register a handler: a route, a listener, a hook, a timer, a scheduler
+        let registers = {
+            let c = &self.model.calls[id.0 as usize];
+            c.method.as_deref().is_some_and(|m| {
+                knowledge::ROUTE_METHODS.contains(&m)
+                    || knowledge::LISTENER_METHODS.contains(&m)
+                    || knowledge::REPEATED_GLOBALS.contains(&m)
+                    || knowledge::EXTRA_ENTRY_METHODS.contains(m)
+                    || m == "route"
+            }) || c.callee_ref.as_ref().is_some_and(|v| matches!(v.root, Root::Module(_)))
+        };
         for (i, a) in args.iter().enumerate() {
             if matches!(unwrap_expr(&a.expr), Expr::Call(_) | Expr::New(_)) {
                 self.direct_arg_of = Some(id);
@@ -684,7 +695,7 @@ impl Builder {
             let use_ = FnUse::Callback { call: id, arg: i as u32, kind: CallbackKind::Unknown };
             if let Some(f) = self.visit_used_value(&a.expr, use_, None) {
                 self.model.calls[id.0 as usize].callbacks.push((i as u32, f));
-            } else if matches!(unwrap_expr(&a.expr), Expr::Member(_) | Expr::Ident(_)) {
+            } else if registers && matches!(unwrap_expr(&a.expr), Expr::Member(_) | Expr::Ident(_)) {
                 // `router.get('/x', users.list)`: a function named through an object, maybe in
                 // another file (resolved once the file is read, see `finish`)
                 if let Some(v) = self.value_ref(&a.expr) {
@@ -1547,8 +1558,10 @@ impl Visit for Builder {
                 self.model.bindings[id.0 as usize].reassigned = true;
                 self.state_writes.push((self.cur(), Some(id)));
                 // `meter ??= new Meter(…)`, `client = new Client(…)`: what it may hold
-                let value = match n.op {
-                    AssignOp::Assign | AssignOp::NullishAssign | AssignOp::OrAssign => self.value_ref(&n.right),
+                let value = match (n.op, unwrap_expr(&n.right)) {
+                    (AssignOp::Assign | AssignOp::NullishAssign | AssignOp::OrAssign, e @ Expr::New(_)) => {
+                        self.value_ref(e)
+                    }
                     _ => None,
                 };
                 self.assigned_values.push((id, value));

@@ -280,10 +280,14 @@ impl<'m> Walk<'m> {
     fn call(&self, c: &CallExpr, depth: u32) -> Prov {
         let m = self.m;
         let Callee::Expr(callee) = &c.callee else { return Prov::Unknown };
+        let Some(site) = m.call_at(c.span) else { return Prov::Unknown };
+        // `require('x')`: a module, no collection
+        if site.first_string_arg.is_some() && site.method.as_deref() == Some("require") && site.api().is_some() {
+            return Prov::Unknown;
+        }
         if is_paged(c) {
             return Prov::Bounded("a page");
         }
-        let Some(site) = m.call_at(c.span) else { return Prov::Unknown };
         if let Target::Api(q) = &site.target {
             if k::matches(k::CHUNK_APIS, q) {
                 return Prov::Bounded("groups of fixed size");
@@ -553,7 +557,9 @@ pub(crate) fn is_paged(c: &CallExpr) -> bool {
         }),
         _ => false,
     });
-    if limited_options || c.args.first().is_some_and(|a| sql_is_paged(&a.expr)) {
+    let sql_method = member_of(c).is_some_and(|(_, m)| crate::knowledge::stores::SQL_METHODS.contains(&m.as_str()))
+        || matches!(&c.callee, Callee::Expr(e) if matches!(strip(e), Expr::Ident(i) if i.sym.as_str() == "query"));
+    if limited_options || (sql_method && c.args.first().is_some_and(|a| sql_is_paged(&a.expr))) {
         return true;
     }
     match member_of(c) {
