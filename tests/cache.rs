@@ -209,3 +209,32 @@ fn findings_are_reused_only_for_the_same_displayed_path() {
     let direct = agree(&dir, &cache, &["check", "src/a.js", "--format", "json"]);
     assert!(direct.contains("sequential-await"), "{direct}");
 }
+
+#[test]
+fn an_importer_that_registers_a_helper_invalidates_the_helper() {
+    // facts flow from importers too: a route added in one file makes a helper in another file
+    // per-request code, so the helper's findings must change although its text did not
+    let dir = tempdir("importer");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/helper.js"),
+        "const fs = require('fs');\nexports.show = async function show(context) {\n  context.body = fs.readFileSync('/srv/page.html');\n};\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/routes.js"), "const helper = require('./helper');\nmodule.exports = helper;\n")
+        .unwrap();
+    let cache = dir.join("cache");
+    assert_eq!(same_as_uncached(&dir, &cache), 0);
+    let (quiet, _) = check(&dir, None);
+    assert!(!quiet.contains("blocking-call"), "{quiet}");
+    std::fs::write(
+        dir.join("src/routes.js"),
+        "const Router = require('@koa/router');\nconst helper = require('./helper');\nconst router = new Router();\nrouter.get('/page', helper.show);\nmodule.exports = router;\n",
+    )
+    .unwrap();
+    same_as_uncached(&dir, &cache);
+    let (found, _) = check(&dir, Some(&cache));
+    assert!(found.contains("blocking-call"), "the helper's finding appears: {found}");
+    // unchanged now: everything from the cache
+    assert_eq!(same_as_uncached(&dir, &cache), 2);
+}

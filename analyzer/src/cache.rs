@@ -1,17 +1,18 @@
 //! `--cache DIR`: findings kept between runs, never stale.
 //!
-//! A file's findings depend on its own text and on the files it imports, directly or through
-//! other files (the facts that cross files flow along imports only), on the tool and its rules,
+//! A file's findings depend on its own text and on the files connected to it through imports, on
+//! the tool and its rules,
 //! and on the configuration's knowledge tables. The cache stores, per file of the last run's
 //! project, a hash of its text, what each of its relative imports resolved to, and for checked
 //! files their findings before levels and suppressions (which are applied again on every run,
 //! from the configuration of the day).
 //!
-//! On the next run a file's findings are reused when neither the file nor anything it reaches
-//! through imports changed: a changed text, a deleted file, or an import that now resolves to
-//! another file (a new `x.ts` next to `x/index.ts`) invalidates the file and, transitively,
-//! every file that imports it. Everything else is checked as without a cache, with the unchanged
-//! files it imports read for their facts. A different key (tool version, rules, knowledge)
+//! On the next run a file's findings are reused when nothing connected to it through imports, in
+//! either direction, changed: facts flow both ways (a route in one file makes a helper in another
+//! run per request; a helper's effects reach the route). A changed text, a deleted file, or an
+//! import that now resolves to another file (a new `x.ts` next to `x/index.ts`) invalidates the
+//! file's whole component; a file the cache has never seen invalidates everything. Everything
+//! else is checked as without a cache, with the unchanged files it imports read for their facts. A different key (tool version, rules, knowledge)
 //! discards the whole cache. Writing is atomic; an unreadable or corrupt cache is ignored.
 
 use crate::diagnostic::{ByteSpan, Diagnostic, Fix, Label};
@@ -136,21 +137,26 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
         })
         .map(|(p, _)| p.clone())
         .collect();
-    // ... and everything that imports a changed file, transitively
-    let mut importers: FxHashMap<&Path, Vec<&Path>> = FxHashMap::default();
+    // ... and every file connected to a changed one through imports, in either direction: facts
+    // flow both ways (a route in one file makes a helper in another run per request; a helper's
+    // effects reach the route), so a file's findings depend on its whole component. A file the
+    // cache has never seen may connect anything: then nothing is reused.
+    let mut neighbours: FxHashMap<PathBuf, Vec<PathBuf>> = FxHashMap::default();
     for p in current.keys() {
         if let Some(e) = index.files.get(p) {
-            for to in e.imports.iter().filter_map(|(_, to)| to.as_deref()) {
-                importers.entry(to).or_default().push(p);
+            for to in e.imports.iter().filter_map(|(_, to)| to.clone()) {
+                neighbours.entry(to.clone()).or_default().push(p.clone());
+                neighbours.entry(p.clone()).or_default().push(to);
             }
         }
     }
-    let mut invalid: FxHashSet<&Path> = changed.iter().map(|p| p.as_path()).collect();
-    let mut stack: Vec<&Path> = invalid.iter().copied().collect();
+    let unseen = current.keys().any(|p| !index.files.contains_key(p));
+    let mut invalid: FxHashSet<PathBuf> = if unseen { current.keys().cloned().collect() } else { changed };
+    let mut stack: Vec<PathBuf> = invalid.iter().cloned().collect();
     while let Some(p) = stack.pop() {
-        for &q in importers.get(p).into_iter().flatten() {
-            if invalid.insert(q) {
-                stack.push(q);
+        for q in neighbours.get(&p).into_iter().flatten() {
+            if invalid.insert(q.clone()) {
+                stack.push(q.clone());
             }
         }
     }
@@ -159,7 +165,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
     let mut reused: Vec<RawFile> = Vec::new();
     let mut todo: Vec<Input> = Vec::new();
     for ((input, key), text) in inputs.iter().zip(&keys).zip(texts) {
-        let entry = index.files.get(key).filter(|_| !invalid.contains(key.as_path()));
+        let entry = index.files.get(key).filter(|_| !invalid.contains(key));
         let findings = entry.and_then(|e| e.findings.as_ref()).filter(|f| f.display == input.display);
         match (findings, text) {
             (Some(f), Some(text)) => {
@@ -203,14 +209,14 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
                 index
                     .files
                     .get(&key)
-                    .filter(|e| e.hash == h && !invalid.contains(key.as_path()))
+                    .filter(|e| e.hash == h && !invalid.contains(&key))
                     .and_then(|e| e.findings.clone())
             });
             Some((key, Entry { hash: h, imports, findings }))
         })
         .collect();
     for p in &invalid {
-        index.files.remove(*p);
+        index.files.remove(p);
     }
     index.files.extend(fresh);
     if let Err(e) = save(dir, &index) {
