@@ -173,7 +173,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
                 reused.push(RawFile {
                     display: input.display.clone(),
                     path: input.path.clone(),
-                    source: SourceText::new(text),
+                    source: Some(SourceText::new(text)),
                     diagnostics,
                     comments: f.comments.clone(),
                 });

@@ -158,7 +158,10 @@ impl Report {
 
 /// A file after phase 1.
 struct Analysed {
-    source: SourceText,
+    /// Kept only when it came in memory or has suppression comments (see [`LazySource`]).
+    ///
+    /// [`LazySource`]: crate::source::LazySource
+    source: Option<SourceText>,
     /// Of the text analysed (what a cache must store, not a later read).
     hash: u64,
     model: FileModel,
@@ -206,7 +209,8 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
 pub struct RawFile {
     pub display: String,
     pub path: PathBuf,
-    pub source: SourceText,
+    /// The text, when there is something to show or suppress in it.
+    pub source: Option<SourceText>,
     pub diagnostics: Vec<Diagnostic>,
     pub comments: Vec<crate::parse::Comment>,
 }
@@ -251,7 +255,7 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
         inputs.par_iter().with_max_len(1).map(|input| analyse_one(input, opts)).collect();
     run.timings.files_phase = t_files.elapsed();
     let mut files: Vec<ProjectFile> = Vec::new();
-    let mut kept: Vec<(String, SourceText)> = Vec::new();
+    let mut kept: Vec<(String, crate::source::LazySource)> = Vec::new();
     for ((res, t), input) in results.into_iter().zip(inputs) {
         add_timings(&mut run.timings, &t);
         match res {
@@ -263,7 +267,13 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
                     hash: a.hash,
                     imports: None,
                 });
-                kept.push((input.display.clone(), a.source));
+                // the text is read again if a finding needs it (see `LazySource`)
+                let path = input.path.clone();
+                let source = match a.source {
+                    Some(text) => crate::source::LazySource::loaded(path, a.hash, text),
+                    None => crate::source::LazySource::on_disk(path, a.hash),
+                };
+                kept.push((input.display.clone(), source));
             }
             Err(e) => run.errors.push(e),
         }
@@ -324,13 +334,24 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
             }
         };
         let file = &project.files[fi];
-        run.files.push(RawFile {
-            display,
-            path: file.path.clone(),
-            source,
-            diagnostics,
-            comments: file.model.comments.clone(),
-        });
+        let comments = file.model.comments.clone();
+        let source = if diagnostics.is_empty() && comments.is_empty() {
+            None
+        } else {
+            match source.get() {
+                Some(s) => Some(s.clone()),
+                None => {
+                    run.errors.push(FileError {
+                        file: display,
+                        message: "the file changed while it was being checked: check it again".to_string(),
+                        line: None,
+                        column: None,
+                    });
+                    continue;
+                }
+            }
+        };
+        run.files.push(RawFile { display, path: file.path.clone(), source, diagnostics, comments });
     }
     if opts.exit_after {
         std::mem::forget(project);
@@ -355,6 +376,7 @@ pub(crate) fn finish(
         label_sources: Vec::new(),
     };
     for RawFile { display, path, source, mut diagnostics, comments } in files {
+        let Some(source) = source else { continue };
         let config = opts.configs.and_then(|c| c.for_file(&path));
         diagnostics.retain_mut(|d| {
             let Some((_, default)) = opts.rules.iter().find(|(r, _)| r.meta().id == d.rule) else { return true };
@@ -460,8 +482,7 @@ fn fact_file(input: &Input, opts: &CheckOptions<'_>) -> Option<Analysed> {
     let text = read_input(input).ok()?;
     let hash = crate::cache::hash(&text);
     if let Some(model) = cache.get(&input.path, hash) {
-        let source = SourceText::new(text);
-        return Some(Analysed { source, hash, model });
+        return Some(Analysed { source: None, hash, model });
     }
     let with_text = Input { text: Some(text), ..input.clone() };
     let a = analyse_one(&with_text, opts).0.ok()?;
@@ -594,8 +615,10 @@ fn analyse(
             model::build(&input.display, source.text(), &parsed)
         };
         t.model = t1.elapsed();
-        // the syntax tree is dropped here: only the model and the findings live on
+        // the syntax tree is dropped here: only the model lives on, and the text when it came
+        // in memory or suppression comments need it
         let hash = crate::cache::hash(source.text());
+        let source = (input.text.is_some() || !model.comments.is_empty()).then_some(source);
         Ok(Analysed { source, hash, model })
     })
 }

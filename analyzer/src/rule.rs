@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::knowledge::Effects;
 use crate::model::{CallSite, FileModel};
 use crate::project::Project;
-use crate::source::SourceText;
+use crate::source::LazySource;
 
 /// What a rule says about itself. Generated from the rule's doc comment by the
 /// `#[rule(...)]` attribute of `loopsafe_macros`.
@@ -28,12 +28,18 @@ pub struct Facts<'a> {
     pub project: &'a Project,
     /// This file's index in the project.
     pub file: usize,
-    pub source: &'a SourceText,
+    source: &'a LazySource,
 }
 
 impl<'a> Facts<'a> {
-    pub fn new(project: &'a Project, file: usize, source: &'a SourceText) -> Self {
+    pub fn new(project: &'a Project, file: usize, source: &'a LazySource) -> Self {
         Facts { project, file, source }
+    }
+
+    /// The file's whole text (read again from disk the first time, see [`LazySource`]); empty
+    /// when the file changed since it was analysed.
+    pub fn full_text(&self) -> &'a str {
+        self.source.get().map_or("", |s| s.text())
     }
 
     pub fn model(&self) -> &'a FileModel {
@@ -47,7 +53,7 @@ impl<'a> Facts<'a> {
 
     /// The text of a byte range of this file.
     pub fn text(&self, span: crate::diagnostic::ByteSpan) -> &'a str {
-        self.source.text().get(span.start as usize..span.end as usize).unwrap_or("")
+        self.full_text().get(span.start as usize..span.end as usize).unwrap_or("")
     }
 
     /// The function a call reaches, here or in another file of the project.

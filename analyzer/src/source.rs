@@ -162,3 +162,38 @@ mod tests {
         assert_eq!(SourceText::new("abc").utf16_offset(2), 2);
     }
 }
+
+/// A file's text that is kept in memory only when it was given in memory (an editor's buffer,
+/// stdin); otherwise it is read again from disk the first time a rule or a formatter needs it,
+/// which only files with findings do. A text that no longer hashes as the analysed one did is
+/// not used: the file changed while it was being checked.
+pub struct LazySource {
+    path: std::path::PathBuf,
+    hash: u64,
+    cell: OnceLock<Option<SourceText>>,
+}
+
+impl LazySource {
+    /// A text already in memory.
+    pub fn loaded(path: std::path::PathBuf, hash: u64, text: SourceText) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set(Some(text));
+        LazySource { path, hash, cell }
+    }
+
+    /// A text to read again from `path` when needed; `hash` is the analysed text's.
+    pub fn on_disk(path: std::path::PathBuf, hash: u64) -> Self {
+        LazySource { path, hash, cell: OnceLock::new() }
+    }
+
+    /// The text, as it was analysed; `None` when the file changed or cannot be read since.
+    pub fn get(&self) -> Option<&SourceText> {
+        self.cell
+            .get_or_init(|| {
+                let bytes = std::fs::read(&self.path).ok()?;
+                let text = crate::engine::decode(bytes).ok()?;
+                (crate::cache::hash(&text) == self.hash).then(|| SourceText::new(text))
+            })
+            .as_ref()
+    }
+}

@@ -54,6 +54,7 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
     p.limited.sort_by_key(|c| c.0);
     model.limited = p.limited;
     model.races = super::races::extract(&model, &parsed.program);
+    model.release_lookups();
     model
 }
 

@@ -674,6 +674,14 @@ impl FileModel {
         }
     }
 
+    /// Drop what only the syntax tree's walks need (lookups by identifier and by span): the rules
+    /// run after the tree is gone, on the facts alone.
+    pub fn release_lookups(&mut self) {
+        self.binding_ids = Default::default();
+        self.fn_by_span = Default::default();
+        self.call_by_span = Default::default();
+    }
+
     /// The call site whose call expression has exactly this span.
     pub fn call_at(&self, span: Span) -> Option<&CallSite> {
         let s = self.span(span);

@@ -165,7 +165,7 @@ fn statement_fix(facts: &Facts<'_>, group: &[&AwaitMember]) -> Option<(Fix, Stri
     let first = group[0].span;
     let last = group[group.len() - 1].span;
     let range = ByteSpan::new(first.start, last.end);
-    let text = facts.source.text();
+    let text = facts.full_text();
     // comments between the calls move above the rewrite; those inside a call stay with it
     let inside_call = |c: &ByteSpan| {
         group.iter().any(|g| {
