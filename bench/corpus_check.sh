@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS=${1:-${CORPUS:-bench/.work/corpus}}
-SHARED=${SHARED:-../shared}
-bash "$SHARED/bench/fetch_corpus.sh" "$CORPUS" >/dev/null
+bash bench/fetch.sh bench/corpus.txt "$CORPUS" >/dev/null
 cargo build --release -q
 out=$(mktemp)
 set +e

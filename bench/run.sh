@@ -10,8 +10,7 @@ CORPUS=${CORPUS:-$WORK/corpus}
 RUNS=${RUNS:-5}
 mkdir -p "$WORK"
 
-SHARED=${SHARED:-$ROOT/../shared}
-bash "$SHARED/bench/fetch_corpus.sh" "$CORPUS" >/dev/null
+bash bench/fetch.sh bench/corpus.txt "$CORPUS" >/dev/null
 command -v hyperfine >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null; }
 if [ ! -x "$WORK/node_modules/.bin/oxlint" ] || [ ! -x "$WORK/node_modules/.bin/eslint" ]; then
   (cd "$WORK" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --no-audit --no-fund oxlint eslint eslint-plugin-n >/dev/null)
@@ -38,7 +37,7 @@ CFG
 OXRULES=(-A all -D no-await-in-loop)
 if "$OX" -A all -D node/no-sync "$ROOT/examples" >/dev/null 2>&1 || [ $? -eq 1 ]; then OXRULES+=(-D node/no-sync); fi
 
-# the application code only: minified bundles over 1 MiB were moved to _large by fetch_corpus.sh
+# the application code only: minified bundles over 1 MiB were moved to _large by bench/fetch.sh
 APPS=$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d ! -name '_*' | sort | tr '\n' ' ')
 FILES=$(find $APPS -path '*/node_modules' -prune -o -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' -o -name '*.jsx' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.tsx' \) ! -name '*.d.ts' -print | wc -l)
 
@@ -65,7 +64,7 @@ done
   echo
   echo "## $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m); loopsafe $($LS --version | cut -d' ' -f2), oxlint $($OX --version 2>/dev/null | tr -d '\n'), eslint $($ES --version)"
   echo
-  echo "Corpus: $FILES files (../shared/bench/fetch_corpus.sh). Median of $RUNS runs (ESLint: 2, after a warm-up; JS files only, no TS parser, inline config off)."
+  echo "Corpus: $FILES files (bench/fetch.sh bench/corpus.txt). Median of $RUNS runs (ESLint: 2, after a warm-up; JS files only, no TS parser, inline config off)."
   echo
   echo "| tool | median wall (s) | peak RSS (MB) | ratio to loopsafe |"
   echo "| --- | ---: | ---: | ---: |"
