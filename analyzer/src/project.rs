@@ -47,6 +47,9 @@ pub struct BlockPath {
     pub alternative: String,
     pub site_file: usize,
     pub site: ByteSpan,
+    /// The other blocking calls of the function holding `site` (same file): they are fixed
+    /// together.
+    pub others: Vec<ByteSpan>,
 }
 
 /// The project-level facts of one function.
@@ -65,6 +68,9 @@ pub enum Access {
     Open,
     /// A request handler behind an authorization middleware or guard.
     Guarded,
+    /// A request handler only operators reach (`isAdmin`, `adminRouter.get(…)`): rare, and the
+    /// few who wait chose to.
+    Operator,
     /// Per event, not per request: a listener, a timer, a job.
     NotRequest,
 }
@@ -412,21 +418,20 @@ impl Project {
         let Some(EvidenceStep::Seed { file: sf, f: sfn, reason, registered_in }) = steps.last() else {
             return Access::NotRequest;
         };
+        // the registration's verdict: `None` when the call registers no route
         let guarded = |fi: usize, c: CallId| {
             let m = self.model(fi);
             let call = m.call(c);
             let route =
                 call.method.as_deref().is_some_and(|n| crate::knowledge::ROUTE_METHODS.contains(&n) || n == "route");
-            if route {
-                Some(call.guarded)
-            } else {
-                call.arg_of.map(|r| m.call(r).guarded)
-            }
+            let reg = if route { Some(call) } else { call.arg_of.map(|r| m.call(r)) };
+            reg.map(|r| match (r.operator, r.guarded) {
+                (true, _) => Access::Operator,
+                (_, true) => Access::Guarded,
+                _ => Access::Open,
+            })
         };
-        let verdict = |g: Option<bool>| match g {
-            Some(true) => Access::Guarded,
-            _ => Access::Open,
-        };
+        let verdict = |g: Option<Access>| g.unwrap_or(Access::Open);
         match reason {
             EntryReason::Route { call, .. } => verdict(guarded(*registered_in, *call)),
             EntryReason::ControllerMethod { decorator } => {
@@ -443,19 +448,22 @@ impl Project {
             }
             EntryReason::HandlerParams => {
                 let m = self.model(*sf);
-                let regs: Vec<Option<bool>> = m
+                let regs: Vec<Access> = m
                     .function(*sfn)
                     .uses
                     .iter()
                     .filter_map(|u| match u {
-                        FnUse::Callback { call, .. } => Some(guarded(*sf, *call)),
+                        FnUse::Callback { call, .. } => guarded(*sf, *call),
                         _ => None,
                     })
                     .collect();
-                if regs.iter().any(|g| *g == Some(true)) {
+                // the most open of its registrations
+                if regs.is_empty() || regs.contains(&Access::Open) {
+                    Access::Open
+                } else if regs.contains(&Access::Guarded) {
                     Access::Guarded
                 } else {
-                    Access::Open
+                    Access::Operator
                 }
             }
             EntryReason::Callback { call, .. } => {
@@ -466,7 +474,7 @@ impl Project {
                 // (`app.addHook('onRequest', async (request, reply) => …)`)
                 let handler = ctx::has_handler_params(self.model(*sf).function(*sfn));
                 if route || handler {
-                    verdict(Some(c.guarded))
+                    verdict(guarded(*registered_in, *call).or(Some(Access::Open)))
                 } else {
                     Access::NotRequest
                 }
@@ -920,18 +928,23 @@ impl Project {
                         alternative: "an awaited timer".into(),
                         site_file: fi,
                         site,
+                        others: vec![],
                     });
                     let path = busy.or_else(|| {
-                        func.calls.iter().find_map(|&c| {
-                            let call = m.call(c);
-                            blocking_api(call).map(|(api, alternative)| BlockPath {
-                                steps: vec![],
-                                api,
-                                alternative,
-                                site_file: fi,
-                                site: call.callee_span,
+                        // the costliest call names the path (a read before an `existsSync`);
+                        // the others are pointed at
+                        let sites: Vec<(ByteSpan, String, String)> = func
+                            .calls
+                            .iter()
+                            .filter_map(|&c| {
+                                let call = m.call(c);
+                                blocking_api(call).map(|(api, alt)| (call.callee_span, api, alt))
                             })
-                        })
+                            .collect();
+                        let pick = sites.iter().position(|s| !crate::knowledge::is_light_sync(&s.1)).unwrap_or(0);
+                        let (site, api, alternative) = sites.get(pick)?.clone();
+                        let others = sites.iter().map(|s| s.0).filter(|&o| o != site).collect();
+                        Some(BlockPath { steps: vec![], api, alternative, site_file: fi, site, others })
                     });
                     if let Some(mut p) = path {
                         p.steps.push(Step { name: m.describe(func.id), file: fi, call: p.site });
@@ -967,17 +980,33 @@ impl Project {
             })
             .collect();
         let callers = Adjacency::new(num.len(), per_file.iter().map(|(_, e)| e.as_slice()));
-        let mut sums: Vec<Vec<Option<BlockPath>>> = per_file.into_iter().map(|(d, _)| d).collect();
-        // a worklist from the direct blockers: each function is settled once, by the first
-        // (shortest) path that reaches it
-        let mut queue: std::collections::VecDeque<u32> = std::collections::VecDeque::new();
-        for (fi, list) in sums.iter().enumerate() {
-            for (f, s) in list.iter().enumerate() {
-                if s.is_some() {
-                    queue.push_back(num.id((fi, f as u32)));
+        let mut direct: Vec<Vec<Option<BlockPath>>> = per_file.into_iter().map(|(d, _)| d).collect();
+        let mut sums: Vec<Vec<Option<BlockPath>>> = direct.iter().map(|l| vec![None; l.len()]).collect();
+        // worklists from the direct blockers, costly calls first, then metadata calls: each
+        // function is settled once, by the shortest path to the costliest kind of call it reaches
+        for light in [false, true] {
+            let mut queue: std::collections::VecDeque<u32> = std::collections::VecDeque::new();
+            for (fi, list) in direct.iter_mut().enumerate() {
+                for (f, d) in list.iter_mut().enumerate() {
+                    let matches = d.as_ref().is_some_and(|p| crate::knowledge::is_light_sync(&p.api) == light);
+                    if matches && sums[fi][f].is_none() {
+                        sums[fi][f] = d.take();
+                        queue.push_back(num.id((fi, f as u32)));
+                    }
                 }
             }
+            self.settle_blocks(&num, &callers, &mut sums, queue);
         }
+        sums
+    }
+
+    fn settle_blocks(
+        &self,
+        num: &Numbering,
+        callers: &Adjacency<(u32, bool, u32)>,
+        sums: &mut [Vec<Option<BlockPath>>],
+        mut queue: std::collections::VecDeque<u32>,
+    ) {
         while let Some(id) = queue.pop_front() {
             let (gf, g) = num.node(id);
             let path = sums[gf][g as usize].clone().expect("queued nodes block");
@@ -1002,7 +1031,6 @@ impl Project {
                 queue.push_back(caller);
             }
         }
-        sums
     }
 }
 

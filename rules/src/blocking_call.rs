@@ -29,8 +29,18 @@ use loopsafe_macros::rule;
 /// module or `this` state only while it is empty (`if (!tpl) tpl = fs.readFileSync(…)`,
 /// `tpl ??= load()`, `if (tpl) return tpl;` before `tpl = …`) blocks the first request only, like
 /// a `require` in a handler — unless the file empties that state again (`busy = false`), the
-/// object is made per request, or the cache is keyed (`cache[name]`, `map.has(id)`: once per key). Nor are `close`/`listening` listeners
-/// of a server bound at module level (`server.on('close', …)`): shutdown and start-up code.
+/// object is made per request, or the cache is keyed (`cache[name]`, `map.has(id)`: once per key).
+/// A set-up behind a "done" flag (`if (theme && !themeLoaded) { …; themeLoaded = true; }`) counts
+/// the same. Nor are `close`/`listening` listeners of a server bound at module level
+/// (`server.on('close', …)`): shutdown and start-up code. Code only a development or test
+/// environment runs (`if (process.env.NODE_ENV === 'development')`, `if (env.isDev())`, the `else`
+/// of a production check) is not reported, and neither are routes only operators reach: an
+/// authorization middleware or router named for them (`router.post('/restore', isAdmin, …)`,
+/// `authorized(permissions.BUILDER)`, `adminRouter.get(…)`). An admin's rare restore may block
+/// for the admin who asked for it. Cheap metadata calls (`existsSync`, `statSync`, `mkdirSync`)
+/// are reported only in handlers anyone can reach (no authorization middleware): elsewhere they
+/// cost the few who get there microseconds. When a helper holds several blocking calls, the
+/// costliest names the chain (a read over an `existsSync`) and the others are pointed at.
 ///
 /// ## Why it matters
 /// While a synchronous call runs, the process serves nobody: every other request, timer and
@@ -68,12 +78,36 @@ impl Rule for BlockingCall {
         if is_test_file(&m.path) || is_worker_script(m) {
             return;
         }
+        if std::env::var_os("LOOPSAFE_DEBUG_SYNC").is_some() {
+            for f in &m.functions {
+                for &c in &f.calls {
+                    if let Some((api, _)) = blocking_api(m.call(c)) {
+                        eprintln!(
+                            "SYNC {}:{} api={api} fn={} ctx={:?} entry={} access={:?} why={:?}",
+                            m.path,
+                            m.line_of(m.call(c).callee_span.start),
+                            m.describe(f.id),
+                            f.context,
+                            f.is_entry(),
+                            project.access(file, f.id),
+                            project.evidence_note(file, f.id, file)
+                        );
+                    }
+                }
+            }
+        }
         for f in m.functions.iter().filter(|f| f.is_entry() && !is_worker_listener(m, f.id)) {
             let place = describe_entry(m, f.id);
             let why = project.evidence_note(file, f.id, file).map(|w| format!(" — {w}")).unwrap_or_default();
             // cheap metadata calls (`existsSync`, `statSync`) matter where every visitor can
             // reach them; behind a guard or in a listener they cost the few who get there little
-            let open = project.access(file, f.id) == Access::Open;
+            let access = project.access(file, f.id);
+            if access == Access::Operator {
+                // a route only operators reach (`isAdmin`, `adminRouter`) runs rarely, for people
+                // who chose to wait: like start-up code, it may block
+                continue;
+            }
+            let open = access == Access::Open;
             for &c in &f.calls {
                 let call = m.call(c);
                 if let Some((api, alternative)) = blocking_api(call) {
@@ -151,6 +185,14 @@ impl Rule for BlockingCall {
                         d.with_secondary(step.call, text)
                     } else {
                         d.with_secondary_in(project.model(step.file).path.clone(), step.call, text)
+                    };
+                }
+                // the helper's other blocking calls go with it
+                for &other in &path.others {
+                    d = if path.site_file == file {
+                        d.with_secondary(other, "blocks here too")
+                    } else {
+                        d.with_secondary_in(project.model(path.site_file).path.clone(), other, "blocks here too")
                     };
                 }
                 out.push(d);

@@ -349,6 +349,27 @@ pub const PAGE_LIMIT_KEYS: &[&str] = &[
     "size",
 ];
 
+/// Clients whose list reads return one page unless the call asks for more: (package, methods,
+/// why). A Parse query's `find()` returns 100 rows by default, a Stripe `list()` 10, an Octokit
+/// list 30.
+pub const DEFAULT_PAGE_CLIENTS: &[(&str, &[&str], &str)] = &[
+    ("parse", &["find"], "a Parse query returns at most 100 rows unless it sets a limit"),
+    ("stripe", &["list", "search"], "a Stripe list returns one page (10 by default)"),
+    ("@octokit/", &["list", "listForRepo", "listForOrg", "listForUser"], "a GitHub list returns one page (30 by default)"),
+    ("octokit", &["list", "listForRepo", "listForOrg", "listForUser"], "a GitHub list returns one page (30 by default)"),
+];
+
+/// Why a list read of `package` is bounded by its client's default page size, if it is.
+pub fn default_page(package: &str, method: &str) -> Option<&'static str> {
+    DEFAULT_PAGE_CLIENTS.iter().find_map(|(p, methods, why)| {
+        let of = match package.strip_prefix(p) {
+            Some(rest) => p.ends_with('/') || rest.is_empty() || rest.starts_with('/'),
+            None => false,
+        };
+        (of && methods.contains(&method)).then_some(*why)
+    })
+}
+
 /// Query-builder methods that cap the result: `.limit(50)`, `.take(20)`, `.paginate(1, 20)`.
 pub const PAGE_LIMIT_METHODS: &[&str] = &["limit", "take", "top", "paginate"];
 

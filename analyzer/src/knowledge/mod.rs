@@ -230,6 +230,33 @@ pub const GUARD_WORDS: &[&str] = &[
     "staff",
 ];
 
+/// Words naming who operates an application rather than uses it: a route guarded by them
+/// (`isAdmin`, `requireSuperuser`, `authorized(BUILDER)`, `adminRouter`) serves a few people,
+/// rarely.
+pub const OPERATOR_WORDS: &[&str] =
+    &["admin", "admins", "administrator", "superuser", "superadmin", "sysadmin", "builder", "builders", "staff"];
+
+/// Whether a name says operators (see [`OPERATOR_WORDS`]).
+pub fn is_operator_name(name: &str) -> bool {
+    camel_words(name).any(|w| OPERATOR_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)))
+}
+
+/// Module interop helpers that compilers wrap `require` in; each returns the module it is handed
+/// (or an object whose `default` is the module).
+pub const INTEROP_HELPERS: &[&str] = &[
+    "__importDefault",
+    "__importStar",
+    "__toESM",
+    "_interopRequireDefault",
+    "_interopRequireWildcard",
+    "_interopDefaultCompat",
+    "_interopDefault",
+    "_interopNamespace",
+    "_interopNamespaceCompat",
+    "_interopNamespaceDefault",
+    "__importWildcard",
+];
+
 /// Whether a middleware's name says it guards a route (see [`GUARD_WORDS`]).
 pub fn is_guard_name(name: &str) -> bool {
     camel_words(name).any(|w| GUARD_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)))

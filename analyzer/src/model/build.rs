@@ -260,6 +260,40 @@ fn guard_name(e: &Expr) -> Option<&str> {
     }
 }
 
+/// Whether a route's middleware says only operators pass: its name (`isAdmin`,
+/// `requireSuperuser`) or, for a call, an argument (`authorized(permissions.BUILDER)`).
+fn names_operator(e: &Expr) -> bool {
+    if guard_name(e).is_some_and(knowledge::is_operator_name) {
+        return true;
+    }
+    match unwrap_expr(e) {
+        Expr::Call(c) => {
+            guard_name(e).is_some_and(knowledge::is_guard_name)
+                && c.args.iter().any(|a| match unwrap_expr(&a.expr) {
+                    Expr::Lit(Lit::Str(s)) => s.value.as_str().is_some_and(knowledge::is_operator_name),
+                    e => guard_name(e).is_some_and(knowledge::is_operator_name),
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The identifier a method chain starts from (`adminRouter` in `adminRouter.get(…).post`).
+fn receiver_root_name(callee: &Expr) -> Option<&str> {
+    let mut e = unwrap_expr(callee);
+    loop {
+        e = match e {
+            Expr::Member(m) => unwrap_expr(&m.obj),
+            Expr::Call(c) => match &c.callee {
+                Callee::Expr(x) => unwrap_expr(x),
+                _ => return None,
+            },
+            Expr::Ident(i) => return Some(i.sym.as_str()),
+            _ => return None,
+        };
+    }
+}
+
 /// The span of the call an initializer is, looking through `await` (`await f()`, `f()`,
 /// `new X()`).
 fn call_span(e: &Expr) -> Option<Span> {
@@ -286,6 +320,10 @@ pub fn unwrap_expr(mut e: &Expr) -> &Expr {
             Expr::TsConstAssertion(x) => &x.expr,
             Expr::TsSatisfies(x) => &x.expr,
             Expr::TsInstantiation(x) => &x.expr,
+            // compilers call through a sequence to drop `this`: `(0, fs_1.readFileSync)(p)`
+            Expr::Seq(s) if s.exprs.len() > 1 && s.exprs[..s.exprs.len() - 1].iter().all(|x| matches!(**x, Expr::Lit(_))) => {
+                s.exprs.last().unwrap()
+            }
             _ => return e,
         }
     }
@@ -334,6 +372,27 @@ fn module_of_call(call: &CallExpr, is_global: &dyn Fn(&Ident) -> bool) -> Option
     string_lit(&call.args.first()?.expr)
 }
 
+/// The argument of a call to a compiler's module interop helper (tsc `__importDefault`,
+/// `tslib_1.__importStar`, Babel `_interopRequireDefault`, esbuild `__toESM`, Rollup
+/// `_interopDefaultCompat`): what it wraps.
+fn interop_arg(call: &CallExpr) -> Option<&Expr> {
+    let name = match &call.callee {
+        Callee::Expr(e) => match unwrap_expr(e) {
+            Expr::Ident(i) => i.sym.clone(),
+            Expr::Member(m) => prop_name(&m.prop)?,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if !crate::knowledge::INTEROP_HELPERS.contains(&name.as_str()) {
+        return None;
+    }
+    match call.args.first() {
+        Some(a) if a.spread.is_none() => Some(&a.expr),
+        _ => None,
+    }
+}
+
 /// The symbolic path an expression names, if it is one. `lookup` maps a non-global identifier to
 /// its binding.
 fn value_ref_with(
@@ -364,7 +423,12 @@ fn value_ref_with(
                 props.push(Atom::from(super::INSTANCE));
                 e = unwrap_expr(&n.callee);
             }
-            Expr::Call(c) => break Root::Module(module_of_call(c, is_global)?),
+            Expr::Call(c) => match interop_arg(c) {
+                // a compiler's module interop wrapper is the module it wraps:
+                // `__importDefault(require("fs"))`, `_interopDefaultCompat(fs)`
+                Some(inner) => e = unwrap_expr(inner),
+                None => break Root::Module(module_of_call(c, is_global)?),
+            },
             Expr::Await(a) => match unwrap_expr(&a.arg) {
                 Expr::Call(c) if matches!(c.callee, Callee::Import(_)) => {
                     break Root::Module(module_of_call(c, is_global)?)
@@ -641,6 +705,7 @@ impl Builder {
             kind: CallbackKind::Unknown,
             arg_of,
             guarded: false,
+            operator: false,
             first_string_arg,
             once: false,
             callee_ref,
@@ -674,9 +739,15 @@ impl Builder {
             .as_deref()
             .is_some_and(|m| knowledge::ROUTE_METHODS.contains(&m) || m == "route");
         if route && args.len() >= 2 {
-            let guarded =
-                args[..args.len() - 1].iter().any(|a| guard_name(&a.expr).is_some_and(knowledge::is_guard_name));
-            self.model.calls[id.0 as usize].guarded = guarded;
+            let middleware = &args[..args.len() - 1];
+            let guarded = middleware.iter().any(|a| guard_name(&a.expr).is_some_and(knowledge::is_guard_name));
+            // only operators get through: `isAdmin`, `authorized(permissions.BUILDER)`, or a
+            // router named for them (`adminRouter.get(…)`, `builderRoutes.post(…)`)
+            let operator = middleware.iter().any(|a| names_operator(&a.expr))
+                || callee.is_some_and(|c| receiver_root_name(c).is_some_and(knowledge::is_operator_name));
+            let call = &mut self.model.calls[id.0 as usize];
+            call.guarded = guarded || operator;
+            call.operator = operator;
         }
         // a call that may register a handler: a route, a listener, a hook, a timer, a scheduler
         let registers = {
@@ -1607,8 +1678,18 @@ impl Visit for Builder {
         n.test.visit_with(self);
         let top = self.top_level;
         let slot = super::once::empty_test(&n.test, top).filter(|k| super::once::fills(&n.cons, k, top));
-        self.visit_once(&*n.cons, slot);
-        n.alt.visit_with(self);
+        // code only a development or test environment runs is no production request's
+        let (dev_cons, dev_alt) = match super::once::environment_test(&n.test) {
+            Some(true) => (true, false),
+            Some(false) => (false, true),
+            None => (false, false),
+        };
+        let dev = || Some(super::once::DEVELOPMENT.to_string());
+        self.visit_once(&*n.cons, if dev_cons { dev() } else { slot });
+        match &n.alt {
+            Some(alt) if dev_alt => self.visit_once(&**alt, dev()),
+            alt => alt.visit_with(self),
+        }
     }
 
     fn visit_stmts(&mut self, stmts: &[Stmt]) {

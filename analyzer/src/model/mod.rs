@@ -284,6 +284,8 @@ pub struct CallSite {
     /// A route registration with an authorization middleware among its arguments
     /// (`router.get('/x', isAdmin, handler)`).
     pub guarded: bool,
+    /// The guard lets only operators through (`isAdmin`, `adminRouter.get(…)`).
+    pub operator: bool,
     /// The first argument when it is a string literal (route paths, event names, SQL).
     pub first_string_arg: Option<Atom>,
     /// It fills shared state on the first call only (`if (!tpl) tpl = load()`, see [`once`]).
@@ -494,7 +496,11 @@ impl FileModel {
     /// The package a method call's receiver was made from, when it is an instance or a member of
     /// one (`zip.addLocalFile()` after `const zip = new Zip()` of `adm-zip`).
     pub fn receiver_package(&self, call: &CallSite) -> Option<Atom> {
-        let v = call.callee_ref.as_ref()?;
+        self.package_of(call.callee_ref.as_ref()?)
+    }
+
+    /// The package a value path starts from, through the bindings it was taken from.
+    pub fn package_of(&self, v: &ValueRef) -> Option<Atom> {
         let mut root = v.root.clone();
         for _ in 0..8 {
             match &root {

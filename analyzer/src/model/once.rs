@@ -13,13 +13,15 @@
 //! no slot (its guard passes on every call), and neither is a keyed entry (`cache[name]`,
 //! `map.has(id)`): it fills once per key, and nothing says how many keys there are.
 //!
-//! Shapes recognised: `if (!slot) { … slot = …; }` (also `slot == null`, `=== undefined`) where the
+//! Shapes recognised: `if (!slot) { … slot = …; }` (also `slot == null`, `=== undefined`, and
+//! either side of an `&&`: `if (theme && !themeLoaded)`) where the
 //! block assigns the slot unconditionally, an early return `if (slot) return slot;` followed by a
 //! statement that assigns it, and the expressions `slot ??= …`, `slot ||= …`, `slot = slot || …`,
 //! `slot || (slot = …)`. The builder drops the mark when the file ever empties the slot again
 //! (`slot = null`, `busy = false`, `delete slot`): then the guard is a flag, not a cache.
 
 use super::build::unwrap_expr;
+use crate::knowledge::camel_words;
 use swc_common::SyntaxContext;
 use swc_ecma_ast::*;
 
@@ -63,6 +65,10 @@ pub fn empty_test(test: &Expr, top: SyntaxContext) -> Option<String> {
     match unwrap_expr(test) {
         Expr::Unary(u) if u.op == UnaryOp::Bang => slot(&u.arg, top),
         Expr::Bin(b) if matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq) => nullish_compare(b, top),
+        // `if (theme && !themeLoaded) { …; themeLoaded = true; }`: still once, on fewer calls
+        Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => {
+            empty_test(&b.left, top).or_else(|| empty_test(&b.right, top))
+        }
         _ => None,
     }
 }
@@ -168,6 +174,78 @@ pub fn lazy_or(b: &BinExpr, top: SyntaxContext) -> Option<String> {
     let key = slot(&b.left, top)?;
     match unwrap_expr(&b.right) {
         Expr::Assign(a) if a.op == AssignOp::Assign && target_slot(&a.left, top).is_some_and(|k| k == key) => Some(key),
+        _ => None,
+    }
+}
+
+/// The slot of code only a development or test environment runs (never emptied): its calls are
+/// marked like first-call-only code, since no production request runs them.
+pub const DEVELOPMENT: &str = "<development>";
+
+/// Whether a test says the environment is development or test (`Some(true)`:
+/// `process.env.NODE_ENV === 'development'`, `env.isDev()`, `isTest`) or production
+/// (`Some(false)`: `NODE_ENV === 'production'`, `env.isProd()`); `!` and `!==` flip it.
+pub fn environment_test(test: &Expr) -> Option<bool> {
+    match unwrap_expr(test) {
+        Expr::Unary(u) if u.op == UnaryOp::Bang => environment_test(&u.arg).map(|d| !d),
+        Expr::Bin(b) if matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq | BinaryOp::NotEq | BinaryOp::NotEqEq) => {
+            let eq = matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq);
+            let (env, value) = match (node_env(&b.left), node_env(&b.right)) {
+                (true, _) => (true, &b.right),
+                (_, true) => (true, &b.left),
+                _ => (false, &b.left),
+            };
+            if !env {
+                return None;
+            }
+            let Expr::Lit(Lit::Str(v)) = unwrap_expr(value) else { return None };
+            let dev = match v.value.as_str()? {
+                "development" | "dev" | "test" | "testing" | "local" => true,
+                "production" | "prod" => false,
+                _ => return None,
+            };
+            Some(dev == eq)
+        }
+        // `env.isDev()`, `config.isTest`, `isDevelopment()`
+        Expr::Call(c) if c.args.is_empty() => match &c.callee {
+            Callee::Expr(e) => environment_name(e),
+            _ => None,
+        },
+        e => environment_name(e),
+    }
+}
+
+/// `process.env.NODE_ENV` (or `process.env["NODE_ENV"]`).
+fn node_env(e: &Expr) -> bool {
+    let Expr::Member(m) = unwrap_expr(e) else { return false };
+    let is_name = match &m.prop {
+        MemberProp::Ident(p) => p.sym.as_str() == "NODE_ENV",
+        MemberProp::Computed(c) => {
+            matches!(unwrap_expr(&c.expr), Expr::Lit(Lit::Str(s)) if s.value.as_str() == Some("NODE_ENV"))
+        }
+        _ => false,
+    };
+    is_name && matches!(unwrap_expr(&m.obj), Expr::Member(o) if matches!(&o.prop, MemberProp::Ident(p) if p.sym.as_str() == "env"))
+}
+
+/// A name that says which environment this is: `isDev`, `isDevelopment`, `isTest`, `isProd`,
+/// `isProduction` (alone or as the last member).
+fn environment_name(e: &Expr) -> Option<bool> {
+    let name = match unwrap_expr(e) {
+        Expr::Ident(i) => i.sym.clone(),
+        Expr::Member(m) => match &m.prop {
+            MemberProp::Ident(p) => p.sym.clone(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let words: Vec<&str> = camel_words(&name).collect();
+    match words.as_slice() {
+        [is, w] if is.eq_ignore_ascii_case("is") => match w.to_ascii_lowercase().as_str() {
+            "dev" | "development" | "test" | "testing" => Some(true),
+            "prod" | "production" => Some(false),
+            _ => None,
+        },
         _ => None,
     }
 }

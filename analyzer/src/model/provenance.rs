@@ -363,6 +363,13 @@ impl<'m> Walk<'m> {
                 return Prov::Bounded("the configuration");
             }
         }
+        // a client whose list reads return one page unless told otherwise (a Parse query's
+        // `find()`: 100 rows)
+        if let Some(pkg) = self.chain_package(c) {
+            if let Some(why) = k::default_page(&pkg, site.method.as_deref().unwrap_or("")) {
+                return Prov::Bounded(why);
+            }
+        }
         // the base of a query builder (`knex('photos')`, `db.knex('jobs')`, `trx.table('t')`):
         // awaited as it is, every row of the table
         let builder_base = site.first_string_arg.is_some()
@@ -398,6 +405,27 @@ impl<'m> Walk<'m> {
                 }
             }
         }
+    }
+
+    /// The package a method chain's receiver was made from (`new Parse.Query(X).equalTo(…).find()`).
+    fn chain_package(&self, c: &CallExpr) -> Option<swc_atoms::Atom> {
+        let Callee::Expr(callee) = &c.callee else { return None };
+        let mut e = strip(callee);
+        for _ in 0..16 {
+            e = match e {
+                Expr::Member(mm) => strip(&mm.obj),
+                Expr::Call(cc) => match &cc.callee {
+                    Callee::Expr(x) => strip(x),
+                    _ => return None,
+                },
+                Expr::New(n) => strip(&n.callee),
+                other => {
+                    let v = super::build::value_ref(self.m, other)?;
+                    return self.m.package_of(&v);
+                }
+            };
+        }
+        None
     }
 
     /// Where the value of a call comes from.

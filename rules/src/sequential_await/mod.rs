@@ -108,7 +108,24 @@ impl Rule for SequentialAwait {
             }
             flush(facts, run.func, group, out);
         }
+        let debug = std::env::var_os("LOOPSAFE_DEBUG_LOOPS").is_some();
         for lp in &m.awaits.loops {
+            if debug {
+                let f = m.function(lp.func);
+                eprintln!(
+                    "LOOP {}:{} independent={} batches={} judged={} ctx={:?} async={} scope={:?} over={:?} reads={:?}",
+                    facts.path(),
+                    m.line_of(lp.head.start),
+                    lp.independent,
+                    lp.batches,
+                    is_judged(lp.func),
+                    f.context,
+                    f.is_async,
+                    facts.scope(lp.func).0,
+                    lp.over,
+                    lp.members.iter().map(|mem| (m.line_of(mem.span.start), is_read(facts, mem), mem.local.0)).collect::<Vec<_>>()
+                );
+            }
             if lp.independent && !lp.batches && is_judged(lp.func) && lp.members.iter().all(|mem| is_read(facts, mem)) {
                 out.push(render::in_loop(facts, lp));
             }
