@@ -81,9 +81,15 @@ impl<'a> Facts<'a> {
             {
                 scope.0 |= Scope::LIFECYCLE.0;
             }
+            let mut after_commit = false;
             for u in &func.uses {
                 let crate::model::FnUse::Callback { call, .. } = u else { continue };
                 let c = m.call(*call);
+                // `trx.onCommit(async () => …)` runs after the transaction, outside it
+                if c.method.as_deref().is_some_and(|n| crate::knowledge::ordering::AFTER_COMMIT_HOOKS.contains(&n)) {
+                    after_commit = true;
+                    continue;
+                }
                 let Some(name) = c.method.as_deref() else {
                     // a callee nobody can name (`this.#withTransaction(…)`) may be a scope
                     scope.0 |= Scope::UNKNOWN_WRAPPER.0;
@@ -99,7 +105,7 @@ impl<'a> Facts<'a> {
                     scope.0 |= Scope::SERIAL.0;
                 }
             }
-            cur = func.parent;
+            cur = if after_commit { None } else { func.parent };
         }
         scope
     }

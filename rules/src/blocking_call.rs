@@ -1,5 +1,5 @@
 use loopsafe_analyzer::knowledge::is_light_sync;
-use loopsafe_analyzer::knowledge::is_test_file;
+use loopsafe_analyzer::knowledge::runs_outside_production;
 use loopsafe_analyzer::model::{EntryReason, FileModel, FnId, FnUse};
 use loopsafe_analyzer::project::{blocking_api, short_path, Access};
 use loopsafe_analyzer::{Diagnostic, Facts, Rule};
@@ -75,7 +75,7 @@ impl Rule for BlockingCall {
     fn check(&self, facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
         let (project, file) = (facts.project, facts.file);
         let m = project.model(file);
-        if is_test_file(&m.path) || is_worker_script(m) {
+        if runs_outside_production(&m.path) || is_worker_script(m) {
             return;
         }
         if std::env::var_os("LOOPSAFE_DEBUG_SYNC").is_some() {

@@ -974,6 +974,20 @@ pub fn is_test_file(path: &str) -> bool {
     test
 }
 
+/// Whether a file is a development server (`DevServer.js`, `dev-server.ts`, `devServer.js`): a
+/// tool one developer runs locally (a playground, a hot-reloading server), not production code.
+pub fn is_development_file(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or("");
+    let stem: String =
+        name.split('.').next().unwrap_or("").chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+    stem == "devserver"
+}
+
+/// Test files and development servers: no production request waits on them.
+pub fn runs_outside_production(path: &str) -> bool {
+    is_test_file(path) || is_development_file(path)
+}
+
 /// Whether a function's name says it does start-up work.
 pub fn is_startup_name(name: &str) -> bool {
     STARTUP_NAME_WORDS.iter().any(|w| name_has_word(name, w))
@@ -995,6 +1009,12 @@ mod path_tests {
             assert!(is_startup_file(p), "{p}");
         }
         assert!(!is_startup_file("src/binary/routes.js"));
+        for p in ["dist/src/core/DevServer.js", "src/dev-server.ts", "lib/devServer.mjs", "dev_server.js"] {
+            assert!(runs_outside_production(p), "{p}");
+        }
+        for p in ["src/server.js", "src/devices/server.js", "lib/device-server.js"] {
+            assert!(!runs_outside_production(p), "{p}");
+        }
     }
 
     #[test]

@@ -313,3 +313,7 @@ pub const CHAIN_MODIFIERS: &[&str] = &[
     "returning",
     "orFail",
 ];
+
+/// Hooks whose callback runs once a transaction has committed, outside it (`trx.onCommit(…)`,
+/// Objection/Knex `afterCommit`, TypeORM-style `afterTransaction`).
+pub const AFTER_COMMIT_HOOKS: &[&str] = &["onCommit", "afterCommit", "afterTransaction", "onAfterCommit"];

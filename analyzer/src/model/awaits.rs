@@ -741,8 +741,11 @@ struct BodyScan<'a> {
     awaits: Vec<(Expr, bool)>,
     discarded_await: Option<Span>,
     nested_loop_awaits: bool,
-    /// `break`, `return`, `throw`, `try`, `yield`, a labeled `continue`, `for await`.
+    /// `break` (of this loop), `return`, `throw`, a `try` whose `catch` does not isolate the
+    /// iteration, `yield`, a labeled `continue`, `for await`.
     exits: bool,
+    /// Inside this many `switch`es and nested loops: an unlabelled `break` leaves those.
+    breakable: u32,
     /// `x.y op= …` or `x.y++`: read-modify-write of shared state.
     compound_member: bool,
     assigned: FxHashSet<BindingId>,
@@ -761,6 +764,7 @@ impl<'a> BodyScan<'a> {
             discarded_await: None,
             nested_loop_awaits: false,
             exits: false,
+            breakable: 0,
             compound_member: false,
             assigned: FxHashSet::default(),
             mutated: FxHashSet::default(),
@@ -781,6 +785,15 @@ impl<'a> BodyScan<'a> {
         }
     }
 
+    /// A module, function or class the file imports or declares: calling its methods
+    /// (`users.find(id)`, `sdk.plugins.update(p)`) changes no object the loop owns; what the
+    /// callee changes is its effects' business.
+    fn is_namespace(&self, b: BindingId) -> bool {
+        let bd = self.m.binding(b);
+        matches!(bd.kind, BindingKind::Import | BindingKind::Function | BindingKind::Class)
+            || (!bd.reassigned && matches!(&bd.origin, Origin::Value(v) if matches!(v.root, super::Root::Module(_))))
+    }
+
     fn mutate(&mut self, b: BindingId) {
         self.mutated.insert(b);
         *self.mutations.entry(b).or_default() += 1;
@@ -798,7 +811,9 @@ impl<'a> BodyScan<'a> {
 
     fn nested_loop(&mut self, f: impl FnOnce(&mut Self)) {
         let before = self.awaits.len();
+        self.breakable += 1;
         f(self);
+        self.breakable -= 1;
         if self.awaits.len() > before {
             self.nested_loop_awaits = true;
         }
@@ -822,8 +837,14 @@ impl Visit for BodyScan<'_> {
         self.awaits.push((Expr::Await(n.clone()), discarded));
         n.visit_children_with(self);
     }
-    fn visit_break_stmt(&mut self, _: &BreakStmt) {
-        self.exits = true;
+    fn visit_break_stmt(&mut self, n: &BreakStmt) {
+        // an unlabelled `break` of a `switch` or a nested loop stays in this iteration
+        self.exits |= n.label.is_some() || self.breakable == 0;
+    }
+    fn visit_switch_stmt(&mut self, n: &SwitchStmt) {
+        self.breakable += 1;
+        n.visit_children_with(self);
+        self.breakable -= 1;
     }
     fn visit_continue_stmt(&mut self, n: &ContinueStmt) {
         self.exits |= n.label.is_some();
@@ -834,8 +855,19 @@ impl Visit for BodyScan<'_> {
     fn visit_throw_stmt(&mut self, _: &ThrowStmt) {
         self.exits = true;
     }
-    fn visit_try_stmt(&mut self, _: &TryStmt) {
-        self.exits = true;
+    fn visit_try_stmt(&mut self, n: &TryStmt) {
+        // a `catch` that only notes the error and goes on keeps one iteration's failure from
+        // the others: as with `Promise.allSettled`. One that rethrows, returns or leaves ties
+        // later iterations to this one.
+        let isolates = n.handler.as_ref().is_some_and(|h| !leaves(&h.body)) && n.finalizer.is_none();
+        if !isolates {
+            self.exits = true;
+            return;
+        }
+        n.block.visit_with(self);
+        if let Some(h) = &n.handler {
+            h.body.visit_with(self);
+        }
     }
     fn visit_yield_expr(&mut self, _: &YieldExpr) {
         self.exits = true;
@@ -886,7 +918,7 @@ impl Visit for BodyScan<'_> {
         let reads = self.m.call_at(n.span).is_some_and(|c| self.m.effect(c) == Effect::Read);
         if let (Callee::Expr(c), false) = (&n.callee, reads) {
             if let Expr::Member(mem) = unwrap(c) {
-                if let Some(b) = self.root_binding(&mem.obj) {
+                if let Some(b) = self.root_binding(&mem.obj).filter(|&b| !self.is_namespace(b)) {
                     self.mutate(b);
                 }
             }
@@ -898,13 +930,22 @@ impl Visit for BodyScan<'_> {
         if let ForHead::Pat(p) = &n.left {
             self.assign_pat(p);
         }
-        self.nested_loop(|s| n.visit_children_with(s));
+        // `for (const id of await tag.viewIds())`: the head runs once per outer iteration
+        n.right.visit_with(self);
+        self.nested_loop(|s| {
+            n.left.visit_with(s);
+            n.body.visit_with(s);
+        });
     }
     fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
         if let ForHead::Pat(p) = &n.left {
             self.assign_pat(p);
         }
-        self.nested_loop(|s| n.visit_children_with(s));
+        n.right.visit_with(self);
+        self.nested_loop(|s| {
+            n.left.visit_with(s);
+            n.body.visit_with(s);
+        });
     }
     fn visit_for_stmt(&mut self, n: &ForStmt) {
         self.nested_loop(|s| n.visit_children_with(s));
@@ -918,6 +959,32 @@ impl Visit for BodyScan<'_> {
     fn visit_function(&mut self, _: &Function) {}
     fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
     fn visit_class(&mut self, _: &Class) {}
+}
+
+/// Whether a block may leave the loop or the function: `throw`, `return`, `break` or a labelled
+/// `continue` anywhere in it outside nested functions.
+fn leaves(b: &BlockStmt) -> bool {
+    struct Leaves(bool);
+    impl Visit for Leaves {
+        fn visit_throw_stmt(&mut self, _: &ThrowStmt) {
+            self.0 = true;
+        }
+        fn visit_return_stmt(&mut self, _: &ReturnStmt) {
+            self.0 = true;
+        }
+        fn visit_break_stmt(&mut self, _: &BreakStmt) {
+            self.0 = true;
+        }
+        fn visit_continue_stmt(&mut self, n: &ContinueStmt) {
+            self.0 |= n.label.is_some();
+        }
+        fn visit_function(&mut self, _: &Function) {}
+        fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+        fn visit_class(&mut self, _: &Class) {}
+    }
+    let mut v = Leaves(false);
+    b.visit_with(&mut v);
+    v.0
 }
 
 fn unwrap(mut e: &Expr) -> &Expr {

@@ -1,6 +1,6 @@
 mod render;
 
-use loopsafe_analyzer::knowledge::{is_startup_file, is_test_file, name_has_word, ordering, Effect, Effects};
+use loopsafe_analyzer::knowledge::{is_startup_file, runs_outside_production, name_has_word, ordering, Effect, Effects};
 use loopsafe_analyzer::model::awaits::{is_serial_name, AwaitMember, Local};
 use loopsafe_analyzer::model::{Context, FnId};
 use loopsafe_analyzer::project::Known;
@@ -78,7 +78,7 @@ pub struct SequentialAwait;
 impl Rule for SequentialAwait {
     fn check(&self, facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
         // tests and one-shot scripts (migrations, seeds, CLIs): their latency does not matter
-        if is_test_file(facts.path()) || is_startup_file(facts.path()) {
+        if runs_outside_production(facts.path()) || is_startup_file(facts.path()) {
             return;
         }
         let m = facts.model();

@@ -1,5 +1,5 @@
 use loopsafe_analyzer::knowledge::fan_out::resource_of;
-use loopsafe_analyzer::knowledge::{is_test_file, Effects};
+use loopsafe_analyzer::knowledge::{runs_outside_production, Effects};
 use loopsafe_analyzer::model::fanout::{FanKind, FanOut, Work};
 use loopsafe_analyzer::model::{Context, FnId};
 use loopsafe_analyzer::project::{Known, Size};
@@ -73,7 +73,7 @@ pub struct UnboundedFanOut;
 impl Rule for UnboundedFanOut {
     fn check(&self, facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
         // tests: their collections are the fixtures the test wrote
-        if is_test_file(facts.path()) {
+        if runs_outside_production(facts.path()) {
             return;
         }
         let m = facts.model();
