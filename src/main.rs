@@ -188,6 +188,10 @@ fn apply_fixes(report: &mut loopsafe_analyzer::Report) {
             eprintln!("loopsafe: not fixing {}: the fixed text does not parse", f.path);
             continue;
         }
+        if !loopsafe_analyzer::fix::keeps_bindings(&f.path, f.source.text(), &fixed) {
+            eprintln!("loopsafe: not fixing {}: the fixed text would change what a name refers to", f.path);
+            continue;
+        }
         match loopsafe_analyzer::rule::write_atomic(Path::new(&f.path), &fixed) {
             Ok(()) => {
                 eprintln!("loopsafe: fixed {n} finding(s) in {}", f.path);

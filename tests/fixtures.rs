@@ -110,6 +110,17 @@ fn fixtures_match_their_marks() {
                 )),
             }
         }
+        // every offered fix, alone, leaves a file that parses and keeps what each name refers to
+        for d in diags.iter().filter(|d| d.fix.is_some()) {
+            let (fixed, n) = loopsafe_analyzer::fix::apply(&text, std::slice::from_ref(d));
+            if n != 1 || !loopsafe_analyzer::fix::keeps_bindings(&input.display, &text, &fixed) {
+                let pos = found.unwrap().source.position(d.span.start);
+                failures.push(format!(
+                    "{}:{}: the fix of this {} finding does not keep the program's bindings",
+                    input.display, pos.line, d.rule
+                ));
+            }
+        }
         for m in marks {
             failures.push(format!(
                 "{}:{}: expected {} diagnostic{}{} was not reported",

@@ -39,3 +39,62 @@ pub fn parses(path: &str, text: &str) -> bool {
     swc_common::GLOBALS
         .set(&swc_common::Globals::new(), || parse::parse(path, text, lang).is_ok_and(|p| p.recovered.is_empty()))
 }
+
+/// Whether the fixed text keeps the program's names: it parses, declares the same names, and
+/// leaves the same names unresolved (a rewrite that moved a use out of its declaration's scope, or
+/// shadowed one, changes one of the two).
+pub fn keeps_bindings(path: &str, before: &str, after: &str) -> bool {
+    let Some(lang) = Lang::from_path(path) else { return false };
+    let names = |text: &str| -> Option<(Vec<String>, Vec<String>)> {
+        let p = parse::parse(path, text, lang).ok().filter(|p| p.recovered.is_empty())?;
+        let mut v = Names { unresolved: p.unresolved, declared: Vec::new(), free: Vec::new() };
+        swc_ecma_visit::VisitWith::visit_with(&p.program, &mut v);
+        v.declared.sort();
+        v.free.sort();
+        Some((v.declared, v.free))
+    };
+    swc_common::GLOBALS.set(&swc_common::Globals::new(), || match (names(before), names(after)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    })
+}
+
+struct Names {
+    unresolved: swc_common::SyntaxContext,
+    declared: Vec<String>,
+    free: Vec<String>,
+}
+
+impl swc_ecma_visit::Visit for Names {
+    fn visit_binding_ident(&mut self, n: &swc_ecma_ast::BindingIdent) {
+        self.declared.push(n.id.sym.to_string());
+    }
+    fn visit_fn_decl(&mut self, n: &swc_ecma_ast::FnDecl) {
+        self.declared.push(n.ident.sym.to_string());
+        swc_ecma_visit::VisitWith::visit_children_with(n, self);
+    }
+    fn visit_class_decl(&mut self, n: &swc_ecma_ast::ClassDecl) {
+        self.declared.push(n.ident.sym.to_string());
+        swc_ecma_visit::VisitWith::visit_children_with(n, self);
+    }
+    fn visit_ident(&mut self, n: &swc_ecma_ast::Ident) {
+        // fixes may add `Promise.all`: the one global they bring in
+        if n.ctxt == self.unresolved && n.sym.as_str() != "Promise" {
+            self.free.push(n.sym.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keeps_bindings;
+
+    #[test]
+    fn a_rewrite_that_moves_a_use_out_of_scope_changes_the_bindings() {
+        let before = "async function f(a){ const x = await g(a); const y = await h(a); return [x, y]; }";
+        let good = "async function f(a){ const [x, y] = await Promise.all([g(a), h(a)]); return [x, y]; }";
+        let bad = "async function f(b){ const [x, y] = await Promise.all([g(a), h(b)]); return [x, y]; }";
+        assert!(keeps_bindings("a.js", before, good));
+        assert!(!keeps_bindings("a.js", before, bad));
+    }
+}
