@@ -549,7 +549,25 @@ impl Project {
         match &call.target {
             Target::Local(f) => Some((file, *f)),
             Target::Api(q) => self.resolve_qual(file, q, 0),
-            Target::Unknown => None,
+            Target::Unknown => {
+                // through an object literal's spreads: the first that has it
+                let v = call.callee_ref.as_ref()?;
+                let m = self.model(file);
+                m.spread_candidates(v).iter().find_map(|c| self.resolve_value(file, c, 1))
+            }
+        }
+    }
+
+    /// The function value path `v` of `file` names, here or in another file.
+    fn resolve_value(&self, file: usize, v: &ValueRef, depth: u32) -> Option<(usize, FnId)> {
+        if depth > 16 {
+            return None;
+        }
+        let m = self.model(file);
+        match m.resolve(v) {
+            Target::Local(f) => Some((file, f)),
+            Target::Api(q) => self.resolve_qual(file, &q, depth),
+            Target::Unknown => m.spread_candidates(v).iter().find_map(|c| self.resolve_value(file, c, depth + 1)),
         }
     }
 
@@ -562,7 +580,7 @@ impl Project {
     /// `path` may go on past the export into a value: `[Mailer, prototype, send]` is the method
     /// `send` of the exported class `Mailer` ([`crate::model::INSTANCE`]).
     pub fn resolve_export(&self, file: usize, path: &[swc_atoms::Atom], depth: u32) -> Option<(usize, FnId)> {
-        if depth > 16 || path.len() > 3 {
+        if depth > 16 || path.len() > 6 {
             return None;
         }
         let model = self.model(file);
@@ -575,12 +593,15 @@ impl Project {
                 ExportTarget::Value(v) => {
                     let mut v: ValueRef = v.clone();
                     v.props.extend(rest.iter().cloned());
-                    match model.resolve(&v) {
-                        Target::Local(f) => Some((file, f)),
-                        Target::Api(q) => self.resolve_qual(file, &q, depth),
-                        Target::Unknown => None,
-                    }
+                    self.resolve_value(file, &v, depth)
                 }
+                ExportTarget::Object(o) => match model.resolve_member(*o, rest, 0) {
+                    Target::Local(f) => Some((file, f)),
+                    Target::Api(q) => self.resolve_qual(file, &q, depth),
+                    Target::Unknown => {
+                        model.object_candidates(*o, rest).iter().find_map(|c| self.resolve_value(file, c, depth + 1))
+                    }
+                },
                 ExportTarget::ReExport { module, name } => {
                     let m = self.resolve_module(file, module)?;
                     let mut p = vec![name.clone()];

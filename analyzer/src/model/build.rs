@@ -860,6 +860,50 @@ impl Builder {
         self.model.fn_by_span.get(&(span.lo.0, span.hi.0)).copied()
     }
 
+    /// The members of an object literal that name functions, modules or other values (see
+    /// [`super::ObjectShape`]); `None` when none does.
+    fn object_shape(&mut self, o: &ObjectLit) -> Option<u32> {
+        let mut shape = super::ObjectShape::default();
+        for p in &o.props {
+            match p {
+                PropOrSpread::Spread(sp) => {
+                    if let Some(v) = self.value_ref(&sp.expr) {
+                        shape.spreads.push(v);
+                    }
+                }
+                PropOrSpread::Prop(p) => {
+                    let (name, target) = match &**p {
+                        Prop::KeyValue(kv) => match prop_key(&kv.key) {
+                            Some(k) => match unwrap_expr(&kv.value) {
+                                Expr::Object(inner) => (k, self.object_shape(inner).map(ExportTarget::Object)),
+                                v => (k, self.export_target(v)),
+                            },
+                            None => continue,
+                        },
+                        Prop::Shorthand(i) => (i.sym.clone(), self.export_target(&Expr::Ident(i.clone()))),
+                        Prop::Method(mp) => match prop_key(&mp.key) {
+                            Some(k) => {
+                                let f =
+                                    self.model.fn_by_span.get(&(mp.function.span.lo.0, mp.function.span.hi.0)).copied();
+                                (k, f.map(ExportTarget::Function))
+                            }
+                            None => continue,
+                        },
+                        _ => continue,
+                    };
+                    if let Some(t) = target {
+                        shape.props.push((name, t));
+                    }
+                }
+            }
+        }
+        if shape.props.is_empty() && shape.spreads.is_empty() {
+            return None;
+        }
+        self.model.objects.push(shape);
+        Some(self.model.objects.len() as u32 - 1)
+    }
+
     fn export_target(&mut self, e: &Expr) -> Option<ExportTarget> {
         if let Some(f) = self.fn_id_of_expr(e) {
             return Some(ExportTarget::Function(f));
@@ -1466,6 +1510,13 @@ impl Visit for Builder {
         if let Some((ident, span)) = result_of {
             self.note_call_result(&ident, span);
         }
+        // `const sdk = { backups, tables }`: its members, once the functions in it have ids
+        if let (Pat::Ident(b), Some(Expr::Object(o))) = (&n.name, n.init.as_deref().map(unwrap_expr)) {
+            if let Some(shape) = self.object_shape(o) {
+                let id = self.intern(&b.id);
+                self.model.bindings[id.0 as usize].origin = Origin::Object(shape);
+            }
+        }
     }
 
     fn visit_using_decl(&mut self, n: &UsingDecl) {
@@ -1584,7 +1635,11 @@ impl Visit for Builder {
 
     fn visit_export_default_expr(&mut self, n: &ExportDefaultExpr) {
         self.visit_used_value(&n.expr, FnUse::Escapes, Some(Atom::from("default")));
-        if let Some(t) = self.export_target(&n.expr) {
+        if let Expr::Object(o) = unwrap_expr(&n.expr) {
+            if let Some(shape) = self.object_shape(o) {
+                self.add_export(Atom::from("default"), ExportTarget::Object(shape));
+            }
+        } else if let Some(t) = self.export_target(&n.expr) {
             self.add_export(Atom::from("default"), t);
         }
     }

@@ -180,6 +180,9 @@ pub enum Origin {
     Class(u32),
     /// A fresh array or object literal (`const seen = []`, `let cache = {}`).
     Literal,
+    /// An object literal whose members name functions or modules (`const sdk = { backups,
+    /// tables }`): index into [`FileModel::objects`]. In memory like a literal.
+    Object(u32),
     /// What a call returned (`const tag = await Tag.findOne(…)`), or an element of it
     /// (`for (const view of await View.find())`).
     CallResult(CallId),
@@ -307,6 +310,8 @@ pub struct FileModel {
     call_by_span: FxHashMap<(u32, u32), u32>,
     /// What the file exports (ESM and CommonJS), for the project pass.
     pub exports: Vec<Export>,
+    /// Object literals bound to constants or exported (see [`Origin::Object`]).
+    pub objects: Vec<ObjectShape>,
     /// Relative module specifiers the file imports or requires.
     pub relative_imports: Vec<Atom>,
     /// The classes defined here.
@@ -363,6 +368,16 @@ pub enum ExportTarget {
     ReExportAll {
         module: Atom,
     },
+    /// `export default { ...users, list }`: index into [`FileModel::objects`].
+    Object(u32),
+}
+
+/// The members of an object literal that name something: `{ list, get: getUser, ...users }`.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectShape {
+    pub props: Vec<(Atom, ExportTarget)>,
+    /// Spread values, in order (`...users`): a member not named here may come from one.
+    pub spreads: Vec<ValueRef>,
 }
 
 impl FileModel {
@@ -475,10 +490,106 @@ impl FileModel {
                         joined.props.extend(v.props.iter().cloned());
                         self.resolve_depth(&joined, depth + 1)
                     }
+                    Origin::Object(o) => self.resolve_member(*o, &v.props, depth),
                     _ => Target::Unknown,
                 }
             }
         }
+    }
+
+    /// Member `props[0]` (then the rest of `props`) of object literal `o`: a named member, else
+    /// the last spread that has it.
+    pub fn resolve_member(&self, o: u32, props: &[Atom], depth: u32) -> Target {
+        let Some((first, rest)) = props.split_first() else { return Target::Unknown };
+        let shape = &self.objects[o as usize];
+        if let Some((_, t)) = shape.props.iter().rev().find(|(k, _)| k == first) {
+            return match t {
+                ExportTarget::Function(f) if rest.is_empty() => Target::Local(*f),
+                ExportTarget::Value(v) => {
+                    let mut joined = v.clone();
+                    joined.props.extend(rest.iter().cloned());
+                    self.resolve_depth(&joined, depth + 1)
+                }
+                ExportTarget::Object(inner) => self.resolve_member(*inner, rest, depth + 1),
+                _ => Target::Unknown,
+            };
+        }
+        // a spread is known to hold the member only when it is a function here, or the only
+        // spread that may (which module has it is for the project to say: see
+        // [`Self::spread_candidates`])
+        let mut found = Vec::new();
+        for s in shape.spreads.iter().rev() {
+            let mut joined = s.clone();
+            joined.props.extend(props.iter().cloned());
+            match self.resolve_depth(&joined, depth + 1) {
+                Target::Local(f) => return Target::Local(f),
+                Target::Unknown => {}
+                t => found.push(t),
+            }
+        }
+        if found.len() == 1 {
+            found.pop().unwrap()
+        } else {
+            Target::Unknown
+        }
+    }
+
+    /// Where member path `v` may come from when it goes through object literals with spreads
+    /// (`{ ...exporting, ...stats }.exportWorkspace`): each spread joined with the rest of the
+    /// path, the last spread first.
+    pub fn spread_candidates(&self, v: &ValueRef) -> Vec<ValueRef> {
+        let mut root = v.root.clone();
+        let mut props = v.props.clone();
+        for _ in 0..8 {
+            let Root::Binding(b) = root else { return Vec::new() };
+            let binding = self.binding(b);
+            if binding.reassigned {
+                return Vec::new();
+            }
+            match &binding.origin {
+                Origin::Value(inner) => {
+                    let mut joined = inner.props.clone();
+                    joined.extend(props);
+                    props = joined;
+                    root = inner.root.clone();
+                }
+                Origin::Object(o) => return self.object_candidates(*o, &props),
+                _ => return Vec::new(),
+            }
+        }
+        Vec::new()
+    }
+
+    /// [`Self::spread_candidates`] from object literal `o`, following named members that hold
+    /// object literals.
+    pub fn object_candidates(&self, o: u32, props: &[Atom]) -> Vec<ValueRef> {
+        let Some((first, rest)) = props.split_first() else { return Vec::new() };
+        let shape = &self.objects[o as usize];
+        if let Some((_, t)) = shape.props.iter().rev().find(|(k, _)| k == first) {
+            return match t {
+                ExportTarget::Object(inner) => self.object_candidates(*inner, rest),
+                ExportTarget::Value(v) => {
+                    let mut joined = v.clone();
+                    joined.props.extend(rest.iter().cloned());
+                    let mut c = self.spread_candidates(&joined);
+                    if c.is_empty() {
+                        c.push(joined);
+                    }
+                    c
+                }
+                _ => Vec::new(),
+            };
+        }
+        shape
+            .spreads
+            .iter()
+            .rev()
+            .map(|s| {
+                let mut joined = s.clone();
+                joined.props.extend(props.iter().cloned());
+                joined
+            })
+            .collect()
     }
 
     /// The call whose result a method call's receiver holds (`tag.getTables()` after
@@ -535,7 +646,7 @@ impl FileModel {
                 Root::Binding(b) => {
                     let binding = self.binding(*b);
                     match &binding.origin {
-                        Origin::Literal if !binding.reassigned => return props.is_empty(),
+                        Origin::Literal | Origin::Object(_) if !binding.reassigned => return props.is_empty(),
                         Origin::Value(inner) if !binding.reassigned => {
                             let mut joined = inner.props.clone();
                             joined.extend(props);
@@ -709,6 +820,7 @@ impl FileModel {
             fn_by_span: Default::default(),
             call_by_span: Default::default(),
             exports: Vec::new(),
+            objects: Vec::new(),
             relative_imports: Vec::new(),
             classes: Vec::new(),
             line_starts: Vec::new(),
