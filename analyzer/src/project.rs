@@ -855,6 +855,7 @@ impl Project {
                     }
                     for &c in &func.calls {
                         let call = m.call(c);
+                        let before = own[i];
                         if m.limited.binary_search_by_key(&c.0, |x| x.0).is_ok() {
                             own[i] |= Effects::LIMITED;
                         }
@@ -864,12 +865,38 @@ impl Project {
                             // a package that is neither a store's client nor an in-memory helper
                             // may do anything: its names prove nothing; files and processes are
                             // local work, not a store
-                            own[i] |= if resolved.is_some() {
-                                // what its body does comes along the call graph
+                            // a store handle a package hands out (`const db = context.getWorkspaceDB()`):
+                            // its methods' names are a store's API
+                            let store_handle = m.receiver_source(call).is_some_and(|r| {
+                                let r = m.call(r);
+                                is_unknown_package(r) && r.method.as_deref().is_some_and(crate::knowledge::names_store_handle)
+                            });
+                            // the accessor itself hands out the handle, without waiting on anything
+                            let handle_accessor = !call.awaited
+                                && is_unknown_package(call)
+                                && call.method.as_deref().is_some_and(crate::knowledge::names_store_handle);
+                            own[i] |= if resolved.is_some()
+                                || is_tracing_wrapper(call)
+                                || handle_accessor
+                                || is_context_wrapper(call)
+                                || (call.is_new && !call.awaited)
+                                // used synchronously: no round-trip the caller waits on
+                                || (!call.awaited
+                                    && !call.returned
+                                    && call.api().is_some()
+                                    && call.arg_of.is_none_or(|o| {
+                                        !m.call(o).api().is_some_and(|q| {
+                                            q.module.as_str() == "global" && q.path.first().is_some_and(|p| p.as_str() == "Promise")
+                                        })
+                                    }))
+                            {
+                                // what its body does comes along the call graph; a tracing
+                                // wrapper's callback is part of this body
                                 Effects::NONE
-                            } else if is_unknown_package(call)
-                                || m.receiver_source(call).is_some_and(|r| is_unknown_package(m.call(r)))
-                                || m.receiver_package(call).is_some_and(|p| is_unknown_module(&p))
+                            } else if !store_handle
+                                && (is_unknown_package(call)
+                                    || m.receiver_source(call).is_some_and(|r| is_unknown_package(m.call(r)))
+                                    || m.receiver_package(call).is_some_and(|p| is_unknown_module(&p)))
                             {
                                 // its names prove no I/O, but a lock or a pause they name keeps
                                 // the rules that would otherwise report silent
@@ -886,8 +913,18 @@ impl Project {
                                 Effects::of(named)
                             };
                         }
-                        if resolved.is_none() && named == Effect::Unknown && is_opaque(call) {
+                        if resolved.is_none()
+                            && named == Effect::Unknown
+                            && is_opaque(call)
+                            && !is_tracing_wrapper(call)
+                            && !is_context_wrapper(call)
+                            && !(matches!(call.target, Target::Unknown)
+                                && call.method.as_deref().is_some_and(|n| crate::knowledge::BUILTIN_METHODS.contains(&n)))
+                        {
                             own[i] |= Effects::OPAQUE;
+                        }
+                        if std::env::var_os("LOOPSAFE_DEBUG_OPAQUE").is_some() && own[i].contains(Effects::OPAQUE) && !before.contains(Effects::OPAQUE) {
+                            eprintln!("OPAQUE {}:{} {:?} {:?}", m.path, m.line_of(call.span.start), call.method, call.target);
                         }
                         let Some(g) = resolved else { continue };
                         // the call is in this body, and in the body of every function enclosing it
@@ -1069,6 +1106,22 @@ fn touches_outside(m: &FileModel, call: &CallSite) -> bool {
         || call
             .api()
             .is_some_and(|q| q.module.as_str() != "global" && !crate::knowledge::is_in_memory_module(&q.module))
+}
+
+/// A package's wrapper that runs its callback in a context (`context.doInWorkspaceContext(id,
+/// async () => …)`): see [`crate::knowledge::CONTEXT_WRAPPER_WORDS`].
+fn is_context_wrapper(call: &CallSite) -> bool {
+    !call.callbacks.is_empty()
+        && call.api().is_some()
+        && call.method.as_deref().is_some_and(|n| {
+            crate::knowledge::camel_words(n)
+                .any(|w| crate::knowledge::CONTEXT_WRAPPER_WORDS.iter().any(|c| c.eq_ignore_ascii_case(w)))
+        })
+}
+
+/// `tracer.trace(name, fn)` of a tracing package (see [`crate::knowledge::TRACING_WRAPPERS`]).
+fn is_tracing_wrapper(call: &CallSite) -> bool {
+    call.api().is_some_and(|q| q.last().is_some_and(|last| crate::knowledge::is_tracing_wrapper(&q.module, last)))
 }
 
 /// A call of a package that is neither a store's or remote service's client, nor an in-memory

@@ -360,6 +360,58 @@ pub const IN_MEMORY_MODULES: &[&str] = &[
     "qs",
 ];
 
+/// Tracing and error-reporting wrappers that run the callback they are handed and return its
+/// value (`tracer.trace('getTable', async (span) => …)`): they add a span, no I/O of their own
+/// that the caller waits on. (module prefix, methods)
+pub const TRACING_WRAPPERS: &[(&str, &[&str])] = &[
+    ("dd-trace", &["trace", "wrap"]),
+    ("@opentelemetry/api", &["startActiveSpan", "with"]),
+    ("@sentry/", &["startSpan", "startActiveSpan", "withScope", "withIsolationScope", "startSpanManual"]),
+    ("newrelic", &["startSegment", "startBackgroundTransaction", "startWebTransaction"]),
+    ("elastic-apm-node", &["startSpan"]),
+];
+
+/// Whether `module.…method` is one of [`TRACING_WRAPPERS`].
+pub fn is_tracing_wrapper(module: &str, method: &str) -> bool {
+    TRACING_WRAPPERS.iter().any(|(m, methods)| {
+        let of = match module.strip_prefix(m) {
+            Some(rest) => m.ends_with('/') || rest.is_empty() || rest.starts_with('/'),
+            None => false,
+        };
+        of && methods.contains(&method)
+    })
+}
+
+/// Methods of JavaScript's built-in prototypes (arrays, strings, numbers, dates, regular
+/// expressions) that compute in memory: on a receiver nobody can name, these names are those.
+/// Store verbs that share a name with an array method (`find`) are not here.
+pub const BUILTIN_METHODS: &[&str] = &[
+    "map", "filter", "reduce", "reduceRight", "some", "every", "includes", "indexOf", "lastIndexOf", "join",
+    "slice", "splice", "concat", "flat", "flatMap", "forEach", "findIndex", "fill", "reverse", "sort",
+    "toSorted", "at", "toString", "toLowerCase", "toUpperCase", "trim", "trimStart", "trimEnd", "startsWith",
+    "endsWith", "split", "replace", "replaceAll", "padStart", "padEnd", "repeat", "charAt", "charCodeAt",
+    "substring", "substr", "localeCompare", "normalize", "match", "matchAll", "test", "exec", "toFixed",
+    "toPrecision", "toISOString", "toJSON", "getTime", "valueOf", "toLocaleString", "toLocaleDateString",
+    "hasOwnProperty", "bind",
+    // a fetched response's body readers: the round-trip is the `fetch`
+    "json", "text", "arrayBuffer", "blob", "formData",
+];
+
+/// Words of a wrapper that runs the callback it is handed in a context (`doInTenantContext(id, fn)`,
+/// `als.run(store, fn)` is named by its receiver, `runInScope`, `withSpan`): it adds context,
+/// the callback's work is the caller's.
+pub const CONTEXT_WRAPPER_WORDS: &[&str] = &["context", "scope", "span", "trace", "tracing"];
+
+/// Words that name a datastore handle in an accessor (`getWorkspaceDB()`, `getClient()`,
+/// `pool()`): the object it returns is a store's client, whatever package returned it.
+pub const STORE_HANDLE_WORDS: &[&str] =
+    &["db", "database", "client", "connection", "conn", "pool", "collection", "repository", "repo", "knex", "redis"];
+
+/// Whether an accessor's name says it returns a datastore handle (see [`STORE_HANDLE_WORDS`]).
+pub fn names_store_handle(name: &str) -> bool {
+    camel_words(name).any(|w| STORE_HANDLE_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)))
+}
+
 /// Whether a module is one of [`IN_MEMORY_MODULES`] (or a part of one: `lodash/merge`,
 /// `lodash.merge`).
 pub fn is_in_memory_module(module: &str) -> bool {
@@ -761,6 +813,9 @@ pub fn effect_of(name: &str, first_string: Option<&str>) -> Effect {
         Effect::Read
     } else if flags & WRITE != 0 {
         Effect::Write
+    } else if ordering::READ_COMMANDS.contains(&name) {
+        // store commands that read without saying so (`zscore`, `scard`, `allDocs`)
+        Effect::Read
     } else {
         Effect::Unknown
     }

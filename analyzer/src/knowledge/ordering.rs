@@ -103,9 +103,11 @@ pub const TEST_HOOKS: &[&str] =
 /// HTTP methods that only read (an HTTP client call with another `method` writes).
 pub const READ_HTTP_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
 
-/// Redis commands (as ioredis and node-redis name them) that only read, though their names carry
-/// none of the shared read words: sorted sets, sets, hashes, lists, key metadata.
+/// Store commands that only read, though their names carry none of the shared read words: Redis
+/// (as ioredis and node-redis name them: sorted sets, sets, hashes, lists, key metadata), and
+/// CouchDB/PouchDB (`allDocs`).
 pub const READ_COMMANDS: &[&str] = &[
+    "allDocs",
     "zscore",
     "zmscore",
     "zrank",

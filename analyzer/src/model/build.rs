@@ -1650,6 +1650,18 @@ impl Visit for Builder {
             self.note_import(src);
         }
         for spec in &n.specifiers {
+            // `export * as configs from './configs'`: the module object under a name
+            if let (ExportSpecifier::Namespace(ns), Some(module)) = (spec, &src) {
+                let name = match &ns.name {
+                    ModuleExportName::Ident(i) => Some(i.sym.clone()),
+                    ModuleExportName::Str(s) => s.value.as_str().map(Atom::from),
+                };
+                if let Some(name) = name {
+                    let v = ValueRef { root: Root::Module(module.clone()), props: vec![] };
+                    self.add_export(name, ExportTarget::Value(v));
+                }
+                continue;
+            }
             let ExportSpecifier::Named(named) = spec else { continue };
             let name_of = |m: &ModuleExportName| match m {
                 ModuleExportName::Ident(i) => Some(i.sym.clone()),

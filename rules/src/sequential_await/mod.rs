@@ -89,6 +89,19 @@ impl Rule for SequentialAwait {
                 continue;
             }
             let roles: Vec<bool> = run.members.iter().map(|mem| is_read(facts, mem)).collect();
+            if std::env::var_os("LOOPSAFE_DEBUG_RUNS").is_some() {
+                for (mem, r) in run.members.iter().zip(&roles) {
+                    let e = facts.call_effects(m.call(mem.verb));
+                    eprintln!(
+                        "RUN {}:{} read={r} known={:?} effects={:?} local={}",
+                        facts.path(),
+                        m.line_of(mem.span.start),
+                        e.known,
+                        e.effects,
+                        mem.local.0
+                    );
+                }
+            }
             if run.elements {
                 // side by side in one expression: all or nothing
                 if roles.iter().all(|&r| r) && all_independent(facts, &run.members) {
@@ -123,7 +136,7 @@ impl Rule for SequentialAwait {
                     f.is_async,
                     facts.scope(lp.func).0,
                     lp.over,
-                    lp.members.iter().map(|mem| (m.line_of(mem.span.start), is_read(facts, mem), mem.local.0)).collect::<Vec<_>>()
+                    lp.members.iter().map(|mem| (m.line_of(mem.span.start), is_read(facts, mem), mem.local.0, facts.call_effects(m.call(mem.verb)).effects)).collect::<Vec<_>>()
                 );
             }
             if lp.independent && !lp.batches && is_judged(lp.func) && lp.members.iter().all(|mem| is_read(facts, mem)) {
@@ -190,11 +203,7 @@ fn is_read(facts: &Facts<'_>, mem: &AwaitMember) -> bool {
     {
         return false;
     }
-    let named = match m.effect(verb) {
-        // store commands that read without saying so (`zscore`, `scard`, `ttl`)
-        Effect::Unknown if ordering::READ_COMMANDS.contains(&name) => Effect::Read,
-        e => e,
-    };
+    let named = m.effect(verb);
     let discarded = mem.local.has(Local::DISCARDED);
     if discarded
         && (named != Effect::Read
