@@ -659,9 +659,13 @@ impl Project {
             // a module of the project the link could not follow
             Target::Api(_) | Target::Local(_) => CallEffects { effects: named, known: Known::Name },
             Target::Unknown => {
+                let m = self.model(file);
+                // a `Map`, `Set`, array or object literal of this file: built-in code, no I/O
+                if m.in_memory_receiver(call) {
+                    return CallEffects { effects: Effects::NONE, known: Known::Body };
+                }
                 // a method of what an unknown package returned (`tag.getTables()` after
                 // `const tag = await Tag.findOne()` of a package): that package's code
-                let m = self.model(file);
                 if m.receiver_source(call).is_some_and(|c| is_unknown_package(m.call(c))) {
                     return CallEffects { effects: named, known: Known::Package };
                 }

@@ -260,6 +260,12 @@ fn guard_name(e: &Expr) -> Option<&str> {
     }
 }
 
+/// `Map`, `Set`, `WeakMap`, `WeakSet`, `Array` of the global scope.
+fn is_in_memory_constructor(callee: &Expr, unresolved: SyntaxContext) -> bool {
+    matches!(unwrap_expr(callee), Expr::Ident(i) if i.ctxt == unresolved
+        && matches!(i.sym.as_str(), "Map" | "Set" | "WeakMap" | "WeakSet" | "Array"))
+}
+
 /// Whether a route's middleware says only operators pass: its name (`isAdmin`,
 /// `requireSuperuser`) or, for a call, an argument (`authorized(permissions.BUILDER)`).
 fn names_operator(e: &Expr) -> bool {
@@ -876,7 +882,20 @@ impl Builder {
                         Prop::KeyValue(kv) => match prop_key(&kv.key) {
                             Some(k) => match unwrap_expr(&kv.value) {
                                 Expr::Object(inner) => (k, self.object_shape(inner).map(ExportTarget::Object)),
-                                v => (k, self.export_target(v)),
+                                // a name of something defined elsewhere, or a function here; not
+                                // data made on the spot (`{ seen: new Set(), rows: [] }`)
+                                v @ (Expr::Ident(_) | Expr::Member(_) | Expr::Fn(_) | Expr::Arrow(_)) => {
+                                    (k, self.export_target(v))
+                                }
+                                Expr::Array(_) | Expr::Object(_) => {
+                                    shape.in_memory.push(k);
+                                    continue;
+                                }
+                                Expr::New(n) if is_in_memory_constructor(&n.callee, self.model.unresolved) => {
+                                    shape.in_memory.push(k);
+                                    continue;
+                                }
+                                _ => continue,
                             },
                             None => continue,
                         },
@@ -897,7 +916,7 @@ impl Builder {
                 }
             }
         }
-        if shape.props.is_empty() && shape.spreads.is_empty() {
+        if shape.props.is_empty() && shape.spreads.is_empty() && shape.in_memory.is_empty() {
             return None;
         }
         self.model.objects.push(shape);

@@ -378,6 +378,8 @@ pub struct ObjectShape {
     pub props: Vec<(Atom, ExportTarget)>,
     /// Spread values, in order (`...users`): a member not named here may come from one.
     pub spreads: Vec<ValueRef>,
+    /// Members made in memory on the spot (`{ seen: new Set(), rows: [] }`).
+    pub in_memory: Vec<Atom>,
 }
 
 impl FileModel {
@@ -646,7 +648,12 @@ impl FileModel {
                 Root::Binding(b) => {
                     let binding = self.binding(*b);
                     match &binding.origin {
-                        Origin::Literal | Origin::Object(_) if !binding.reassigned => return props.is_empty(),
+                        Origin::Literal if !binding.reassigned => return props.is_empty(),
+                        // `added.table.add(id)` with `added = { table: new Set() }`
+                        Origin::Object(o) if !binding.reassigned => {
+                            return props.is_empty()
+                                || (props.len() == 1 && self.objects[*o as usize].in_memory.contains(&props[0]))
+                        }
                         Origin::Value(inner) if !binding.reassigned => {
                             let mut joined = inner.props.clone();
                             joined.extend(props);
