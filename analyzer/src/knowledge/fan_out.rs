@@ -355,8 +355,16 @@ pub const PAGE_LIMIT_KEYS: &[&str] = &[
 pub const DEFAULT_PAGE_CLIENTS: &[(&str, &[&str], &str)] = &[
     ("parse", &["find"], "a Parse query returns at most 100 rows unless it sets a limit"),
     ("stripe", &["list", "search"], "a Stripe list returns one page (10 by default)"),
-    ("@octokit/", &["list", "listForRepo", "listForOrg", "listForUser"], "a GitHub list returns one page (30 by default)"),
-    ("octokit", &["list", "listForRepo", "listForOrg", "listForUser"], "a GitHub list returns one page (30 by default)"),
+    (
+        "@octokit/",
+        &["list", "listForRepo", "listForOrg", "listForUser"],
+        "a GitHub list returns one page (30 by default)",
+    ),
+    (
+        "octokit",
+        &["list", "listForRepo", "listForOrg", "listForUser"],
+        "a GitHub list returns one page (30 by default)",
+    ),
 ];
 
 /// Why a list read of `package` is bounded by its client's default page size, if it is.

@@ -327,7 +327,9 @@ pub fn unwrap_expr(mut e: &Expr) -> &Expr {
             Expr::TsSatisfies(x) => &x.expr,
             Expr::TsInstantiation(x) => &x.expr,
             // compilers call through a sequence to drop `this`: `(0, fs_1.readFileSync)(p)`
-            Expr::Seq(s) if s.exprs.len() > 1 && s.exprs[..s.exprs.len() - 1].iter().all(|x| matches!(**x, Expr::Lit(_))) => {
+            Expr::Seq(s)
+                if s.exprs.len() > 1 && s.exprs[..s.exprs.len() - 1].iter().all(|x| matches!(**x, Expr::Lit(_))) =>
+            {
                 s.exprs.last().unwrap()
             }
             _ => return e,

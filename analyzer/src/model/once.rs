@@ -66,9 +66,7 @@ pub fn empty_test(test: &Expr, top: SyntaxContext) -> Option<String> {
         Expr::Unary(u) if u.op == UnaryOp::Bang => slot(&u.arg, top),
         Expr::Bin(b) if matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq) => nullish_compare(b, top),
         // `if (theme && !themeLoaded) { …; themeLoaded = true; }`: still once, on fewer calls
-        Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => {
-            empty_test(&b.left, top).or_else(|| empty_test(&b.right, top))
-        }
+        Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => empty_test(&b.left, top).or_else(|| empty_test(&b.right, top)),
         _ => None,
     }
 }
@@ -225,7 +223,8 @@ fn node_env(e: &Expr) -> bool {
         }
         _ => false,
     };
-    is_name && matches!(unwrap_expr(&m.obj), Expr::Member(o) if matches!(&o.prop, MemberProp::Ident(p) if p.sym.as_str() == "env"))
+    is_name
+        && matches!(unwrap_expr(&m.obj), Expr::Member(o) if matches!(&o.prop, MemberProp::Ident(p) if p.sym.as_str() == "env"))
 }
 
 /// A name that says which environment this is: `isDev`, `isDevelopment`, `isTest`, `isProd`,

@@ -1,6 +1,8 @@
 mod render;
 
-use loopsafe_analyzer::knowledge::{is_startup_file, runs_outside_production, name_has_word, ordering, Effect, Effects};
+use loopsafe_analyzer::knowledge::{
+    is_startup_file, name_has_word, ordering, runs_outside_production, Effect, Effects,
+};
 use loopsafe_analyzer::model::awaits::{is_serial_name, AwaitMember, Local};
 use loopsafe_analyzer::model::{Context, FnId};
 use loopsafe_analyzer::project::Known;
@@ -136,7 +138,15 @@ impl Rule for SequentialAwait {
                     f.is_async,
                     facts.scope(lp.func).0,
                     lp.over,
-                    lp.members.iter().map(|mem| (m.line_of(mem.span.start), is_read(facts, mem), mem.local.0, facts.call_effects(m.call(mem.verb)).effects)).collect::<Vec<_>>()
+                    lp.members
+                        .iter()
+                        .map(|mem| (
+                            m.line_of(mem.span.start),
+                            is_read(facts, mem),
+                            mem.local.0,
+                            facts.call_effects(m.call(mem.verb)).effects
+                        ))
+                        .collect::<Vec<_>>()
                 );
             }
             if lp.independent && !lp.batches && is_judged(lp.func) && lp.members.iter().all(|mem| is_read(facts, mem)) {
