@@ -639,7 +639,8 @@ fn check_document(job: &Job, models: &engine::ModelCache) -> Result<Checked, Str
         unsaved: Some(&job.unsaved),
         ..Default::default()
     };
-    let input = Input { display: job.display.clone(), path: job.path.clone(), text: Some(job.text.to_string()) };
+    let input =
+        Input { display: job.display.clone(), path: job.path.clone(), text: Some(job.text.to_string()), walked: false };
     let report = engine::check(std::slice::from_ref(&input), &opts);
     let mut diagnostics = Vec::new();
     for f in report.files {

@@ -358,7 +358,7 @@ fn check(args: CheckArgs) -> ExitCode {
             return usage_error(format!("cannot read standard input: {e}"));
         }
         let display = name.to_string_lossy().trim_start_matches("./").to_string();
-        vec![Input { display, path: name.clone(), text: Some(text) }]
+        vec![Input { display, path: name.clone(), text: Some(text), walked: false }]
     } else {
         let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
         let select = |p: &Path| configs.for_file(p).is_none_or(|c| c.selects(p));
@@ -460,7 +460,7 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("timings (cpu time summed over threads, except wall):");
         eprintln!("  discovery  {:>9.2?}", discovery);
         eprintln!("  read       {:>9.2?}", t.read);
-        eprintln!("  parse      {:>9.2?}", t.parse);
+        eprintln!("  parse      {:>9.2?} ({} minified files skipped)", t.parse, t.minified);
         eprintln!("  model      {:>9.2?}", t.model);
         eprintln!("  project    {:>9.2?} (elapsed; {} imported files read for facts)", t.project, t.extra_files);
         if args.cache.is_some() {

@@ -125,6 +125,27 @@ fn node_modules_and_declaration_files_are_skipped_unless_named() {
     assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);
 }
 
+/// A minified bundle (a browser build shipped beside the server, `built/assets/*.js`) is generated
+/// code nobody reads or fixes: the walk skips it, naming it checks it.
+#[test]
+fn minified_files_are_skipped_unless_named() {
+    let dir = tempdir("minified");
+    std::fs::create_dir_all(dir.join("built")).unwrap();
+    // one line of 2,000+ characters holding the blocking handler
+    let mut line = BAD.replace('\n', " ");
+    while line.len() < 2100 {
+        line.push_str(" var a0 = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9;");
+    }
+    std::fs::write(dir.join("built/app.min.js"), &line).unwrap();
+    std::fs::write(dir.join("app.js"), GOOD).unwrap();
+    let v = json(&loopsafe(&["check", "--format", "json"], &dir));
+    assert_eq!(v["files_checked"], 1, "{v}");
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 0, "{v}");
+    let v = json(&loopsafe(&["check", "built/app.min.js", "--format", "json"], &dir));
+    assert_eq!(v["files_checked"], 1, "{v}");
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1, "{v}");
+}
+
 #[test]
 fn deeply_nested_code_does_not_overflow_the_stack() {
     let dir = tempdir("deep");
@@ -133,7 +154,8 @@ fn deeply_nested_code_does_not_overflow_the_stack() {
     std::fs::write(dir.join("deep.js"), src).unwrap();
     let arrays = format!("const y = {}{};\n", "[".repeat(depth), "]".repeat(depth));
     std::fs::write(dir.join("arrays.js"), arrays).unwrap();
-    let out = loopsafe(&["check", ".", "--format", "json"], &dir);
+    // named: one long line each, the walk would take them for minified files and skip them
+    let out = loopsafe(&["check", "deep.js", "arrays.js", "--format", "json"], &dir);
     let v = json(&out);
     assert_eq!(v["files_checked"], 2);
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "no crash: {:?}", out.status);

@@ -6,7 +6,8 @@ use loopsafe_analyzer::engine::{check, CheckOptions};
 use std::path::{Path, PathBuf};
 
 fn run_snippet(name: &str, code: &str) -> Vec<(String, String)> {
-    let input = Input { display: name.to_string(), path: PathBuf::from(name), text: Some(code.to_string()) };
+    let input =
+        Input { display: name.to_string(), path: PathBuf::from(name), text: Some(code.to_string()), walked: false };
     let rules = loopsafe_rules::ALL.iter().map(|r| (*r, r.meta().default_severity)).collect();
     let report = check(&[input], &CheckOptions { rules, ..Default::default() });
     assert!(report.errors.is_empty(), "{name} does not parse: {:?}\n{code}", report.errors);

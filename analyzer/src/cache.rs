@@ -225,7 +225,8 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
 
     let reused_count = reused.len();
     run.files.extend(reused);
-    let mut report = engine::finish(run.files, run.errors, inputs.len(), opts);
+    let skipped = run.timings.minified;
+    let mut report = engine::finish(run.files, run.errors, inputs.len() - skipped, opts);
     report.timings = run.timings;
     report.timings.read += t_read;
     report.timings.cached = reused_count;

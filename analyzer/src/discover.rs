@@ -12,6 +12,17 @@ pub struct Input {
     pub path: PathBuf,
     /// Source given in memory (stdin, an editor buffer) instead of read from disk.
     pub text: Option<String>,
+    /// Found by walking a directory, not named: a minified file found this way is skipped (see
+    /// [`is_minified`]).
+    pub walked: bool,
+}
+
+/// Minified (bundled, generated) code: lines average over 200 characters in a file over 1 KB, as
+/// SonarJS measures it. No finding in it is one a person can read or fix, and browser bundles
+/// shipped beside a server (`built/assets/*.js`) are most of such files.
+pub fn is_minified(text: &str) -> bool {
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    text.len() > 1024 && text.len() / lines > 200
 }
 
 #[derive(Debug)]
@@ -54,7 +65,7 @@ pub fn discover_with(paths: &[PathBuf], select: &dyn Fn(&Path) -> bool) -> Resul
         let is_dir = std::fs::metadata(p).map(|m| m.is_dir()).unwrap_or(meta.is_dir());
         if !is_dir {
             // named explicitly: always checked (read errors are reported per file)
-            out.push(Input { display: display_path(p), path: p.clone(), text: None });
+            out.push(Input { display: display_path(p), path: p.clone(), text: None, walked: false });
             continue;
         }
         let walker = ignore::WalkBuilder::new(p)
@@ -72,7 +83,7 @@ pub fn discover_with(paths: &[PathBuf], select: &dyn Fn(&Path) -> bool) -> Resul
                 {
                     continue;
                 }
-                out.push(Input { display: display_path(path), path: path.to_path_buf(), text: None });
+                out.push(Input { display: display_path(path), path: path.to_path_buf(), text: None, walked: true });
             }
         }
     }

@@ -115,6 +115,8 @@ pub struct Timings {
     pub extra_files: usize,
     /// Files whose findings came from the cache.
     pub cached: usize,
+    /// Minified files found by walking a directory: read, not analysed.
+    pub minified: usize,
     /// Elapsed: phase 1 (read, parse, model, per-file rules, in parallel) and phase 3 (second
     /// runs with cross-file facts, project rules).
     pub files_phase: Duration,
@@ -169,6 +171,7 @@ struct Analysed {
 
 #[derive(Default)]
 struct FileTimings {
+    minified: bool,
     read: Duration,
     parse: Duration,
     model: Duration,
@@ -198,7 +201,7 @@ fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
     }
     let start = Instant::now();
     let raw = check_raw(inputs, opts, false);
-    let mut report = finish(raw.files, raw.errors, inputs.len(), opts);
+    let mut report = finish(raw.files, raw.errors, inputs.len() - raw.timings.minified, opts);
     report.timings = raw.timings;
     report.imported = raw.imported;
     report.timings.wall = start.elapsed();
@@ -259,6 +262,8 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
     for ((res, t), input) in results.into_iter().zip(inputs) {
         add_timings(&mut run.timings, &t);
         match res {
+            // generated, minified code found by the walk: not checked, not counted
+            Ok(_) if t.minified => {}
             Ok(a) => {
                 files.push(ProjectFile {
                     path: input.path.clone(),
@@ -281,11 +286,48 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
     if opts.parse_only {
         return run;
     }
+    dbg_rss("after phase 1");
+    if std::env::var_os("LOOPSAFE_DEBUG_RSS").is_some() {
+        let n = kept.iter().filter_map(|(_, s)| s.loaded_len()).collect::<Vec<_>>();
+        eprintln!("kept sources {} files {} KB", n.len(), n.iter().sum::<usize>() / 1024);
+    }
+    if std::env::var_os("LOOPSAFE_DEBUG_RSS").is_some() {
+        let mut tot = std::collections::BTreeMap::new();
+        let (mut nf, mut nc, mut nb) = (0, 0, 0);
+        let mut per: std::collections::BTreeMap<String, usize> = Default::default();
+        for f in &files {
+            let key: String = f.model.path.split('/').take(7).collect::<Vec<_>>().join("/");
+            *per.entry(key).or_default() += f.model.calls.len();
+            nf += f.model.functions.len();
+            nc += f.model.calls.len();
+            nb += f.model.bindings.len();
+            for (k, v) in f.model.debug_sizes() {
+                *tot.entry(k).or_insert(0usize) += v;
+            }
+        }
+        eprintln!(
+            "files {} functions {nf} calls {nc} bindings {nb} sizes fn={} call={} binding={}",
+            files.len(),
+            std::mem::size_of::<crate::model::Function>(),
+            std::mem::size_of::<crate::model::CallSite>(),
+            std::mem::size_of::<crate::model::Binding>()
+        );
+        let mut pv: Vec<_> = per.into_iter().collect();
+        pv.sort_by_key(|x| std::cmp::Reverse(x.1));
+        for (k, v) in pv.iter().take(15) {
+            eprintln!("  calls {v:8} {k}");
+        }
+        for (k, v) in tot {
+            eprintln!("  {k:12} {:8} KB", v / 1024);
+        }
+    }
 
     // phase 2: follow relative imports to files not named, then the project pass
     let t_project = Instant::now();
     read_imported_files(&mut files, opts, &mut run.timings);
+    dbg_rss("after imported read");
     let project = Project::build(files);
+    dbg_rss("after project build");
     run.timings.project = t_project.elapsed();
 
     // phase 3: every rule, once per named file, against the project's facts
@@ -311,6 +353,7 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
         .collect();
 
     run.timings.project_phase = t_checks.elapsed();
+    dbg_rss("after rules");
     run.imported = project.files.iter().filter(|f| !f.is_input).map(|f| crate::project::normalize(&f.path)).collect();
     if want_project {
         run.project = (0..project.files.len())
@@ -414,6 +457,7 @@ pub(crate) fn finish(
 }
 
 fn add_timings(total: &mut Timings, t: &FileTimings) {
+    total.minified += t.minified as usize;
     total.read += t.read;
     total.parse += t.parse;
     total.model += t.model;
@@ -455,7 +499,7 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
             .into_iter()
             .map(|p| {
                 let text = opts.unsaved.and_then(|u| u.get(&crate::project::normalize(&p))).cloned();
-                Input { display: p.to_string_lossy().to_string(), path: p, text }
+                Input { display: p.to_string_lossy().to_string(), path: p, text, walked: false }
             })
             .collect();
         let results: Vec<_> = inputs.par_iter().with_max_len(1).map(|input| fact_file(input, opts)).collect();
@@ -578,6 +622,11 @@ fn analyse_one(input: &Input, opts: &CheckOptions<'_>) -> (Result<Analysed, File
     let Some(lang) = Lang::from_path(&input.display).or_else(|| Lang::from_path(&input.path.to_string_lossy())) else {
         return (Err(fail("unsupported file extension".to_string())), t);
     };
+    if input.walked && crate::discover::is_minified(&text) {
+        t.minified = true;
+        let hash = crate::cache::hash(&text);
+        return (Ok(Analysed { source: None, hash, model: model::module_only(&input.display) }), t);
+    }
     let source = SourceText::new(text);
     let outcome = catch_unwind(AssertUnwindSafe(|| analyse(input, source, lang, opts, &mut t)));
     match outcome {
@@ -621,4 +670,12 @@ fn analyse(
         let source = (input.text.is_some() || !model.comments.is_empty()).then_some(source);
         Ok(Analysed { source, hash, model })
     })
+}
+
+fn dbg_rss(what: &str) {
+    if std::env::var_os("LOOPSAFE_DEBUG_RSS").is_some() {
+        let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let l = s.lines().filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM")).collect::<Vec<_>>().join(" ");
+        eprintln!("RSS {what}: {l}");
+    }
 }

@@ -920,6 +920,7 @@ impl Project {
                         if resolved.is_none()
                             && named == Effect::Unknown
                             && is_opaque(call)
+                            && !m.calls_parameter(call)
                             && !is_tracing_wrapper(call)
                             && !is_context_wrapper(call)
                             && !(matches!(call.target, Target::Unknown)

@@ -13,7 +13,8 @@ fn rule() -> &'static dyn loopsafe_analyzer::Rule {
 
 /// The rule's findings on one text, checked by the engine as a project of one file.
 fn run(display: &str, text: &str) -> Vec<Diagnostic> {
-    let input = Input { display: display.to_string(), path: display.into(), text: Some(text.to_string()) };
+    let input =
+        Input { display: display.to_string(), path: display.into(), text: Some(text.to_string()), walked: false };
     let rules = vec![(rule(), rule().meta().default_severity)];
     let report = check(&[input], &CheckOptions { rules, ..Default::default() });
     let mut out: Vec<Diagnostic> = report.files.into_iter().flat_map(|f| f.diagnostics).collect();

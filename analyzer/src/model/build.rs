@@ -58,6 +58,14 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
     model
 }
 
+/// The model of a file that is read but not analysed (a minified bundle): its module and
+/// nothing in it.
+pub fn module_only(path: &str) -> FileModel {
+    let mut model = FileModel::empty(path);
+    model.functions.push(new_function(FnId::MODULE, ByteSpan::new(0, 0), None, FnKind::Module, None));
+    model
+}
+
 fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, parent: Option<FnId>) -> Function {
     Function {
         id,

@@ -26,7 +26,7 @@ use swc_atoms::Atom;
 use swc_common::{Span, SyntaxContext};
 use swc_ecma_ast::{Expr, Id};
 
-pub use build::{build, unwrap_expr};
+pub use build::{build, module_only, unwrap_expr};
 
 /// Index into [`FileModel::functions`]. `FnId(0)` is the module's top level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -606,6 +606,14 @@ impl FileModel {
         }
     }
 
+    /// A call of a function the caller handed in: a parameter called by name (`callback(err)`,
+    /// `resolve(v)` in a promise executor, `fn()` in a wrapper). What it does is what the caller
+    /// passed, and a function passed inline is counted in the body that writes it.
+    pub fn calls_parameter(&self, call: &CallSite) -> bool {
+        matches!(&call.callee_ref, Some(ValueRef { root: Root::Binding(b), props })
+            if props.is_empty() && self.binding(*b).kind == BindingKind::Param)
+    }
+
     /// The package a method call's receiver was made from, when it is an instance or a member of
     /// one (`zip.addLocalFile()` after `const zip = new Zip()` of `adm-zip`).
     pub fn receiver_package(&self, call: &CallSite) -> Option<Atom> {
@@ -839,5 +847,98 @@ impl FileModel {
             races: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
+    }
+}
+
+impl FileModel {
+    /// Debug: approximate heap bytes by part.
+    pub fn debug_sizes(&self) -> [(&'static str, usize); 10] {
+        use std::mem::size_of;
+        let vr = |v: &ValueRef| v.props.capacity() * 8;
+        let qn = |q: &QualName| q.path.capacity() * 8;
+        let fns: usize = self.functions.capacity() * size_of::<Function>();
+        let fn_inner: usize = self
+            .functions
+            .iter()
+            .map(|f| {
+                f.params.capacity() * 4
+                    + f.param_names.capacity() * 8
+                    + f.awaits.capacity() * 8
+                    + f.uses.capacity() * size_of::<FnUse>()
+                    + f.calls.capacity() * 4
+                    + f.busy_waits.capacity() * 8
+                    + f.writes_outer.capacity() * 4
+                    + f.input_params.capacity() * 4
+                    + [&f.seed, &f.entry]
+                        .iter()
+                        .map(|e| match e {
+                            Some(EntryReason::Callback { callee, .. }) => callee.capacity(),
+                            Some(EntryReason::Route { method, path, .. }) => method.capacity() + path.capacity(),
+                            _ => 0,
+                        })
+                        .sum::<usize>()
+            })
+            .sum();
+        let calls = self.calls.capacity() * size_of::<CallSite>();
+        let call_inner: usize = self
+            .calls
+            .iter()
+            .map(|c| {
+                c.callbacks.capacity() * 8
+                    + c.remote_callbacks.capacity() * (4 + size_of::<QualName>())
+                    + c.remote_callbacks.iter().map(|(_, q)| qn(q)).sum::<usize>()
+                    + match &c.target {
+                        Target::Api(q) => qn(q),
+                        _ => 0,
+                    }
+                    + c.callee_ref.as_ref().map(vr).unwrap_or(0)
+            })
+            .sum();
+        let bindings = self.bindings.capacity() * size_of::<Binding>()
+            + self
+                .bindings
+                .iter()
+                .map(|b| match &b.origin {
+                    Origin::Value(v) => vr(v),
+                    _ => 0,
+                })
+                .sum::<usize>();
+        let lines = self.line_starts.capacity() * 4;
+        let member = |m: &awaits::AwaitMember| {
+            size_of::<awaits::AwaitMember>()
+                + m.declares.capacity() * 4
+                + (m.refs.all.capacity() + m.refs.whole.capacity()) * 4
+        };
+        let awaits = self.awaits.runs.iter().map(|r| 32 + r.members.iter().map(member).sum::<usize>()).sum::<usize>()
+            + self
+                .awaits
+                .loops
+                .iter()
+                .map(|r| size_of::<awaits::AwaitLoop>() + r.members.iter().map(member).sum::<usize>())
+                .sum::<usize>();
+        let prov = self.returns.capacity() * size_of::<provenance::Prov>()
+            + self
+                .call_args
+                .iter()
+                .map(|(_, v)| 32 + v.capacity() * (4 + size_of::<provenance::Prov>()))
+                .sum::<usize>();
+        let other = self.exports.capacity() * size_of::<Export>()
+            + self.objects.capacity() * 64
+            + self.classes.iter().map(|c| 40 + c.methods.capacity() * 12).sum::<usize>()
+            + self.relative_imports.capacity() * 8;
+        let fan =
+            self.fan_outs.capacity() * size_of::<fanout::FanOut>() + self.races.capacity() * size_of::<races::Race>();
+        [
+            ("functions", fns),
+            ("fn_inner", fn_inner),
+            ("calls", calls),
+            ("call_inner", call_inner),
+            ("bindings", bindings),
+            ("lines", lines),
+            ("awaits", awaits),
+            ("prov", prov),
+            ("other", other),
+            ("fan+races", fan),
+        ]
     }
 }
