@@ -12,8 +12,8 @@ pub struct Input {
     pub path: PathBuf,
     /// Source given in memory (stdin, an editor buffer) instead of read from disk.
     pub text: Option<String>,
-    /// Found by walking a directory, not named: a minified file found this way is skipped (see
-    /// [`is_minified`]).
+    /// Not named by the user (found by walking a directory, or read because a checked file
+    /// imports it): a minified file found this way is skipped (see [`is_minified`]).
     pub walked: bool,
 }
 

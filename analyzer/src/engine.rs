@@ -499,7 +499,7 @@ fn read_imported_files(files: &mut Vec<ProjectFile>, opts: &CheckOptions<'_>, ti
             .into_iter()
             .map(|p| {
                 let text = opts.unsaved.and_then(|u| u.get(&crate::project::normalize(&p))).cloned();
-                Input { display: p.to_string_lossy().to_string(), path: p, text, walked: false }
+                Input { display: p.to_string_lossy().to_string(), path: p, text, walked: true }
             })
             .collect();
         let results: Vec<_> = inputs.par_iter().with_max_len(1).map(|input| fact_file(input, opts)).collect();

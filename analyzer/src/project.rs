@@ -56,7 +56,7 @@ pub struct BlockPath {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSummary {
     pub is_async: bool,
-    pub blocks: Option<BlockPath>,
+    pub blocks: Option<Box<BlockPath>>,
     /// Everything calling it does (see [`Project::compute_effects`]).
     pub effects: Effects,
 }
@@ -806,7 +806,7 @@ impl Project {
         if func.is_entry() {
             return None;
         }
-        self.summary(file, f).blocks.as_ref()
+        self.summary(file, f).blocks.as_deref()
     }
 
     /// Every call's callee, here or in another file, resolved once (in parallel).
@@ -829,7 +829,7 @@ impl Project {
                     .functions
                     .iter()
                     .zip(blocks.into_iter().zip(effects))
-                    .map(|(func, (blocks, effects))| FunctionSummary { is_async: func.is_async, blocks, effects })
+                    .map(|(func, (blocks, effects))| FunctionSummary { is_async: func.is_async, blocks: blocks.map(Box::new), effects })
                     .collect()
             })
             .collect();

@@ -156,7 +156,7 @@ pub(crate) fn apply(
             (false, _) => None,
             (true, Some(Reach::Seed)) => m.functions[i].seed.clone().or_else(|| remote.get(&(i as u32)).cloned()),
             (true, Some(Reach::Called { call, .. } | Reach::Inside { call, .. })) => {
-                Some(EntryReason::Callback { callee: callee_text(m, call), call })
+                Some(EntryReason::Callback { callee: callee_text(m, call).into(), call })
             }
             (true, None) => None,
         };
@@ -224,10 +224,10 @@ pub fn registration(m: &FileModel, call: CallId) -> EntryReason {
     let c = &m.calls[call.0 as usize];
     if let (Some(method), Some(path)) = (&c.method, &c.first_string_arg) {
         if knowledge::ROUTE_METHODS.contains(&method.as_str()) && path.starts_with('/') {
-            return EntryReason::Route { method: method.to_uppercase(), path: path.to_string(), call };
+            return EntryReason::Route { method: method.to_uppercase().into(), path: path.clone(), call };
         }
     }
-    EntryReason::Callback { callee: callee_text(m, call), call }
+    EntryReason::Callback { callee: callee_text(m, call).into(), call }
 }
 
 /// The evidence in this file that `f` runs per event, if any.

@@ -71,9 +71,9 @@ pub enum Context {
 pub enum EntryReason {
     /// Passed to a callee that calls it on every event: a listener, a timer, a server factory,
     /// a middleware; `call` is the registration.
-    Callback { callee: String, call: CallId },
+    Callback { callee: Atom, call: CallId },
     /// A route handler registered with a method and path (`GET /mail`) by `call`.
-    Route { method: String, path: String, call: CallId },
+    Route { method: Atom, path: Atom, call: CallId },
     /// Its parameters are a request handler's (`req, res`).
     HandlerParams,
     /// A method with a route/event decorator, or of a class with a controller decorator.
@@ -872,8 +872,8 @@ impl FileModel {
                     + [&f.seed, &f.entry]
                         .iter()
                         .map(|e| match e {
-                            Some(EntryReason::Callback { callee, .. }) => callee.capacity(),
-                            Some(EntryReason::Route { method, path, .. }) => method.capacity() + path.capacity(),
+                            Some(EntryReason::Callback { callee, .. }) => callee.len(),
+                            Some(EntryReason::Route { method, path, .. }) => method.len() + path.len(),
                             _ => 0,
                         })
                         .sum::<usize>()
