@@ -1,6 +1,7 @@
 //! One walk over the resolved tree that fills the [`FileModel`]; then targets are resolved,
 //! callbacks classified and contexts computed.
 
+use thin_vec::ThinVec;
 use super::Function;
 use super::*;
 use crate::knowledge::{self, CallbackKind};
@@ -75,15 +76,15 @@ fn new_function(id: FnId, span: ByteSpan, name: Option<Atom>, kind: FnKind, pare
         is_async: false,
         is_generator: false,
         parent,
-        params: Vec::new(),
-        param_names: Vec::new(),
-        awaits: Vec::new(),
-        uses: Vec::new(),
-        calls: Vec::new(),
-        busy_waits: Vec::new(),
-        writes_outer: Vec::new(),
+        params: ThinVec::new(),
+        param_names: ThinVec::new(),
+        awaits: ThinVec::new(),
+        uses: ThinVec::new(),
+        calls: ThinVec::new(),
+        busy_waits: ThinVec::new(),
+        writes_outer: ThinVec::new(),
         writes_this: false,
-        input_params: Vec::new(),
+        input_params: ThinVec::new(),
         guarded: false,
         private: false,
         decorated_entry: None,
@@ -716,8 +717,8 @@ impl Builder {
             awaited: self.awaited.contains(&(span.lo.0, span.hi.0)),
             returned: self.returned.contains(&(span.lo.0, span.hi.0)),
             effect: crate::knowledge::Effect::Unknown,
-            callbacks: Vec::new(),
-            remote_callbacks: Vec::new(),
+            callbacks: ThinVec::new(),
+            remote_callbacks: ThinVec::new(),
             kind: CallbackKind::Unknown,
             arg_of,
             guarded: false,

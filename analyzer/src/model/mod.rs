@@ -17,6 +17,7 @@ pub mod provenance;
 pub mod races;
 pub mod refs;
 
+use thin_vec::ThinVec;
 use crate::diagnostic::ByteSpan;
 use crate::knowledge::CallbackKind;
 use crate::parse::Comment;
@@ -101,21 +102,21 @@ pub struct Function {
     pub is_async: bool,
     pub is_generator: bool,
     pub parent: Option<FnId>,
-    pub params: Vec<BindingId>,
-    pub param_names: Vec<Atom>,
-    pub awaits: Vec<ByteSpan>,
-    pub uses: Vec<FnUse>,
+    pub params: ThinVec<BindingId>,
+    pub param_names: ThinVec<Atom>,
+    pub awaits: ThinVec<ByteSpan>,
+    pub uses: ThinVec<FnUse>,
     /// Call sites directly in this function's body (not in nested functions).
-    pub calls: Vec<CallId>,
+    pub calls: ThinVec<CallId>,
     /// Busy-wait loops directly in this body.
-    pub busy_waits: Vec<ByteSpan>,
+    pub busy_waits: ThinVec<ByteSpan>,
     /// Variables declared outside this function that it, or a function defined in it, assigns
     /// or changes (`settings = rows[0]`, `cache.rates = r`, `seen.add(id)`), sorted.
-    pub writes_outer: Vec<BindingId>,
+    pub writes_outer: ThinVec<BindingId>,
     /// It (not a nested function with its own `this`) assigns or changes a field of `this`.
     pub writes_this: bool,
     /// Parameters that hold the request's input by a framework's decorator (`@Body() dto`).
-    pub input_params: Vec<u32>,
+    pub input_params: ThinVec<u32>,
     /// A guard decorator (`@UseGuards(…)`) is on it or its class.
     pub guarded: bool,
     /// A private class method (`private`, `#name`): only its class calls it.
@@ -275,10 +276,10 @@ pub struct CallSite {
     /// See [`FileModel::effect`].
     effect: crate::knowledge::Effect,
     /// Functions defined inline or named, handed as arguments: (argument index, function).
-    pub callbacks: Vec<(u32, FnId)>,
+    pub callbacks: ThinVec<(u32, FnId)>,
     /// Functions of other files handed to a callee that calls them per event (`router.get('/x',
     /// users.list)` with `users` required from `./users`): (argument index, what they name).
-    pub remote_callbacks: Vec<(u32, QualName)>,
+    pub remote_callbacks: ThinVec<(u32, QualName)>,
     /// How the callee treats the functions handed to it.
     pub kind: CallbackKind,
     /// The call whose argument this call is (`error_catcher(…)` in `router.get('/x',

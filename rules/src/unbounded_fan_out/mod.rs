@@ -154,7 +154,7 @@ fn name_of(facts: &Facts<'_>, span: loopsafe_analyzer::diagnostic::ByteSpan) -> 
 fn floods(facts: &Facts<'_>, site: &FanOut) -> Option<&'static str> {
     let m = facts.model();
     let calls: Vec<_> = match site.work {
-        Work::Callback(f) => m.function(f).calls.clone(),
+        Work::Callback(f) => m.function(f).calls.to_vec(),
         Work::Call(c) => vec![c],
     };
     calls.iter().find_map(|&c| m.call(c).api().and_then(resource_of))
