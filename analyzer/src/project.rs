@@ -829,7 +829,11 @@ impl Project {
                     .functions
                     .iter()
                     .zip(blocks.into_iter().zip(effects))
-                    .map(|(func, (blocks, effects))| FunctionSummary { is_async: func.is_async, blocks: blocks.map(Box::new), effects })
+                    .map(|(func, (blocks, effects))| FunctionSummary {
+                        is_async: func.is_async,
+                        blocks: blocks.map(Box::new),
+                        effects,
+                    })
                     .collect()
             })
             .collect();

@@ -1,7 +1,6 @@
 //! One walk over the resolved tree that fills the [`FileModel`]; then targets are resolved,
 //! callbacks classified and contexts computed.
 
-use thin_vec::ThinVec;
 use super::Function;
 use super::*;
 use crate::knowledge::{self, CallbackKind};
@@ -11,6 +10,7 @@ use swc_common::Spanned;
 use swc_ecma_ast::Function as AstFunction;
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
+use thin_vec::ThinVec;
 
 /// Build the model of one parsed file.
 pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
@@ -456,7 +456,7 @@ fn value_ref_with(
         }
     };
     props.reverse();
-    Some(ValueRef { root, props })
+    Some(ValueRef { root, props: props.into() })
 }
 
 /// [`value_ref_with`] against a finished model.
@@ -1597,7 +1597,7 @@ impl Visit for Builder {
             };
             let id = self.declare(local, BindingKind::Import);
             self.model.bindings[id.0 as usize].origin =
-                Origin::Value(ValueRef { root: Root::Module(src.clone()), props });
+                Origin::Value(ValueRef { root: Root::Module(src.clone()), props: props.into() });
         }
     }
 
@@ -1606,7 +1606,7 @@ impl Visit for Builder {
             let id = self.declare(&n.id, BindingKind::Import);
             if let Some(v) = r.expr.value.as_str() {
                 self.model.bindings[id.0 as usize].origin =
-                    Origin::Value(ValueRef { root: Root::Module(Atom::from(v)), props: vec![] });
+                    Origin::Value(ValueRef { root: Root::Module(Atom::from(v)), props: ThinVec::new() });
             }
         }
     }
@@ -1629,7 +1629,10 @@ impl Visit for Builder {
         for i in names {
             let b = self.intern(i);
             self.binding_uses.push((b, FnUse::Escapes));
-            self.add_export(i.sym.clone(), ExportTarget::Value(ValueRef { root: Root::Binding(b), props: vec![] }));
+            self.add_export(
+                i.sym.clone(),
+                ExportTarget::Value(ValueRef { root: Root::Binding(b), props: ThinVec::new() }),
+            );
         }
     }
 
@@ -1646,7 +1649,7 @@ impl Visit for Builder {
                 }
                 self.add_export(
                     Atom::from("default"),
-                    ExportTarget::Value(ValueRef { root: Root::Binding(b), props: vec![] }),
+                    ExportTarget::Value(ValueRef { root: Root::Binding(b), props: ThinVec::new() }),
                 );
                 return;
             }
@@ -1687,7 +1690,7 @@ impl Visit for Builder {
                     ModuleExportName::Str(s) => s.value.as_str().map(Atom::from),
                 };
                 if let Some(name) = name {
-                    let v = ValueRef { root: Root::Module(module.clone()), props: vec![] };
+                    let v = ValueRef { root: Root::Module(module.clone()), props: ThinVec::new() };
                     self.add_export(name, ExportTarget::Value(v));
                 }
                 continue;
@@ -1706,7 +1709,10 @@ impl Visit for Builder {
                 (None, ModuleExportName::Ident(i)) if !self.is_global(i) => {
                     let b = self.intern(i);
                     self.binding_uses.push((b, FnUse::Escapes));
-                    self.add_export(exported, ExportTarget::Value(ValueRef { root: Root::Binding(b), props: vec![] }));
+                    self.add_export(
+                        exported,
+                        ExportTarget::Value(ValueRef { root: Root::Binding(b), props: ThinVec::new() }),
+                    );
                 }
                 _ => {}
             }

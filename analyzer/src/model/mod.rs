@@ -17,7 +17,6 @@ pub mod provenance;
 pub mod races;
 pub mod refs;
 
-use thin_vec::ThinVec;
 use crate::diagnostic::ByteSpan;
 use crate::knowledge::CallbackKind;
 use crate::parse::Comment;
@@ -26,6 +25,7 @@ use std::fmt;
 use swc_atoms::Atom;
 use swc_common::{Span, SyntaxContext};
 use swc_ecma_ast::{Expr, Id};
+use thin_vec::ThinVec;
 
 pub use build::{build, module_only, unwrap_expr};
 
@@ -203,7 +203,7 @@ pub enum Root {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValueRef {
     pub root: Root,
-    pub props: Vec<Atom>,
+    pub props: ThinVec<Atom>,
 }
 
 /// A fully resolved name: a module (or `global`) and a member path.
@@ -211,7 +211,7 @@ pub struct ValueRef {
 pub struct QualName {
     /// Normalized module specifier (`fs`, `fs/promises`, `./lib/template`), or `global`.
     pub module: Atom,
-    pub path: Vec<Atom>,
+    pub path: ThinVec<Atom>,
 }
 
 impl QualName {
@@ -457,12 +457,12 @@ impl FileModel {
             Root::Module(spec) => Target::Api(qualify(spec, &v.props)),
             Root::Global(name) => {
                 if name.as_str() == "globalThis" && !v.props.is_empty() {
-                    let inner = ValueRef { root: Root::Global(v.props[0].clone()), props: v.props[1..].to_vec() };
+                    let inner = ValueRef { root: Root::Global(v.props[0].clone()), props: v.props[1..].into() };
                     return self.resolve_depth(&inner, depth + 1);
                 }
                 let mut path = vec![name.clone()];
                 path.extend(v.props.iter().cloned());
-                Target::Api(QualName { module: Atom::from("global"), path })
+                Target::Api(QualName { module: Atom::from("global"), path: path.into() })
             }
             Root::ThisMethod(f) if v.props.is_empty() => Target::Local(*f),
             Root::ThisMethod(_) => Target::Unknown,
@@ -666,7 +666,7 @@ impl FileModel {
                         Origin::Value(inner) if !binding.reassigned => {
                             let mut joined = inner.props.clone();
                             joined.extend(props);
-                            props = joined;
+                            props = joined.to_vec();
                             root = inner.root.clone();
                         }
                         _ => return false,
@@ -774,7 +774,7 @@ pub(crate) fn qualify(spec: &Atom, props: &[Atom]) -> QualName {
         module.push_str("/promises");
         path = &path[1..];
     }
-    QualName { module: Atom::from(module), path: path.to_vec() }
+    QualName { module: Atom::from(module), path: path.into() }
 }
 
 impl CallSite {

@@ -1077,7 +1077,7 @@ impl Flow<'_> {
         if let Some(m) = self.clients.get(&b) {
             return Some(m.clone());
         }
-        let v = model::ValueRef { root: model::Root::Binding(b), props: vec![] };
+        let v = model::ValueRef { root: model::Root::Binding(b), props: thin_vec::ThinVec::new() };
         match self.m.resolve(&v) {
             Target::Api(q) => Some(q.module.clone()),
             _ => None,
