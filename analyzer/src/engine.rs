@@ -287,40 +287,6 @@ pub(crate) fn check_raw(inputs: &[Input], opts: &CheckOptions<'_>, want_project:
         return run;
     }
     dbg_rss("after phase 1");
-    if std::env::var_os("LOOPSAFE_DEBUG_RSS").is_some() {
-        let n = kept.iter().filter_map(|(_, s)| s.loaded_len()).collect::<Vec<_>>();
-        eprintln!("kept sources {} files {} KB", n.len(), n.iter().sum::<usize>() / 1024);
-    }
-    if std::env::var_os("LOOPSAFE_DEBUG_RSS").is_some() {
-        let mut tot = std::collections::BTreeMap::new();
-        let (mut nf, mut nc, mut nb) = (0, 0, 0);
-        let mut per: std::collections::BTreeMap<String, usize> = Default::default();
-        for f in &files {
-            let key: String = f.model.path.split('/').take(7).collect::<Vec<_>>().join("/");
-            *per.entry(key).or_default() += f.model.calls.len();
-            nf += f.model.functions.len();
-            nc += f.model.calls.len();
-            nb += f.model.bindings.len();
-            for (k, v) in f.model.debug_sizes() {
-                *tot.entry(k).or_insert(0usize) += v;
-            }
-        }
-        eprintln!(
-            "files {} functions {nf} calls {nc} bindings {nb} sizes fn={} call={} binding={}",
-            files.len(),
-            std::mem::size_of::<crate::model::Function>(),
-            std::mem::size_of::<crate::model::CallSite>(),
-            std::mem::size_of::<crate::model::Binding>()
-        );
-        let mut pv: Vec<_> = per.into_iter().collect();
-        pv.sort_by_key(|x| std::cmp::Reverse(x.1));
-        for (k, v) in pv.iter().take(15) {
-            eprintln!("  calls {v:8} {k}");
-        }
-        for (k, v) in tot {
-            eprintln!("  {k:12} {:8} KB", v / 1024);
-        }
-    }
 
     // phase 2: follow relative imports to files not named, then the project pass
     let t_project = Instant::now();
@@ -672,6 +638,8 @@ fn analyse(
     })
 }
 
+/// `LOOPSAFE_DEBUG_RSS=1`: the process's resident and peak memory after each phase (a measuring
+/// aid for memory work; see bench/RESULTS.md).
 fn dbg_rss(what: &str) {
     if std::env::var_os("LOOPSAFE_DEBUG_RSS").is_some() {
         let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -181,11 +181,6 @@ impl LazySource {
         LazySource { path, hash, cell }
     }
 
-    /// Debug: the length of a text held in memory.
-    pub fn loaded_len(&self) -> Option<usize> {
-        self.cell.get().and_then(|t| t.as_ref()).map(|t| t.text().len())
-    }
-
     /// A text to read again from `path` when needed; `hash` is the analysed text's.
     pub fn on_disk(path: std::path::PathBuf, hash: u64) -> Self {
         LazySource { path, hash, cell: OnceLock::new() }
