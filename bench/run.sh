@@ -13,7 +13,7 @@ mkdir -p "$WORK"
 bash bench/fetch.sh bench/corpus.txt "$CORPUS" >/dev/null
 command -v hyperfine >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null; }
 if [ ! -x "$WORK/node_modules/.bin/oxlint" ] || [ ! -x "$WORK/node_modules/.bin/eslint" ]; then
-  (cd "$WORK" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --no-audit --no-fund oxlint eslint eslint-plugin-n >/dev/null)
+  (cd "$WORK" && { [ -f package.json ] || echo '{"name": "loopsafe-bench", "private": true}' > package.json; } && npm install --no-audit --no-fund oxlint eslint eslint-plugin-n >/dev/null)
 fi
 cargo build --release -q
 LS=$ROOT/target/release/loopsafe

@@ -90,6 +90,16 @@ fn unchanged_files_are_reused_and_changed_imports_invalidate_their_importers() {
 }
 
 #[test]
+fn a_minified_file_the_walk_skips_does_not_keep_the_cache_cold() {
+    let (dir, cache) = mail_service("minified");
+    std::fs::create_dir_all(dir.join("src/public")).unwrap();
+    let bundle = format!("!function(){{{}}}();", "var a=function(b,c){return b+c};".repeat(100));
+    std::fs::write(dir.join("src/public/bundle.min.js"), bundle).unwrap();
+    assert_eq!(same_as_uncached(&dir, &cache), 0, "a cold cache reuses nothing");
+    assert_eq!(same_as_uncached(&dir, &cache), 3, "the three checked files are answered from the cache");
+}
+
+#[test]
 fn a_file_that_changes_what_an_import_resolves_to_invalidates_the_importer() {
     let dir = tempdir("resolution");
     std::fs::create_dir_all(dir.join("src/lib/render")).unwrap();

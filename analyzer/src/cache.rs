@@ -97,6 +97,20 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
             None => std::fs::read(&i.path).ok().and_then(|b| engine::decode(b).ok()),
         })
         .collect();
+    // minified files the walk found are skipped before anything else (as the engine does), so
+    // that they are neither checked nor missing from the cache
+    let mut minified = 0;
+    let (inputs, texts): (Vec<Input>, Vec<Option<String>>) = inputs
+        .iter()
+        .cloned()
+        .zip(texts)
+        .filter(|(i, t)| {
+            let skip = i.walked && t.as_deref().is_some_and(crate::discover::is_minified);
+            minified += skip as usize;
+            !skip
+        })
+        .unzip();
+    let inputs = &inputs[..];
     let t_read = start.elapsed();
     let mut index = load(dir, &opts.cache_key);
     let keys: Vec<PathBuf> = inputs.iter().map(|i| normalize(&i.path)).collect();
@@ -228,6 +242,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>, dir: &Path) -> Report {
     let skipped = run.timings.minified;
     let mut report = engine::finish(run.files, run.errors, inputs.len() - skipped, opts);
     report.timings = run.timings;
+    report.timings.minified += minified;
     report.timings.read += t_read;
     report.timings.cached = reused_count;
     report.timings.wall = start.elapsed();

@@ -888,9 +888,11 @@ impl Project {
                                 || handle_accessor
                                 || is_context_wrapper(call)
                                 || (call.is_new && !call.awaited)
-                                // used synchronously: no round-trip the caller waits on
+                                // used synchronously: no round-trip the caller waits on (a
+                                // call handed a callback answers through it: Node's style)
                                 || (!call.awaited
                                     && !call.returned
+                                    && call.callbacks.is_empty()
                                     && call.api().is_some()
                                     && call.arg_of.is_none_or(|o| {
                                         !m.call(o).api().is_some_and(|q| {

@@ -898,7 +898,7 @@ impl Builder {
                                 v @ (Expr::Ident(_) | Expr::Member(_) | Expr::Fn(_) | Expr::Arrow(_)) => {
                                     (k, self.export_target(v))
                                 }
-                                Expr::Array(_) | Expr::Object(_) => {
+                                Expr::Array(_) => {
                                     shape.in_memory.push(k);
                                     continue;
                                 }
