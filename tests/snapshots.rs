@@ -74,3 +74,61 @@ fn chain_across_files() {
 fn suppressions() {
     snapshot_every_format("suppressions", &["tests/formats/suppressions", "--report-unused-suppressions"]);
 }
+
+/// Every finding of every fixture, as a reviewer reads it: place, rule, message, each label, the
+/// help and the fix's description and replacement text. A wording change shows up here as a diff
+/// to review, one snapshot per rule's fixtures (and one for the fixture projects).
+#[test]
+fn every_fixture_finding() {
+    let mut dirs: Vec<String> = std::fs::read_dir(root().join("fixtures"))
+        .expect("fixtures")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let out = Command::new(env!("CARGO_BIN_EXE_loopsafe"))
+            .args(["check", "--no-config", "--format", "json", &format!("fixtures/{dir}")])
+            .current_dir(root())
+            .output()
+            .expect("run loopsafe");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+        let mut text = String::new();
+        for d in v["diagnostics"].as_array().expect("diagnostics") {
+            text.push_str(&format!(
+                "{}:{}:{} [{}] {}\n",
+                d["file"].as_str().unwrap_or_default(),
+                d["line"],
+                d["column"],
+                d["rule"].as_str().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default()
+            ));
+            for l in d["labels"].as_array().into_iter().flatten() {
+                text.push_str(&format!(
+                    "    label {}:{}: {}\n",
+                    l["file"].as_str().unwrap_or_default(),
+                    l["line"],
+                    l["text"].as_str().unwrap_or_default()
+                ));
+            }
+            if let Some(h) = d["help"].as_str() {
+                text.push_str(&format!("    help: {h}\n"));
+            }
+            if let Some(f) = d.get("fix").filter(|f| !f.is_null()) {
+                text.push_str(&format!("    fix: {}\n", f["description"].as_str().unwrap_or_default()));
+                for e in f["edits"].as_array().into_iter().flatten() {
+                    text.push_str(&format!(
+                        "    edit {}:{}-{}:{}:\n{}\n",
+                        e["line"],
+                        e["column"],
+                        e["end_line"],
+                        e["end_column"],
+                        e["replacement"].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        insta::assert_snapshot!(format!("fixtures__{}", dir.replace('-', "_")), text);
+    }
+}
