@@ -412,6 +412,15 @@ impl Walker<'_> {
 
     // ---- runs of statements ----
 
+    /// A list of statements (a block, a body, a `case`): the serial bindings it declares, then
+    /// its runs of awaits when the function is one to look at.
+    fn statements(&mut self, stmts: &[Stmt]) {
+        self.note_serial_bindings(stmts);
+        if self.is_active() {
+            self.check_stmts(stmts);
+        }
+    }
+
     fn check_stmts(&mut self, stmts: &[Stmt]) {
         let Some(func) = self.cur() else { return };
         let mut run: Vec<AwaitMember> = Vec::new();
@@ -603,26 +612,17 @@ impl Visit for Walker<'_> {
     }
 
     fn visit_block_stmt(&mut self, n: &BlockStmt) {
-        self.note_serial_bindings(&n.stmts);
-        if self.is_active() {
-            self.check_stmts(&n.stmts);
-        }
+        self.statements(&n.stmts);
         n.visit_children_with(self);
     }
 
     fn visit_function_body(&mut self, n: &FunctionBody) {
-        self.note_serial_bindings(&n.stmts);
-        if self.is_active() {
-            self.check_stmts(&n.stmts);
-        }
+        self.statements(&n.stmts);
         n.visit_children_with(self);
     }
 
     fn visit_switch_case(&mut self, n: &SwitchCase) {
-        self.note_serial_bindings(&n.cons);
-        if self.is_active() {
-            self.check_stmts(&n.cons);
-        }
+        self.statements(&n.cons);
         n.visit_children_with(self);
     }
 
@@ -820,6 +820,21 @@ impl<'a> BodyScan<'a> {
     }
 }
 
+impl BodyScan<'_> {
+    /// `for (x of xs)` and `for (k in o)`: the head binds its pattern and runs once per outer
+    /// iteration (`for (const id of await tag.viewIds())`); the body is a loop of its own.
+    fn for_each_loop(&mut self, left: &ForHead, right: &Expr, body: &Stmt) {
+        if let ForHead::Pat(p) = left {
+            self.assign_pat(p);
+        }
+        right.visit_with(self);
+        self.nested_loop(|s| {
+            left.visit_with(s);
+            body.visit_with(s);
+        });
+    }
+}
+
 impl Visit for BodyScan<'_> {
     fn visit_ident(&mut self, i: &Ident) {
         if let Some(b) = self.m.binding_of(i) {
@@ -927,25 +942,10 @@ impl Visit for BodyScan<'_> {
     }
     fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
         self.exits |= n.is_await;
-        if let ForHead::Pat(p) = &n.left {
-            self.assign_pat(p);
-        }
-        // `for (const id of await tag.viewIds())`: the head runs once per outer iteration
-        n.right.visit_with(self);
-        self.nested_loop(|s| {
-            n.left.visit_with(s);
-            n.body.visit_with(s);
-        });
+        self.for_each_loop(&n.left, &n.right, &n.body);
     }
     fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
-        if let ForHead::Pat(p) = &n.left {
-            self.assign_pat(p);
-        }
-        n.right.visit_with(self);
-        self.nested_loop(|s| {
-            n.left.visit_with(s);
-            n.body.visit_with(s);
-        });
+        self.for_each_loop(&n.left, &n.right, &n.body);
     }
     fn visit_for_stmt(&mut self, n: &ForStmt) {
         self.nested_loop(|s| n.visit_children_with(s));

@@ -910,16 +910,10 @@ impl Builder {
                             },
                             None => continue,
                         },
-                        Prop::Shorthand(i) => (i.sym.clone(), self.export_target(&Expr::Ident(i.clone()))),
-                        Prop::Method(mp) => match prop_key(&mp.key) {
-                            Some(k) => {
-                                let f =
-                                    self.model.fn_by_span.get(&(mp.function.span.lo.0, mp.function.span.hi.0)).copied();
-                                (k, f.map(ExportTarget::Function))
-                            }
+                        other => match self.named_member(other) {
+                            Some(named) => named,
                             None => continue,
                         },
-                        _ => continue,
                     };
                     if let Some(t) = target {
                         shape.props.push((name, t));
@@ -932,6 +926,20 @@ impl Builder {
         }
         self.model.objects.push(shape);
         Some(self.model.objects.len() as u32 - 1)
+    }
+
+    /// What a shorthand property (`{ list }`) or a method (`{ list() {} }`) of an object
+    /// literal names.
+    fn named_member(&mut self, p: &Prop) -> Option<(Atom, Option<ExportTarget>)> {
+        match p {
+            Prop::Shorthand(i) => Some((i.sym.clone(), self.export_target(&Expr::Ident(i.clone())))),
+            Prop::Method(mp) => {
+                let k = prop_key(&mp.key)?;
+                let f = self.model.fn_by_span.get(&(mp.function.span.lo.0, mp.function.span.hi.0)).copied();
+                Some((k, f.map(ExportTarget::Function)))
+            }
+            _ => None,
+        }
     }
 
     fn export_target(&mut self, e: &Expr) -> Option<ExportTarget> {
@@ -962,16 +970,10 @@ impl Builder {
                             Some(k) => (k, self.export_target(&kv.value)),
                             None => continue,
                         },
-                        Prop::Shorthand(i) => (i.sym.clone(), self.export_target(&Expr::Ident(i.clone()))),
-                        Prop::Method(mp) => match prop_key(&mp.key) {
-                            Some(k) => {
-                                let f =
-                                    self.model.fn_by_span.get(&(mp.function.span.lo.0, mp.function.span.hi.0)).copied();
-                                (k, f.map(ExportTarget::Function))
-                            }
+                        other => match self.named_member(other) {
+                            Some(named) => named,
                             None => continue,
                         },
-                        _ => continue,
                     };
                     if let Some(t) = target {
                         self.add_export(name, t);

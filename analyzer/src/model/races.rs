@@ -653,22 +653,28 @@ impl Flow<'_> {
         }
     }
 
+    /// A local takes a new value: its taint, the record it holds if it was read straight from a
+    /// store (`doc`), and none of the fields known of its old value.
+    fn bind_local(&mut self, id: BindingId, t: &Taint, doc: Option<usize>) {
+        self.locals.insert(id, t.clone());
+        self.forget_fields(id);
+        match doc {
+            Some(r) => {
+                self.docs.insert(id, (r, None));
+            }
+            None => {
+                self.docs.remove(&id);
+            }
+        }
+    }
+
     /// Give every local a pattern binds the taint of its value; a plain name bound straight from
     /// a read holds the record.
     fn bind_pat(&mut self, p: &Pat, t: &Taint, doc: Option<usize>) {
         match p {
             Pat::Ident(b) => {
                 if let Some(id) = self.m.binding_of(&b.id) {
-                    self.locals.insert(id, t.clone());
-                    self.forget_fields(id);
-                    match doc {
-                        Some(r) => {
-                            self.docs.insert(id, (r, None));
-                        }
-                        None => {
-                            self.docs.remove(&id);
-                        }
-                    }
+                    self.bind_local(id, t, doc);
                 }
             }
             Pat::Object(o) => {
@@ -1384,16 +1390,7 @@ impl Flow<'_> {
                         t = t.computed();
                     }
                     let doc = if a.op == AssignOp::Assign { self.direct_read(&a.right, before) } else { None };
-                    self.locals.insert(id, t.clone());
-                    self.forget_fields(id);
-                    match doc {
-                        Some(r) => {
-                            self.docs.insert(id, (r, None));
-                        }
-                        None => {
-                            self.docs.remove(&id);
-                        }
-                    }
+                    self.bind_local(id, &t, doc);
                     return t;
                 }
                 self.mem_write(a, path, compound)
