@@ -639,7 +639,7 @@ fn analyse(
 }
 
 /// `LOOPSAFE_DEBUG_RSS=1`: the process's resident and peak memory after each phase (a measuring
-/// aid for memory work; see bench/RESULTS.md).
+/// aid for memory work; see docs/development.md).
 fn dbg_rss(what: &str) {
     if std::env::var_os("LOOPSAFE_DEBUG_RSS").is_some() {
         let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -664,9 +664,9 @@ impl FileModel {
                                 || (props.len() == 1 && self.objects[*o as usize].in_memory.contains(&props[0]))
                         }
                         Origin::Value(inner) if !binding.reassigned => {
-                            let mut joined = inner.props.clone();
+                            let mut joined = inner.props.to_vec();
                             joined.extend(props);
-                            props = joined.to_vec();
+                            props = joined;
                             root = inner.root.clone();
                         }
                         _ => return false,
