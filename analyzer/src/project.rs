@@ -935,7 +935,20 @@ impl Project {
                             own[i] |= Effects::OPAQUE;
                         }
                         if std::env::var_os("LOOPSAFE_DEBUG_OPAQUE").is_some() && own[i].contains(Effects::OPAQUE) && !before.contains(Effects::OPAQUE) {
-                            eprintln!("OPAQUE {}:{} {:?} {:?}", m.path, m.line_of(call.span.start), call.method, call.target);
+                            eprintln!(
+                                "OPAQUE {}:{} awaited={} returned={} callbacks={} arg_of={} {:?} {:?} in {}:{} {}",
+                                m.path,
+                                m.line_of(call.span.start),
+                                call.awaited,
+                                call.returned,
+                                call.callbacks.len(),
+                                call.arg_of.is_some(),
+                                call.method,
+                                call.target,
+                                m.path,
+                                m.line_of(func.span.start),
+                                m.describe(func.id)
+                            );
                         }
                         let Some(g) = resolved else { continue };
                         // the call is in this body, and in the body of every function enclosing it
@@ -961,10 +974,21 @@ impl Project {
         let mut eff: Vec<Effects> = per_file.iter().flat_map(|(own, _)| own.iter().copied()).collect();
         let callers = Adjacency::new(n, per_file.iter().map(|(_, e)| e.as_slice()));
         let mut queue: Vec<u32> = (0..n as u32).filter(|&i| !eff[i as usize].is_empty()).collect();
+        let trace = std::env::var_os("LOOPSAFE_DEBUG_OPAQUE").is_some();
+        let describe = |id: u32| {
+            let (fi, f) = num.node(id);
+            let m = self.model(fi);
+            let func = m.function(FnId(f));
+            format!("{}:{} {}", m.path, m.line_of(func.span.start), m.describe(func.id))
+        };
         while let Some(g) = queue.pop() {
             let e = eff[g as usize];
             for &f in callers.from(g) {
                 if !eff[f as usize].contains(e) {
+                    if trace && e.contains(Effects::OPAQUE) && !eff[f as usize].contains(Effects::OPAQUE) {
+                        // the first callee that made `f` opaque: follow these lines back to an `OPAQUE` call
+                        eprintln!("OPAQUE-FROM {} <- {}", describe(f), describe(g));
+                    }
                     eff[f as usize] |= e;
                     queue.push(f);
                 }

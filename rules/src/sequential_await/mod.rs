@@ -5,7 +5,7 @@ use loopsafe_analyzer::knowledge::{
 };
 use loopsafe_analyzer::model::awaits::{is_serial_name, AwaitMember, Local};
 use loopsafe_analyzer::model::{Context, FnId};
-use loopsafe_analyzer::project::Known;
+use loopsafe_analyzer::project::{Access, Known};
 use loopsafe_analyzer::rule::Scope;
 use loopsafe_analyzer::{Diagnostic, Facts, Rule};
 use loopsafe_macros::rule;
@@ -38,7 +38,10 @@ use loopsafe_macros::rule;
 /// dropped loads (`await loadSettings()`), retry, pagination and accumulating loops, loops over
 /// batches (`_.chunk(ids, 100)`), `for await`, awaits in different branches, and test, migration,
 /// seed and script files. `while` loops are not judged (they poll, page or retry), nor
-/// assignments to properties (`this.user =`).
+/// assignments to properties (`this.user =`). Nor are routes only operators reach (an
+/// authorization middleware or router named for them: `isAdmin`, `authorized(BUILDER)`,
+/// `adminRouter`), as in `blocking-call`: a round-trip saved on an admin page serves a few people,
+/// rarely.
 ///
 /// ## Why it matters
 /// Each await waits for the previous operation to finish before the next one starts. Three
@@ -144,7 +147,9 @@ impl Rule for SequentialAwait {
                             m.line_of(mem.span.start),
                             is_read(facts, mem),
                             mem.local.0,
-                            facts.call_effects(m.call(mem.verb)).effects
+                            facts.call_effects(m.call(mem.verb)).effects,
+                            facts.call_effects(m.call(mem.verb)).known,
+                            m.call(mem.verb).method.as_deref().or(mem.private_name.as_deref()).map(|s| s.to_string())
                         ))
                         .collect::<Vec<_>>()
                 );
@@ -171,6 +176,10 @@ fn function_is_judged(facts: &Facts<'_>, id: FnId) -> bool {
         return false;
     }
     if facts.scope(id).0 != Scope::default().0 {
+        return false;
+    }
+    if facts.project.access(facts.file, id) == Access::Operator {
+        // an admin page's latency serves a few people, rarely (as in `blocking-call`)
         return false;
     }
     const SCOPES: Effects = Effects(Effects::LOCK.0 | Effects::UNLOCK.0 | Effects::TRANSACTION.0 | Effects::SLEEP.0);
