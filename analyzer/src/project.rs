@@ -360,7 +360,7 @@ impl Project {
             m.function(g).name.as_ref().map_or_else(|| m.describe(g), |n| format!("`{n}`"))
         };
         let per = match reason {
-            EntryReason::Callback { .. } => "per event",
+            EntryReason::Callback { call, .. } if !is_auth_registration(self.model(*rf).call(*call)) => "per event",
             _ => "per request",
         };
         let seed = {
@@ -473,7 +473,7 @@ impl Project {
                 // a hook with a request handler's parameters runs per request
                 // (`app.addHook('onRequest', async (request, reply) => …)`)
                 let handler = ctx::has_handler_params(self.model(*sf).function(*sfn));
-                if route || handler {
+                if route || handler || is_auth_registration(c) {
                     verdict(guarded(*registered_in, *call).or(Some(Access::Open)))
                 } else {
                     Access::NotRequest
@@ -850,6 +850,9 @@ impl Project {
         // that define them), and the edges "callee → caller" (a call in a closure is also a call
         // of every function around it)
         type PerFile = (Vec<Effects>, Vec<(u32, u32)>);
+        // `LOOPSAFE_DEBUG_OPAQUE=1`: the call that made each function opaque, and the callee that
+        // passed it on (read once: the loop below visits every call of the project)
+        let trace = std::env::var_os("LOOPSAFE_DEBUG_OPAQUE").is_some();
         let per_file: Vec<PerFile> = (0..self.files.len())
             .into_par_iter()
             .map(|fi| {
@@ -934,7 +937,7 @@ impl Project {
                         {
                             own[i] |= Effects::OPAQUE;
                         }
-                        if std::env::var_os("LOOPSAFE_DEBUG_OPAQUE").is_some() && own[i].contains(Effects::OPAQUE) && !before.contains(Effects::OPAQUE) {
+                        if trace && own[i].contains(Effects::OPAQUE) && !before.contains(Effects::OPAQUE) {
                             eprintln!(
                                 "OPAQUE {}:{} awaited={} returned={} callbacks={} arg_of={} {:?} {:?} in {}:{} {}",
                                 m.path,
@@ -974,7 +977,6 @@ impl Project {
         let mut eff: Vec<Effects> = per_file.iter().flat_map(|(own, _)| own.iter().copied()).collect();
         let callers = Adjacency::new(n, per_file.iter().map(|(_, e)| e.as_slice()));
         let mut queue: Vec<u32> = (0..n as u32).filter(|&i| !eff[i as usize].is_empty()).collect();
-        let trace = std::env::var_os("LOOPSAFE_DEBUG_OPAQUE").is_some();
         let describe = |id: u32| {
             let (fi, f) = num.node(id);
             let m = self.model(fi);
@@ -1188,6 +1190,15 @@ fn is_opaque(call: &CallSite) -> bool {
             }
             Target::Local(_) => false,
         }
+}
+
+/// Whether `call` registers a callback that authenticates visitors (a Passport strategy's verify
+/// function, the session deserializer): every visitor who logs in or has a session reaches it.
+fn is_auth_registration(call: &CallSite) -> bool {
+    call.api().is_some_and(|q| {
+        let whole = q.path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
+        crate::knowledge::is_auth_callback_api(q.module.as_str(), &whole, call.is_new)
+    })
 }
 
 /// The project's functions numbered 0.. across files (file by file, in table order).

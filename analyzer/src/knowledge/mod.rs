@@ -129,6 +129,14 @@ pub const REPEATED_APIS: &[(&str, &str)] = &[
     ("toad-scheduler", "AsyncTask"),
 ];
 
+/// Passport's per-request callbacks: a strategy's verify function (`new LocalStrategy(verify)`
+/// from any `passport-*` module) runs on every log-in or authenticated request, and the session
+/// (de)serializers (`passport.deserializeUser(fn)`) on every request with a session.
+pub fn is_auth_callback_api(module: &str, whole: &str, is_new: bool) -> bool {
+    (is_new && module.starts_with("passport-") && whole.rsplit('.').next().is_some_and(|l| l.ends_with("Strategy")))
+        || (module == "passport" && matches!(whole, "deserializeUser" | "serializeUser"))
+}
+
 /// Node's built-in modules (without the `node:` prefix).
 pub const NODE_BUILTINS: &[&str] = &[
     "assert",

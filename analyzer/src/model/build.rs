@@ -1154,7 +1154,9 @@ fn classify_callee(call: &CallSite, bindings: &[Binding]) -> CallbackKind {
         let first = q.path.first().map(|a| a.as_str()).unwrap_or("");
         let last = q.last().unwrap_or("");
         let whole = q.path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
-        if REPEATED_APIS.iter().any(|(m, p)| *m == module && *p == whole) {
+        if REPEATED_APIS.iter().any(|(m, p)| *m == module && *p == whole)
+            || is_auth_callback_api(module, &whole, call.is_new)
+        {
             return CallbackKind::Repeated;
         }
         if module == "global" {

@@ -88,13 +88,14 @@ impl Rule for SequentialAwait {
         }
         let m = facts.model();
         let mut judged: Vec<Option<bool>> = vec![None; m.functions.len()];
+        let debug_runs = std::env::var_os("LOOPSAFE_DEBUG_RUNS").is_some();
         let mut is_judged = |f: FnId| *judged[f.0 as usize].get_or_insert_with(|| function_is_judged(facts, f));
         for run in &m.awaits.runs {
             if !is_judged(run.func) {
                 continue;
             }
             let roles: Vec<bool> = run.members.iter().map(|mem| is_read(facts, mem)).collect();
-            if std::env::var_os("LOOPSAFE_DEBUG_RUNS").is_some() {
+            if debug_runs {
                 for (mem, r) in run.members.iter().zip(&roles) {
                     let e = facts.call_effects(m.call(mem.verb));
                     eprintln!(
