@@ -50,6 +50,18 @@ pub struct BlockPath {
     /// The other blocking calls of the function holding `site` (same file): they are fixed
     /// together.
     pub others: Vec<ByteSpan>,
+    /// A condition on a parameter of the first function of `steps` (in file `.0`) that every
+    /// blocking call it reaches this way needs (`if (!usernameOnly) compareSync(…)`): a call
+    /// passing a literal that contradicts it does not block ([`BlockPath::ruled_out_by`]).
+    pub guard: Option<(usize, crate::model::ParamGuard)>,
+}
+
+impl BlockPath {
+    /// Whether `call` (which calls function `f` of `file`, the head of this path) cannot reach
+    /// the blocking call: its arguments contradict the branch condition the call needs.
+    pub fn ruled_out_by(&self, call: &CallSite, file: usize, f: FnId) -> bool {
+        self.guard.is_some_and(|(gf, g)| gf == file && g.func == f && call.rules_out(&g))
+    }
 }
 
 /// The project-level facts of one function.
@@ -1024,22 +1036,25 @@ impl Project {
                         site_file: fi,
                         site,
                         others: vec![],
+                        guard: None,
                     });
                     let path = busy.or_else(|| {
                         // the costliest call names the path (a read before an `existsSync`);
                         // the others are pointed at
-                        let sites: Vec<(ByteSpan, String, String)> = func
+                        let sites: Vec<(ByteSpan, String, String, Option<crate::model::ParamGuard>)> = func
                             .calls
                             .iter()
                             .filter_map(|&c| {
                                 let call = m.call(c);
-                                blocking_api(call).map(|(api, alt)| (call.callee_span, api, alt))
+                                blocking_api(call).map(|(api, alt)| (call.callee_span, api, alt, call.param_guard))
                             })
                             .collect();
                         let pick = sites.iter().position(|s| !crate::knowledge::is_light_sync(&s.1)).unwrap_or(0);
-                        let (site, api, alternative) = sites.get(pick)?.clone();
+                        let (site, api, alternative, first) = sites.get(pick)?.clone();
                         let others = sites.iter().map(|s| s.0).filter(|&o| o != site).collect();
-                        Some(BlockPath { steps: vec![], api, alternative, site_file: fi, site, others })
+                        // a condition every blocking call here needs
+                        let guard = first.filter(|g| sites.iter().all(|s| s.3 == Some(*g))).map(|g| (fi, g));
+                        Some(BlockPath { steps: vec![], api, alternative, site_file: fi, site, others, guard })
                     });
                     if let Some(mut p) = path {
                         p.steps.push(Step { name: m.describe(func.id), file: fi, call: p.site });
@@ -1112,7 +1127,21 @@ impl Project {
                 }
                 let mut p = path.clone();
                 let model = self.model(cf);
-                let call = model.call(crate::model::CallId(call)).callee_span;
+                let site = model.call(crate::model::CallId(call));
+                if !inline {
+                    if p.ruled_out_by(site, gf, FnId(g)) {
+                        // `authenticate(user, true)` skips the branch that blocks
+                        continue;
+                    }
+                    // the condition is on this callee's parameter: what the caller passes decides
+                    p.guard = None;
+                }
+                // the call itself may sit in a branch of the caller's parameter (`if (fromDisk)
+                // return read(…)`); any one condition the blocking call needs will do
+                if p.guard.is_none() {
+                    p.guard = site.param_guard.filter(|pg| pg.func.0 == c).map(|pg| (cf, pg));
+                }
+                let call = site.callee_span;
                 let mut step = Step { name: model.describe(FnId(c)), file: cf, call };
                 if inline {
                     // a synchronous callback is part of its caller's body: the chain goes on

@@ -40,7 +40,12 @@ use loopsafe_macros::rule;
 /// for the admin who asked for it. Cheap metadata calls (`existsSync`, `statSync`, `mkdirSync`)
 /// are reported only in handlers anyone can reach (no authorization middleware): elsewhere they
 /// cost the few who get there microseconds. When a helper holds several blocking calls, the
-/// costliest names the chain (a read over an `existsSync`) and the others are pointed at.
+/// costliest names the chain (a read over an `existsSync`) and the others are pointed at. A
+/// helper that blocks only in a branch of one of its parameters (`if (!usernameOnly)`,
+/// `fromDisk ? read() : …`, `verify && …`) is not reported where the caller passes a literal that
+/// skips the branch (`authenticate(name, null, true)`) or leaves out an argument the branch needs.
+/// `this.check()` and `self.check()` (with `const self = this`) reach the methods of the class,
+/// or of the constructor whose `prototype` they are assigned to (`Auth.prototype.check = …`).
 ///
 /// ## Why it matters
 /// While a synchronous call runs, the process serves nobody: every other request, timer and
@@ -133,6 +138,10 @@ impl Rule for BlockingCall {
                 }
                 let Some((hf, h)) = project.callee(file, call) else { continue };
                 let Some(path) = project.helper_blocks(hf, h) else { continue };
+                if path.ruled_out_by(call, hf, h) {
+                    // `authenticate(user, true)`: the branch that blocks needs the other value
+                    continue;
+                }
                 if !open && is_light_sync(&path.api) {
                     continue;
                 }

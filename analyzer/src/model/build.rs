@@ -32,6 +32,10 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         classes: Vec::new(),
         this_stack: vec![None],
         this_calls: Vec::new(),
+        proto_this_calls: Vec::new(),
+        this_aliases: FxHashMap::default(),
+        proto_methods: Vec::new(),
+        param_tests: Vec::new(),
         decl_kind: BindingKind::Var,
         top_level: parsed.top_level,
         once: None,
@@ -195,6 +199,18 @@ struct Builder {
     /// The class `this` refers to in the current function, if any.
     this_stack: Vec<Option<usize>>,
     this_calls: Vec<(CallId, usize, Atom)>,
+    /// `this.m()` (or `self.m()` with `const self = this`) outside a class: the call, the function
+    /// whose `this` it is, the method name; resolved after the walk through `X.prototype.m = …`.
+    proto_this_calls: Vec<(CallId, FnId, Atom)>,
+    /// Variables that hold `this` (`const self = this`): the class, if any, and the function whose
+    /// `this` it is.
+    this_aliases: FxHashMap<BindingId, (Option<usize>, FnId)>,
+    /// ES5 methods (`X.prototype.m = function …` / `= named`): the constructor's binding, the
+    /// method name, and the function (or the binding naming it).
+    proto_methods: Vec<(BindingId, Atom, Result<FnId, BindingId>)>,
+    /// Parameters the code being visited needs truthy (`true`) or falsy: the tests of the
+    /// branches around it (`if (p)`, `!p ? … : …`, `p && …`).
+    param_tests: Vec<(BindingId, bool)>,
     decl_kind: BindingKind,
     /// Syntax context of module-level bindings.
     top_level: SyntaxContext,
@@ -616,6 +632,70 @@ impl Builder {
         id
     }
 
+    /// The innermost branch condition on a parameter that the code being visited needs.
+    fn param_guard(&self) -> Option<ParamGuard> {
+        self.param_tests.iter().rev().find_map(|&(b, truthy)| {
+            let binding = &self.model.bindings[b.0 as usize];
+            if binding.kind != BindingKind::Param || binding.reassigned {
+                return None;
+            }
+            let func = binding.scope;
+            let index = self.model.functions[func.0 as usize].param_names.iter().position(|n| *n == binding.name)?;
+            Some(ParamGuard { func, index: u8::try_from(index).ok()?, truthy })
+        })
+    }
+
+    /// The parameters a test requires, one per `&&` operand that is a parameter (`p`) or its
+    /// negation (`!p`); `single` when the whole test is one of them (its `else` requires the
+    /// opposite).
+    fn param_conjuncts(&self, test: &Expr) -> (Vec<(BindingId, bool)>, bool) {
+        fn walk(s: &Builder, e: &Expr, out: &mut Vec<(BindingId, bool)>) -> bool {
+            match unwrap_expr(e) {
+                Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => {
+                    walk(s, &b.left, out);
+                    walk(s, &b.right, out);
+                    false
+                }
+                Expr::Ident(i) => s.param_binding(i).map(|b| out.push((b, true))).is_some(),
+                Expr::Unary(u) if u.op == UnaryOp::Bang => match unwrap_expr(&u.arg) {
+                    Expr::Ident(i) => s.param_binding(i).map(|b| out.push((b, false))).is_some(),
+                    _ => false,
+                },
+                _ => false,
+            }
+        }
+        let mut out = Vec::new();
+        let single = walk(self, test, &mut out);
+        (out, single)
+    }
+
+    fn param_binding(&self, i: &Ident) -> Option<BindingId> {
+        let b = *self.model.binding_ids.get(&(i.sym.clone(), i.ctxt))?;
+        (self.model.bindings[b.0 as usize].kind == BindingKind::Param).then_some(b)
+    }
+
+    /// Visit `node` as code that runs only when `tests` hold.
+    fn with_tests<N: VisitWith<Self> + ?Sized>(&mut self, tests: &[(BindingId, bool)], node: &N) {
+        let n = self.param_tests.len();
+        self.param_tests.extend_from_slice(tests);
+        node.visit_with(self);
+        self.param_tests.truncate(n);
+    }
+
+    /// The function whose `this` the current code sees: the innermost enclosing function that is
+    /// not an arrow function.
+    fn this_owner(&self) -> FnId {
+        let mut f = self.cur();
+        for _ in 0..64 {
+            let func = &self.model.functions[f.0 as usize];
+            match (func.kind, func.parent) {
+                (FnKind::Arrow, Some(p)) => f = p,
+                _ => break,
+            }
+        }
+        f
+    }
+
     fn exit_fn(&mut self) {
         self.fn_stack.pop();
         self.once = self.once_saved.pop().flatten();
@@ -704,6 +784,16 @@ impl Builder {
             None => (None, None, self.model.span(span)),
         };
         let first_string_arg = args.first().and_then(|a| string_lit(&a.expr));
+        let (mut truthy_args, mut falsy_args) = (0u8, 0u8);
+        for (i, a) in args.iter().enumerate().take(8) {
+            match literal_truthiness(&a.expr, self.model.unresolved) {
+                Some(true) => truthy_args |= 1 << i,
+                Some(false) => falsy_args |= 1 << i,
+                None => {}
+            }
+        }
+        let nargs = if args.iter().any(|a| a.spread.is_some()) { u8::MAX } else { args.len().min(254) as u8 };
+        let param_guard = self.param_guard();
         let bspan = self.model.span(span);
         self.model.call_by_span.insert((bspan.start, bspan.end), id.0);
         self.model.calls.push(CallSite {
@@ -725,6 +815,10 @@ impl Builder {
             operator: false,
             first_string_arg,
             once: false,
+            param_guard,
+            truthy_args,
+            falsy_args,
+            nargs,
             callee_ref,
         });
         self.cur_fn().calls.push(id);
@@ -742,9 +836,30 @@ impl Builder {
         if let Some(c) = callee {
             match unwrap_expr(c) {
                 Expr::Member(m) if matches!(&*m.obj, Expr::This(_)) => {
-                    if let (Some(Some(class)), Some(name)) = (self.this_stack.last(), prop_name(&m.prop)) {
-                        self.this_calls.push((id, *class, name));
+                    match (self.this_stack.last(), prop_name(&m.prop)) {
+                        (Some(Some(class)), Some(name)) => self.this_calls.push((id, *class, name)),
+                        (_, Some(name)) => {
+                            let owner = self.this_owner();
+                            self.proto_this_calls.push((id, owner, name));
+                        }
+                        _ => {}
                     }
+                }
+                Expr::Member(m) if matches!(&*m.obj, Expr::Ident(_)) => {
+                    // `self.m()` with `const self = this`
+                    if let (Expr::Ident(obj), false) = (&*m.obj, self.this_aliases.is_empty()) {
+                        let alias = self
+                            .model
+                            .binding_ids
+                            .get(&(obj.sym.clone(), obj.ctxt))
+                            .and_then(|b| self.this_aliases.get(b).copied());
+                        match (alias, prop_name(&m.prop)) {
+                            (Some((Some(class), _)), Some(name)) => self.this_calls.push((id, class, name)),
+                            (Some((None, owner)), Some(name)) => self.proto_this_calls.push((id, owner, name)),
+                            _ => {}
+                        }
+                    }
+                    c.visit_with(self);
                 }
                 Expr::Ident(_) => {}
                 other => other.visit_with(self),
@@ -1040,6 +1155,36 @@ impl Builder {
                 m.calls[call.0 as usize].target = Target::Local(*f);
             }
         }
+        // ES5 constructors: `this.m()` in the constructor or in one of its prototype methods
+        if !self.proto_methods.is_empty() && !self.proto_this_calls.is_empty() {
+            let mut methods: FxHashMap<BindingId, Vec<(Atom, FnId)>> = FxHashMap::default();
+            let mut owner_of: FxHashMap<FnId, BindingId> = FxHashMap::default();
+            for (ctor, name, f) in std::mem::take(&mut self.proto_methods) {
+                let f = match f {
+                    Ok(f) => f,
+                    Err(b) => match m.bindings[b.0 as usize].origin {
+                        Origin::Function(f) if !m.bindings[b.0 as usize].reassigned => f,
+                        _ => continue,
+                    },
+                };
+                if m.bindings[ctor.0 as usize].reassigned {
+                    continue;
+                }
+                if let Origin::Function(c) = m.bindings[ctor.0 as usize].origin {
+                    owner_of.insert(c, ctor);
+                }
+                owner_of.insert(f, ctor);
+                methods.entry(ctor).or_default().push((name, f));
+            }
+            for (call, owner, name) in std::mem::take(&mut self.proto_this_calls) {
+                let Some(ctor) = owner_of.get(&owner) else { continue };
+                // a name given twice is ambiguous: the later assignment may replace the first
+                let found: Vec<FnId> = methods[ctor].iter().filter(|(n, _)| *n == name).map(|&(_, f)| f).collect();
+                if let [f] = found[..] {
+                    m.calls[call.0 as usize].target = Target::Local(f);
+                }
+            }
+        }
         for c in &mut m.calls {
             c.effect = FileModel::compute_effect(c);
         }
@@ -1144,6 +1289,30 @@ impl Builder {
         m.bindings.shrink_to_fit();
         self.model
     }
+}
+
+/// Whether a literal argument is truthy or falsy (`true`, `1`, `'x'` / `false`, `0`, `''`,
+/// `null`, `undefined`); `None` for anything else.
+fn literal_truthiness(e: &Expr, unresolved: SyntaxContext) -> Option<bool> {
+    match unwrap_expr(e) {
+        Expr::Lit(Lit::Bool(b)) => Some(b.value),
+        Expr::Lit(Lit::Null(_)) => Some(false),
+        Expr::Lit(Lit::Num(n)) => Some(n.value != 0.0 && !n.value.is_nan()),
+        Expr::Lit(Lit::Str(s)) => Some(!s.value.is_empty()),
+        Expr::Ident(i) if i.sym.as_str() == "undefined" && i.ctxt == unresolved => Some(false),
+        _ => None,
+    }
+}
+
+/// `X.prototype.m` as an assignment target: the constructor `X` and the method name `m`.
+fn prototype_member(left: &AssignTarget) -> Option<(&Ident, Atom)> {
+    let AssignTarget::Simple(SimpleAssignTarget::Member(m)) = left else { return None };
+    let Expr::Member(proto) = unwrap_expr(&m.obj) else { return None };
+    let Expr::Ident(ctor) = unwrap_expr(&proto.obj) else { return None };
+    if prop_name(&proto.prop)?.as_str() != super::INSTANCE {
+        return None;
+    }
+    Some((ctor, prop_name(&m.prop)?))
 }
 
 /// How a callee treats a function argument, from the callee's resolved name and method name.
@@ -1514,6 +1683,13 @@ impl Visit for Builder {
     }
 
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
+        if let (Pat::Ident(b), Some(Expr::This(_))) = (&n.name, n.init.as_deref().map(unwrap_expr)) {
+            // `const self = this`: calls through it are calls of `this`'s methods
+            let id = self.intern(&b.id);
+            let class = self.this_stack.last().copied().flatten();
+            let owner = self.this_owner();
+            self.this_aliases.insert(id, (class, owner));
+        }
         let kind = self.decl_kind;
         let from = n.init.as_deref().and_then(|e| self.value_ref(e));
         self.declare_pat(&n.name, kind, from);
@@ -1774,8 +1950,20 @@ impl Visit for Builder {
         if self.once.is_none() {
             self.once = super::once::lazy_assignment(n, self.top_level);
         }
-        self.visit_used_value(&n.right, FnUse::Escapes, name);
+        let value = self.visit_used_value(&n.right, FnUse::Escapes, name);
         self.once = saved;
+        // `X.prototype.m = function () {…}` or `= m`: an ES5 method of the constructor `X`
+        if let (AssignOp::Assign, Some((ctor, method))) = (n.op, prototype_member(&n.left)) {
+            let ctor = self.intern(ctor);
+            let f = match (value, unwrap_expr(&n.right)) {
+                (Some(f), _) => Some(Ok(f)),
+                (None, Expr::Ident(i)) if !self.is_global(i) => Some(Err(self.intern(i))),
+                _ => None,
+            };
+            if let Some(f) = f {
+                self.proto_methods.push((ctor, method, f));
+            }
+        }
         if n.op == AssignOp::Assign {
             self.record_cjs_export(&n.left, &n.right);
         }
@@ -1792,11 +1980,29 @@ impl Visit for Builder {
             None => (false, false),
         };
         let dev = || Some(super::once::DEVELOPMENT.to_string());
+        let (tests, single) = self.param_conjuncts(&n.test);
+        let depth = self.param_tests.len();
+        self.param_tests.extend_from_slice(&tests);
         self.visit_once(&*n.cons, if dev_cons { dev() } else { slot });
+        self.param_tests.truncate(depth);
+        if single {
+            // `if (p) … else …`: the `else` needs the opposite
+            self.param_tests.extend(tests.iter().map(|&(b, t)| (b, !t)));
+        }
         match &n.alt {
             Some(alt) if dev_alt => self.visit_once(&**alt, dev()),
             alt => alt.visit_with(self),
         }
+        self.param_tests.truncate(depth);
+    }
+
+    fn visit_cond_expr(&mut self, n: &CondExpr) {
+        n.test.visit_with(self);
+        let (tests, single) = self.param_conjuncts(&n.test);
+        self.with_tests(&tests, &*n.cons);
+        let negated: Vec<(BindingId, bool)> =
+            if single { tests.iter().map(|&(b, t)| (b, !t)).collect() } else { Vec::new() };
+        self.with_tests(&negated, &*n.alt);
     }
 
     fn visit_stmts(&mut self, stmts: &[Stmt]) {
@@ -1819,7 +2025,19 @@ impl Visit for Builder {
         // `tpl || (tpl = load())`
         n.left.visit_with(self);
         let slot = super::once::lazy_or(n, self.top_level);
+        // `p && f()` runs `f` only when `p` holds; `p || f()` only when it does not
+        let tests = match n.op {
+            BinaryOp::LogicalAnd => self.param_conjuncts(&n.left).0,
+            BinaryOp::LogicalOr => match self.param_conjuncts(&n.left) {
+                (t, true) => t.into_iter().map(|(b, v)| (b, !v)).collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let depth = self.param_tests.len();
+        self.param_tests.extend(tests);
         self.visit_once(&*n.right, slot);
+        self.param_tests.truncate(depth);
     }
 
     fn visit_unary_expr(&mut self, n: &UnaryExpr) {

@@ -30,7 +30,7 @@ use thin_vec::ThinVec;
 pub use build::{build, module_only, unwrap_expr};
 
 /// Index into [`FileModel::functions`]. `FnId(0)` is the module's top level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct FnId(pub u32);
 
 impl FnId {
@@ -294,7 +294,24 @@ pub struct CallSite {
     pub first_string_arg: Option<Atom>,
     /// It fills shared state on the first call only (`if (!tpl) tpl = load()`, see [`once`]).
     pub once: bool,
+    /// It runs only when a parameter of its function (or of one around it) is truthy or falsy:
+    /// `if (!usernameOnly) bcrypt.compareSync(…)`.
+    pub param_guard: Option<ParamGuard>,
+    /// Arguments (of the first 8) that are literals known truthy or falsy (`true`, `0`, `null`,
+    /// `'x'`), one bit each; `nargs` counts the arguments (255: a spread may add more).
+    pub truthy_args: u8,
+    pub falsy_args: u8,
+    pub nargs: u8,
     pub(crate) callee_ref: Option<ValueRef>,
+}
+
+/// A condition on a parameter that a call needs to run: parameter `index` of `func` is truthy
+/// (`truthy`) or falsy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ParamGuard {
+    pub func: FnId,
+    pub index: u8,
+    pub truthy: bool,
 }
 
 /// Everything the rules know about one file.
@@ -778,6 +795,24 @@ pub(crate) fn qualify(spec: &Atom, props: &[Atom]) -> QualName {
 }
 
 impl CallSite {
+    /// Whether this call's arguments make `g` (a condition on the callee's parameter) false: a
+    /// literal of the other truthiness, or no argument at all (`undefined`) where it must be truthy.
+    pub fn rules_out(&self, g: &ParamGuard) -> bool {
+        let i = g.index;
+        if self.nargs != u8::MAX && i >= self.nargs {
+            return g.truthy;
+        }
+        if i >= 8 {
+            return false;
+        }
+        let bit = 1u8 << i;
+        if g.truthy {
+            self.falsy_args & bit != 0
+        } else {
+            self.truthy_args & bit != 0
+        }
+    }
+
     /// The qualified name the callee resolves to, if it is a module or global API.
     pub fn api(&self) -> Option<&QualName> {
         match &self.target {
