@@ -106,6 +106,63 @@ def chain_note(r):
     return ""
 
 
+def read_debug(s, pkg):
+    """SYNC and LOOP lines loopsafe printed for a package (LOOPSAFE_DEBUG_SYNC / _LOOPS), by place."""
+    sync, loops = {}, {}
+    try:
+        lines = open(os.path.join(work, f"{s}-findings", f"{pkg}.debug"), encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in lines:
+        m = re.match(r"SYNC (\S+:\d+) (.*)", line)
+        if m:
+            sync.setdefault(norm(m.group(1)), m.group(2))
+        m = re.match(r"LOOP (\S+):(\d+) (.*)", line)
+        if m:
+            loops[f"{norm(m.group(1))}:{m.group(2)}"] = m.group(3)
+    return sync, loops
+
+
+debug = {}
+
+
+def cause(r, rule):
+    """Why a positive site was missed, from the model's debug lines: how far the model got."""
+    key = (r["set"], r["pkg"])
+    if key not in debug:
+        debug[key] = read_debug(*key)
+    if debug[key] is None:
+        return "no debug lines (run without --reuse)"
+    sync, loops = debug[key]
+    f, ln = r["loc"].rsplit(":", 1)
+    if rule == "blocking-call":
+        d = sync.get(f"{norm(f)}:{ln}")
+        if d is None:
+            return "not a known blocking call there (or development-only code)"
+        ctx = re.search(r"ctx=(\w+)", d).group(1)
+        access = re.search(r"access=(\w+)", d).group(1)
+        if ctx == "Unknown":
+            return "not established to run per request (its callers are unknown)"
+        if ctx == "StartUp":
+            return "taken as start-up code"
+        if access == "Operator":
+            return "reached; silent by design: only operators reach it"
+        return "reached; silent by design: a cheap metadata call outside open routes, or first call only"
+    m = re.search(r"\(loop (\d+)\)\s*$", r["reason"])
+    d = loops.get(f"{norm(f)}:{m.group(1)}") if m else None
+    if d is None:
+        return "no loop the rule considers there (a callback loop, `while`, or not awaited in the body)"
+    if "judged=false" in d:
+        if "ctx=EventLoop" not in d:
+            return "not established to run per request"
+        return "per request, but not judged (operator route, transaction, lock or pause in the function)"
+    if "independent=false" in d:
+        return "iterations not independent (writes, order, early exit or try)"
+    if "batches=true" in d:
+        return "batched already"
+    return "an awaited call is not an established read (effects unknown: a package or dynamic call)"
+
+
 def pct(a, b):
     return f"{a}/{b} ({100 * a / b:.0f}%)" if b else f"{a}/{b} (-)"
 
@@ -147,10 +204,14 @@ def report(title, rows, rule, positive, negatives, loop_groups=False):
     unclear = [r for r in rows if r["label"] == "unclear"]
     print(f"  (unclear sites reported: {sum(1 for r in unclear if hit(r, rule))} of {len(unclear)})")
     misses = [r for r in pos if not hit(r, rule)]
+    causes = collections.Counter(cause(r, rule) for r in misses)
+    print(f"  misses by cause ({len(misses)}):")
+    for c, n in causes.most_common():
+        print(f"    {n:>3}  {c}")
     print(f"  misses ({len(misses)}):")
     for r in misses:
         note = chain_note(r) if rule == "blocking-call" else ""
-        print(f"    {r['set']}/{r['pkg']}\t{r['loc']}\t{r['reason'][:120]}" + (f"\t[{note}]" if note else ""))
+        print(f"    {r['set']}/{r['pkg']}\t{r['loc']}\t{r['reason'][:120]}\t[{cause(r, rule)}]" + (f"\t[{note}]" if note else ""))
     return len(found), len(pos)
 
 

@@ -31,7 +31,9 @@ for SET in corpus ecosystem; do
   OUT=$(cd "$OUT" && pwd)
   for name in $(grep -vE '^\s*(#|$)' "bench/$SET.txt" | cut -d= -f1); do
     [ "$REUSE" = 1 ] && [ -s "$OUT/$name.json" ] && continue
-    (cd "$DIR/$name" && "$LS" check . --no-config --format json >"$OUT/$name.json" 2>/dev/null) || [ $? -le 1 ]
+    # the debug lines say, for a miss, how far the model got (see docs/development.md)
+    (cd "$DIR/$name" && LOOPSAFE_DEBUG_SYNC=1 LOOPSAFE_DEBUG_LOOPS=1 "$LS" check . --no-config --format json \
+      >"$OUT/$name.json" 2>"$OUT/$name.debug") || [ $? -le 1 ]
   done
 done
 python3 bench/recall.py "$WORK" bench/recall
