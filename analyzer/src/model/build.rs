@@ -405,6 +405,16 @@ fn module_of_call(call: &CallExpr, is_global: &dyn Fn(&Ident) -> bool) -> Option
     string_lit(&call.args.first()?.expr)
 }
 
+/// `require('./x')` (or `require('./x').name`) as an expression: the module it loads.
+fn module_of_call_expr(e: &Expr, unresolved: SyntaxContext) -> Option<Atom> {
+    let inner = match unwrap_expr(e) {
+        Expr::Member(m) => unwrap_expr(&m.obj),
+        other => other,
+    };
+    let Expr::Call(c) = inner else { return None };
+    module_of_call(c, &|i: &Ident| i.ctxt == unresolved)
+}
+
 /// The argument of a call to a compiler's module interop helper (tsc `__importDefault`,
 /// `tslib_1.__importStar`, Babel `_interopRequireDefault`, esbuild `__toESM`, Rollup
 /// `_interopDefaultCompat`): what it wraps.
@@ -899,9 +909,13 @@ impl Builder {
             let use_ = FnUse::Callback { call: id, arg: i as u32, kind: CallbackKind::Unknown };
             if let Some(f) = self.visit_used_value(&a.expr, use_, None) {
                 self.model.calls[id.0 as usize].callbacks.push((i as u32, f));
-            } else if registers && matches!(unwrap_expr(&a.expr), Expr::Member(_) | Expr::Ident(_)) {
-                // `router.get('/x', users.list)`: a function named through an object, maybe in
-                // another file (resolved once the file is read, see `finish`)
+            } else if registers
+                && (matches!(unwrap_expr(&a.expr), Expr::Member(_) | Expr::Ident(_))
+                    || module_of_call_expr(&a.expr, self.model.unresolved).is_some())
+            {
+                // `router.get('/x', users.list)`, `router.get('/x', require('./handlers/x'))`: a
+                // function named through an object or a module, maybe in another file (resolved
+                // once the file is read, see `finish`)
                 if let Some(v) = self.value_ref(&a.expr) {
                     self.named_args.push((id, i as u32, v));
                 }
