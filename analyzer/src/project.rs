@@ -128,6 +128,8 @@ pub struct Project {
     pub summaries: Vec<Vec<FunctionSummary>>,
     /// How each function (numbered across files) came to run per event, if it does.
     reach: Vec<Option<Reach>>,
+    /// Per function: reached from a seed that is not an operators-only route.
+    beyond_operators: Vec<bool>,
     /// Functions registered per event from another file (`router.get('/x', users.list)`): the
     /// registering file and why.
     remote_seeds: FxHashMap<u32, (usize, EntryReason)>,
@@ -250,6 +252,7 @@ impl Project {
             modules,
             summaries: Vec::new(),
             reach: Vec::new(),
+            beyond_operators: Vec::new(),
             remote_seeds: FxHashMap::default(),
             methods_by_name: FxHashMap::default(),
             callers: Vec::new(),
@@ -303,25 +306,7 @@ impl Project {
                 }
             }
         }
-        let edges = |node: u32| -> Vec<Edge> {
-            let (fi, f) = num.node(node);
-            let m = &self.files[fi].model;
-            let mut out = Vec::new();
-            for &c in &m.function(FnId(f)).calls {
-                let call = m.call(c);
-                if let Some(g) = callees[fi][c.0 as usize] {
-                    if !call.once {
-                        out.push(Edge { to: num.id(g), call: c.0, kind: 0 });
-                    }
-                }
-            }
-            out.extend(ctx::local_edges(m, FnId(f)).into_iter().filter(|e| e.kind != 0).map(|mut e| {
-                e.to = num.id((fi, e.to));
-                e
-            }));
-            out
-        };
-        let reach = ctx::spread(num.len(), seeds.into_iter(), edges);
+        let reach = ctx::spread(num.len(), seeds.into_iter(), |n| self.context_edges(callees, n));
         for fi in 0..self.files.len() {
             let range = num.base[fi] as usize..num.base[fi + 1] as usize;
             // `apply` looks at the node a callback was created in, always of the same file
@@ -347,6 +332,45 @@ impl Project {
         }
         self.reach = reach;
         self.remote_seeds = remote_seeds;
+        // what the seeds that are not operators-only routes reach (`operators_only`)
+        let open_seeds: Vec<u32> = (0..self.reach.len() as u32)
+            .filter(|&n| matches!(self.reach[n as usize], Some(Reach::Seed)))
+            .filter(|&n| {
+                let (fi, f) = num.node(n);
+                self.access(fi, FnId(f)) != Access::Operator
+            })
+            .collect();
+        let open = ctx::spread(self.numbering.len(), open_seeds.into_iter(), |n| self.context_edges(callees, n));
+        self.beyond_operators = open.iter().map(Option::is_some).collect();
+    }
+
+    /// The "runs because of" edges of a numbered function: its calls of project functions (here
+    /// or in another file, not those that run on the first call only) and its callbacks.
+    fn context_edges(&self, callees: &[Vec<Option<Node>>], node: u32) -> Vec<Edge> {
+        let num = &self.numbering;
+        let (fi, f) = num.node(node);
+        let m = &self.files[fi].model;
+        let mut out = Vec::new();
+        for &c in &m.function(FnId(f)).calls {
+            let call = m.call(c);
+            if let Some(g) = callees[fi][c.0 as usize] {
+                if !call.once {
+                    out.push(Edge { to: num.id(g), call: c.0, kind: 0 });
+                }
+            }
+        }
+        out.extend(ctx::local_edges(m, FnId(f)).into_iter().filter(|e| e.kind != 0).map(|mut e| {
+            e.to = num.id((fi, e.to));
+            e
+        }));
+        out
+    }
+
+    /// Whether `f` of `file` runs per request only for routes that operators alone reach
+    /// (`router.post('/x', isAdmin, …)`, `adminRouter`): every per-event way to it starts there.
+    pub fn operators_only(&self, file: usize, f: FnId) -> bool {
+        let n = self.numbering.id((file, f.0)) as usize;
+        self.reach.get(n).is_some_and(Option::is_some) && !self.beyond_operators.get(n).copied().unwrap_or(true)
     }
 
     /// The evidence that `f` of `file` runs per request or event, as a message would say it, seen
@@ -1122,25 +1146,28 @@ impl Project {
             let path = sums[gf][g as usize].clone().expect("queued nodes block");
             for &(caller, inline, call) in callers.from(id) {
                 let (cf, c) = num.node(caller);
-                if sums[cf][c as usize].is_some() {
+                let model = self.model(cf);
+                let site = model.call(crate::model::CallId(call));
+                if !inline && path.ruled_out_by(site, gf, FnId(g)) {
+                    // `authenticate(user, true)` skips the branch that blocks
+                    continue;
+                }
+                // a condition on this callee's parameter is decided by what the caller passes;
+                // the call itself may sit in a branch of the caller's parameter (`if (fromDisk)
+                // return read(…)`): any one condition the blocking call needs will do
+                let carried = if inline { path.guard } else { None };
+                let guard = carried.or_else(|| site.param_guard.filter(|pg| pg.func.0 == c).map(|pg| (cf, pg)));
+                if let Some(settled) = sums[cf][c as usize].as_mut() {
+                    // reached another way: keep a condition only if every way needs it, and tell
+                    // the callers again when it goes (an edge it ruled out may now block)
+                    if settled.guard.is_some() && settled.guard != guard {
+                        settled.guard = None;
+                        queue.push_back(caller);
+                    }
                     continue;
                 }
                 let mut p = path.clone();
-                let model = self.model(cf);
-                let site = model.call(crate::model::CallId(call));
-                if !inline {
-                    if p.ruled_out_by(site, gf, FnId(g)) {
-                        // `authenticate(user, true)` skips the branch that blocks
-                        continue;
-                    }
-                    // the condition is on this callee's parameter: what the caller passes decides
-                    p.guard = None;
-                }
-                // the call itself may sit in a branch of the caller's parameter (`if (fromDisk)
-                // return read(…)`); any one condition the blocking call needs will do
-                if p.guard.is_none() {
-                    p.guard = site.param_guard.filter(|pg| pg.func.0 == c).map(|pg| (cf, pg));
-                }
+                p.guard = guard;
                 let call = site.callee_span;
                 let mut step = Step { name: model.describe(FnId(c)), file: cf, call };
                 if inline {

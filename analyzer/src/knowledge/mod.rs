@@ -133,7 +133,10 @@ pub const REPEATED_APIS: &[(&str, &str)] = &[
 /// from any `passport-*` module) runs on every log-in or authenticated request, and the session
 /// (de)serializers (`passport.deserializeUser(fn)`) on every request with a session.
 pub fn is_auth_callback_api(module: &str, whole: &str, is_new: bool) -> bool {
-    (is_new && module.starts_with("passport-") && whole.rsplit('.').next().is_some_and(|l| l.ends_with("Strategy")))
+    // `require('passport-local')` is the strategy class itself, also as its `.Strategy`
+    (is_new
+        && module.starts_with("passport-")
+        && (whole.is_empty() || whole.rsplit('.').next().is_some_and(|l| l.ends_with("Strategy"))))
         || (module == "passport" && matches!(whole, "deserializeUser" | "serializeUser"))
 }
 

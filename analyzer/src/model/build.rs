@@ -36,6 +36,9 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         this_aliases: FxHashMap::default(),
         proto_methods: Vec::new(),
         param_tests: Vec::new(),
+        guard_params: Vec::new(),
+        defaulted: FxHashSet::default(),
+        alias_calls: Vec::new(),
         decl_kind: BindingKind::Var,
         top_level: parsed.top_level,
         once: None,
@@ -211,6 +214,12 @@ struct Builder {
     /// Parameters the code being visited needs truthy (`true`) or falsy: the tests of the
     /// branches around it (`if (p)`, `!p ? … : …`, `p && …`).
     param_tests: Vec<(BindingId, bool)>,
+    /// The parameter each recorded `param_guard` is on: dropped in `finish` if it is reassigned.
+    guard_params: Vec<(CallId, BindingId)>,
+    /// Parameters with a default value (`fromDisk = true`): a missing argument is not falsy.
+    defaulted: FxHashSet<BindingId>,
+    /// Calls made through a variable holding `this` (`self.m()`): resolved only if it keeps it.
+    alias_calls: Vec<(CallId, BindingId)>,
     decl_kind: BindingKind,
     /// Syntax context of module-level bindings.
     top_level: SyntaxContext,
@@ -627,7 +636,11 @@ impl Builder {
             let name = match p {
                 Pat::Ident(b) => b.id.sym.clone(),
                 Pat::Assign(a) => match &*a.left {
-                    Pat::Ident(b) => b.id.sym.clone(),
+                    Pat::Ident(b) => {
+                        let d = self.intern(&b.id);
+                        self.defaulted.insert(d);
+                        b.id.sym.clone()
+                    }
                     _ => Atom::default(),
                 },
                 _ => Atom::default(),
@@ -643,15 +656,16 @@ impl Builder {
     }
 
     /// The innermost branch condition on a parameter that the code being visited needs.
-    fn param_guard(&self) -> Option<ParamGuard> {
+    fn param_guard(&self) -> Option<(ParamGuard, BindingId)> {
         self.param_tests.iter().rev().find_map(|&(b, truthy)| {
             let binding = &self.model.bindings[b.0 as usize];
-            if binding.kind != BindingKind::Param || binding.reassigned {
+            // a default value makes a missing argument something else than `undefined`
+            if binding.kind != BindingKind::Param || binding.reassigned || self.defaulted.contains(&b) {
                 return None;
             }
             let func = binding.scope;
             let index = self.model.functions[func.0 as usize].param_names.iter().position(|n| *n == binding.name)?;
-            Some(ParamGuard { func, index: u8::try_from(index).ok()?, truthy })
+            Some((ParamGuard { func, index: u8::try_from(index).ok()?, truthy }, b))
         })
     }
 
@@ -795,7 +809,8 @@ impl Builder {
         };
         let first_string_arg = args.first().and_then(|a| string_lit(&a.expr));
         let (mut truthy_args, mut falsy_args) = (0u8, 0u8);
-        for (i, a) in args.iter().enumerate().take(8) {
+        // positions are known up to the first spread only
+        for (i, a) in args.iter().enumerate().take(8).take_while(|(_, a)| a.spread.is_none()) {
             match literal_truthiness(&a.expr, self.model.unresolved) {
                 Some(true) => truthy_args |= 1 << i,
                 Some(false) => falsy_args |= 1 << i,
@@ -803,7 +818,10 @@ impl Builder {
             }
         }
         let nargs = if args.iter().any(|a| a.spread.is_some()) { u8::MAX } else { args.len().min(254) as u8 };
-        let param_guard = self.param_guard();
+        let param_guard = self.param_guard().map(|(g, b)| {
+            self.guard_params.push((id, b));
+            g
+        });
         let bspan = self.model.span(span);
         self.model.call_by_span.insert((bspan.start, bspan.end), id.0);
         self.model.calls.push(CallSite {
@@ -858,14 +876,17 @@ impl Builder {
                 Expr::Member(m) if matches!(&*m.obj, Expr::Ident(_)) => {
                     // `self.m()` with `const self = this`
                     if let (Expr::Ident(obj), false) = (&*m.obj, self.this_aliases.is_empty()) {
-                        let alias = self
-                            .model
-                            .binding_ids
-                            .get(&(obj.sym.clone(), obj.ctxt))
-                            .and_then(|b| self.this_aliases.get(b).copied());
-                        match (alias, prop_name(&m.prop)) {
-                            (Some((Some(class), _)), Some(name)) => self.this_calls.push((id, class, name)),
-                            (Some((None, owner)), Some(name)) => self.proto_this_calls.push((id, owner, name)),
+                        let b = self.model.binding_ids.get(&(obj.sym.clone(), obj.ctxt)).copied();
+                        let alias = b.and_then(|b| self.this_aliases.get(&b).copied());
+                        match (b, alias, prop_name(&m.prop)) {
+                            (Some(b), Some((Some(class), _)), Some(name)) => {
+                                self.this_calls.push((id, class, name));
+                                self.alias_calls.push((id, b));
+                            }
+                            (Some(b), Some((None, owner)), Some(name)) => {
+                                self.proto_this_calls.push((id, owner, name));
+                                self.alias_calls.push((id, b));
+                            }
                             _ => {}
                         }
                     }
@@ -1172,7 +1193,7 @@ impl Builder {
         // ES5 constructors: `this.m()` in the constructor or in one of its prototype methods
         if !self.proto_methods.is_empty() && !self.proto_this_calls.is_empty() {
             let mut methods: FxHashMap<BindingId, Vec<(Atom, FnId)>> = FxHashMap::default();
-            let mut owner_of: FxHashMap<FnId, BindingId> = FxHashMap::default();
+            let mut owner_of: FxHashMap<FnId, Option<BindingId>> = FxHashMap::default();
             for (ctor, name, f) in std::mem::take(&mut self.proto_methods) {
                 let f = match f {
                     Ok(f) => f,
@@ -1185,18 +1206,34 @@ impl Builder {
                     continue;
                 }
                 if let Origin::Function(c) = m.bindings[ctor.0 as usize].origin {
-                    owner_of.insert(c, ctor);
+                    owner_of.insert(c, Some(ctor));
                 }
-                owner_of.insert(f, ctor);
+                // a function that is a method of two constructors: `this` is either
+                let owner = owner_of.entry(f).or_insert(Some(ctor));
+                if *owner != Some(ctor) {
+                    *owner = None;
+                }
                 methods.entry(ctor).or_default().push((name, f));
             }
             for (call, owner, name) in std::mem::take(&mut self.proto_this_calls) {
-                let Some(ctor) = owner_of.get(&owner) else { continue };
+                let Some(Some(ctor)) = owner_of.get(&owner) else { continue };
                 // a name given twice is ambiguous: the later assignment may replace the first
                 let found: Vec<FnId> = methods[ctor].iter().filter(|(n, _)| *n == name).map(|&(_, f)| f).collect();
                 if let [f] = found[..] {
                     m.calls[call.0 as usize].target = Target::Local(f);
                 }
+            }
+        }
+        // `self` reassigned somewhere (`let self = this; … self = other`): it may not be `this`
+        for (call, b) in std::mem::take(&mut self.alias_calls) {
+            if m.bindings[b.0 as usize].reassigned {
+                m.calls[call.0 as usize].target = Target::Unknown;
+            }
+        }
+        // a parameter reassigned after the branch was read (`cached = false` in a loop)
+        for (call, b) in std::mem::take(&mut self.guard_params) {
+            if m.bindings[b.0 as usize].reassigned {
+                m.calls[call.0 as usize].param_guard = None;
             }
         }
         for c in &mut m.calls {

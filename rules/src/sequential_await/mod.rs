@@ -5,7 +5,7 @@ use loopsafe_analyzer::knowledge::{
 };
 use loopsafe_analyzer::model::awaits::{is_serial_name, AwaitMember, Local};
 use loopsafe_analyzer::model::{Context, FnId};
-use loopsafe_analyzer::project::{Access, Known};
+use loopsafe_analyzer::project::Known;
 use loopsafe_analyzer::rule::Scope;
 use loopsafe_analyzer::{Diagnostic, Facts, Rule};
 use loopsafe_macros::rule;
@@ -179,7 +179,7 @@ fn function_is_judged(facts: &Facts<'_>, id: FnId) -> bool {
     if facts.scope(id).0 != Scope::default().0 {
         return false;
     }
-    if facts.project.access(facts.file, id) == Access::Operator {
+    if facts.project.operators_only(facts.file, id) {
         // an admin page's latency serves a few people, rarely (as in `blocking-call`)
         return false;
     }
