@@ -76,6 +76,9 @@ pub const BLOCKING_APIS: &[BlockingApi] = &[
     api("rimraf", "sync", "`await rimraf(...)` or `fs.promises.rm(path, { recursive: true })`"),
     api("rimraf", "rimrafSync", "`await rimraf(...)` or `fs.promises.rm(path, { recursive: true })`"),
     api("cross-spawn", "sync", "`spawn` from cross-spawn and listen for `close`"),
+    api("tmp", "fileSync", "`tmp.file` (callback) or `await tmp-promise`'s `file()`"),
+    api("tmp", "dirSync", "`tmp.dir` (callback) or `await tmp-promise`'s `dir()`"),
+    api("tmp", "tmpNameSync", "`tmp.tmpName` (callback) or `fs.promises.mkdtemp`"),
 ];
 
 /// Blocking APIs added by the configuration (`knowledge.blockingApis`), process-wide.

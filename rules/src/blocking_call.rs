@@ -16,7 +16,8 @@ use loopsafe_macros::rule;
 /// another file registers them, `router.get('/x', users.list)`), listeners, timers, scheduled
 /// jobs and queue workers, Passport strategies' verify functions and session deserializers, methods with route or event decorators and those of decorated
 /// controllers, functions with a request handler's parameters (`req, res`), and whatever they
-/// call (also through injected services: `constructor(private users: UsersService)`) or create.
+/// call (also through injected services: `constructor(private users: UsersService)`, and fields
+/// the constructor fills once: `this.archive = new Archive()`) or create.
 /// A call inside a helper is reported where the per-event code calls the helper, with the chain;
 /// the message says what establishes that the code runs per request. An `async` function whose
 /// callers are unknown is not reported: boot functions are async too.

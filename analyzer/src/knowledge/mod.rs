@@ -314,7 +314,9 @@ pub const LIGHT_SYNC_MEMBERS: &[&str] = &[
 /// Whether a blocking API (as a message names it, `fs.existsSync`) only touches metadata.
 pub fn is_light_sync(api: &str) -> bool {
     let (module, member) = api.rsplit_once('.').unwrap_or(("", api));
-    matches!(module, "fs" | "fs-extra" | "graceful-fs") && LIGHT_SYNC_MEMBERS.contains(&member)
+    (matches!(module, "fs" | "fs-extra" | "graceful-fs") && LIGHT_SYNC_MEMBERS.contains(&member))
+        // a temporary file or directory: an open or a mkdir
+        || module == "tmp"
 }
 
 /// Parameter decorators that hand a method the request's input (NestJS and friends).

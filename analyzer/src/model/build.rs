@@ -141,6 +141,8 @@ fn type_name(ann: Option<&TsTypeAnn>) -> Option<Ident> {
 /// properties, and typed constructor parameters the constructor stores in `this.<name>`.
 fn field_types(body: &[ClassMember]) -> FxHashMap<Atom, Ident> {
     let mut out = FxHashMap::default();
+    // fields known only from `this.x = new X()` (a declared type holds whatever is assigned)
+    let mut constructed: Vec<Atom> = Vec::new();
     for m in body {
         match m {
             ClassMember::ClassProp(p) => {
@@ -171,19 +173,49 @@ fn field_types(body: &[ClassMember]) -> FxHashMap<Atom, Ident> {
                 for st in c.body.iter().flat_map(|b| &b.stmts) {
                     let Stmt::Expr(e) = st else { continue };
                     let Expr::Assign(a) = unwrap_expr(&e.expr) else { continue };
-                    let (AssignTarget::Simple(SimpleAssignTarget::Member(mem)), Expr::Ident(v)) =
-                        (&a.left, unwrap_expr(&a.right))
-                    else {
-                        continue;
-                    };
-                    if let (Expr::This(_), Some(k), Some(t)) =
-                        (unwrap_expr(&mem.obj), prop_name(&mem.prop), typed_params.get(&v.sym))
-                    {
-                        out.insert(k, t.clone());
+                    let AssignTarget::Simple(SimpleAssignTarget::Member(mem)) = &a.left else { continue };
+                    let (Expr::This(_), Some(k)) = (unwrap_expr(&mem.obj), prop_name(&mem.prop)) else { continue };
+                    match unwrap_expr(&a.right) {
+                        Expr::Ident(v) => {
+                            if let Some(t) = typed_params.get(&v.sym) {
+                                out.insert(k, t.clone());
+                            }
+                        }
+                        // `this.archive = new ImportArchive(…)`, kept only if nothing else
+                        // assigns the field (checked below)
+                        Expr::New(n) if a.op == AssignOp::Assign => {
+                            if let (Expr::Ident(class), false) = (unwrap_expr(&n.callee), out.contains_key(&k)) {
+                                constructed.push(k.clone());
+                                out.insert(k, class.clone());
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
             _ => {}
+        }
+    }
+    if !constructed.is_empty() {
+        // a field assigned more than once (or replaced outside the constructor) may hold
+        // something else: its class is not known
+        struct Writes(FxHashMap<Atom, u32>);
+        impl Visit for Writes {
+            fn visit_assign_expr(&mut self, a: &AssignExpr) {
+                if let AssignTarget::Simple(SimpleAssignTarget::Member(mem)) = &a.left {
+                    if let (Expr::This(_), Some(k)) = (unwrap_expr(&mem.obj), prop_name(&mem.prop)) {
+                        *self.0.entry(k).or_default() += 1;
+                    }
+                }
+                a.visit_children_with(self);
+            }
+        }
+        let mut w = Writes(FxHashMap::default());
+        body.visit_with(&mut w);
+        for k in constructed {
+            if w.0.get(&k).copied().unwrap_or(0) > 1 {
+                out.remove(&k);
+            }
         }
     }
     out
