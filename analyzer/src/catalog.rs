@@ -97,7 +97,7 @@ pub fn lookup(q: &QualName) -> Option<String> {
     if !BLOCKING_APIS.iter().any(|a| a.module == module) && !extra.iter().any(|(m, _, _)| m == module) {
         return None;
     }
-    let member: String = q.path.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(".");
+    let member = q.member_path();
     {
         if let Some((_, _, alt)) = extra.iter().find(|(m, mem, _)| m == q.module.as_str() && *mem == member) {
             return Some(alt.clone());

@@ -396,7 +396,7 @@ impl Project {
             m.function(g).name.as_ref().map_or_else(|| m.describe(g), |n| format!("`{n}`"))
         };
         let per = match reason {
-            EntryReason::Callback { call, .. } if !is_auth_registration(self.model(*rf).call(*call)) => "per event",
+            EntryReason::Callback { call, .. } if !self.model(*rf).call(*call).registers_auth_callback() => "per event",
             _ => "per request",
         };
         let seed = {
@@ -509,7 +509,7 @@ impl Project {
                 // a hook with a request handler's parameters runs per request
                 // (`app.addHook('onRequest', async (request, reply) => …)`)
                 let handler = ctx::has_handler_params(self.model(*sf).function(*sfn));
-                if route || handler || is_auth_registration(c) {
+                if route || handler || c.registers_auth_callback() {
                     verdict(guarded(*registered_in, *call).or(Some(Access::Open)))
                 } else {
                     Access::NotRequest
@@ -975,7 +975,7 @@ impl Project {
                         }
                         if trace && own[i].contains(Effects::OPAQUE) && !before.contains(Effects::OPAQUE) {
                             eprintln!(
-                                "OPAQUE {}:{} awaited={} returned={} callbacks={} arg_of={} {:?} {:?} in {}:{} {}",
+                                "OPAQUE {}:{} awaited={} returned={} callbacks={} arg_of={} {:?} {:?} in line {} {}",
                                 m.path,
                                 m.line_of(call.span.start),
                                 call.awaited,
@@ -984,7 +984,6 @@ impl Project {
                                 call.arg_of.is_some(),
                                 call.method,
                                 call.target,
-                                m.path,
                                 m.line_of(func.span.start),
                                 m.describe(func.id)
                             );
@@ -1246,15 +1245,6 @@ fn is_opaque(call: &CallSite) -> bool {
             }
             Target::Local(_) => false,
         }
-}
-
-/// Whether `call` registers a callback that authenticates visitors (a Passport strategy's verify
-/// function, the session deserializer): every visitor who logs in or has a session reaches it.
-fn is_auth_registration(call: &CallSite) -> bool {
-    call.api().is_some_and(|q| {
-        let whole = q.path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
-        crate::knowledge::is_auth_callback_api(q.module.as_str(), &whole, call.is_new)
-    })
 }
 
 /// The project's functions numbered 0.. across files (file by file, in table order).

@@ -14,8 +14,9 @@ use loopsafe_macros::rule;
 /// sync APIs of well-known packages (`bcrypt.hashSync`, `glob.sync`, `execa.sync`, fs-extra) —
 /// in code established to run per request or event: route handlers and middleware (also when
 /// another file registers them, `router.get('/x', users.list)`), listeners, timers, scheduled
-/// jobs and queue workers, Passport strategies' verify functions and session deserializers, methods with route or event decorators and those of decorated
-/// controllers, functions with a request handler's parameters (`req, res`), and whatever they
+/// jobs and queue workers, Passport strategies' verify functions and session deserializers,
+/// methods with route or event decorators and those of decorated controllers, functions with a
+/// request handler's parameters (`req, res`), and whatever they
 /// call (also through injected services: `constructor(private users: UsersService)`, and fields
 /// the constructor fills once: `this.archive = new Archive()`) or create.
 /// A call inside a helper is reported where the per-event code calls the helper, with the chain;

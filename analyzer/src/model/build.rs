@@ -691,8 +691,9 @@ impl Builder {
     fn param_guard(&self) -> Option<(ParamGuard, BindingId)> {
         self.param_tests.iter().rev().find_map(|&(b, truthy)| {
             let binding = &self.model.bindings[b.0 as usize];
-            // a default value makes a missing argument something else than `undefined`
-            if binding.kind != BindingKind::Param || binding.reassigned || self.defaulted.contains(&b) {
+            // a default value makes a missing argument something else than `undefined` (a
+            // reassigned parameter is dropped in `finish`, once every assignment is seen)
+            if binding.kind != BindingKind::Param || self.defaulted.contains(&b) {
                 return None;
             }
             let func = binding.scope;
@@ -701,10 +702,10 @@ impl Builder {
         })
     }
 
-    /// The parameters a test requires, one per `&&` operand that is a parameter (`p`) or its
-    /// negation (`!p`); `single` when the whole test is one of them (its `else` requires the
-    /// opposite).
-    fn param_conjuncts(&self, test: &Expr) -> (Vec<(BindingId, bool)>, bool) {
+    /// The parameters a test requires when it holds, one per `&&` operand that is a parameter
+    /// (`p`) or its negation (`!p`), and when it fails: the opposite, if the whole test is one of
+    /// them (`if (p) … else …`), else nothing.
+    fn branch_tests(&self, test: &Expr) -> (Vec<(BindingId, bool)>, Vec<(BindingId, bool)>) {
         fn walk(s: &Builder, e: &Expr, out: &mut Vec<(BindingId, bool)>) -> bool {
             match unwrap_expr(e) {
                 Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => {
@@ -720,9 +721,10 @@ impl Builder {
                 _ => false,
             }
         }
-        let mut out = Vec::new();
-        let single = walk(self, test, &mut out);
-        (out, single)
+        let mut holds = Vec::new();
+        let single = walk(self, test, &mut holds);
+        let fails = if single { holds.iter().map(|&(b, t)| (b, !t)).collect() } else { Vec::new() };
+        (holds, fails)
     }
 
     fn param_binding(&self, i: &Ident) -> Option<BindingId> {
@@ -1405,10 +1407,8 @@ fn classify_callee(call: &CallSite, bindings: &[Binding]) -> CallbackKind {
         let module = q.module.as_str();
         let first = q.path.first().map(|a| a.as_str()).unwrap_or("");
         let last = q.last().unwrap_or("");
-        let whole = q.path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
-        if REPEATED_APIS.iter().any(|(m, p)| *m == module && *p == whole)
-            || is_auth_callback_api(module, &whole, call.is_new)
-        {
+        let whole = q.member_path();
+        if REPEATED_APIS.iter().any(|(m, p)| *m == module && *p == whole) || call.registers_auth_callback() {
             return CallbackKind::Repeated;
         }
         if module == "global" {
@@ -2063,15 +2063,12 @@ impl Visit for Builder {
             None => (false, false),
         };
         let dev = || Some(super::once::DEVELOPMENT.to_string());
-        let (tests, single) = self.param_conjuncts(&n.test);
+        let (holds, fails) = self.branch_tests(&n.test);
         let depth = self.param_tests.len();
-        self.param_tests.extend_from_slice(&tests);
+        self.param_tests.extend(holds);
         self.visit_once(&*n.cons, if dev_cons { dev() } else { slot });
         self.param_tests.truncate(depth);
-        if single {
-            // `if (p) … else …`: the `else` needs the opposite
-            self.param_tests.extend(tests.iter().map(|&(b, t)| (b, !t)));
-        }
+        self.param_tests.extend(fails);
         match &n.alt {
             Some(alt) if dev_alt => self.visit_once(&**alt, dev()),
             alt => alt.visit_with(self),
@@ -2081,11 +2078,9 @@ impl Visit for Builder {
 
     fn visit_cond_expr(&mut self, n: &CondExpr) {
         n.test.visit_with(self);
-        let (tests, single) = self.param_conjuncts(&n.test);
-        self.with_tests(&tests, &*n.cons);
-        let negated: Vec<(BindingId, bool)> =
-            if single { tests.iter().map(|&(b, t)| (b, !t)).collect() } else { Vec::new() };
-        self.with_tests(&negated, &*n.alt);
+        let (holds, fails) = self.branch_tests(&n.test);
+        self.with_tests(&holds, &*n.cons);
+        self.with_tests(&fails, &*n.alt);
     }
 
     fn visit_stmts(&mut self, stmts: &[Stmt]) {
@@ -2110,11 +2105,8 @@ impl Visit for Builder {
         let slot = super::once::lazy_or(n, self.top_level);
         // `p && f()` runs `f` only when `p` holds; `p || f()` only when it does not
         let tests = match n.op {
-            BinaryOp::LogicalAnd => self.param_conjuncts(&n.left).0,
-            BinaryOp::LogicalOr => match self.param_conjuncts(&n.left) {
-                (t, true) => t.into_iter().map(|(b, v)| (b, !v)).collect(),
-                _ => Vec::new(),
-            },
+            BinaryOp::LogicalAnd => self.branch_tests(&n.left).0,
+            BinaryOp::LogicalOr => self.branch_tests(&n.left).1,
             _ => Vec::new(),
         };
         let depth = self.param_tests.len();

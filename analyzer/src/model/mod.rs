@@ -225,6 +225,11 @@ impl QualName {
     pub fn last(&self) -> Option<&str> {
         self.path.last().map(|a| a.as_str())
     }
+
+    /// The member path inside the module, dotted: `Strategy`, `promises.readFile`.
+    pub fn member_path(&self) -> String {
+        self.path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".")
+    }
 }
 
 impl fmt::Display for QualName {
@@ -811,6 +816,13 @@ impl CallSite {
         } else {
             self.truthy_args & bit != 0
         }
+    }
+
+    /// Whether this call registers a callback that authenticates visitors (a Passport strategy's
+    /// verify function, the session (de)serializers): see [`crate::knowledge::is_auth_callback_api`].
+    pub fn registers_auth_callback(&self) -> bool {
+        self.api()
+            .is_some_and(|q| crate::knowledge::is_auth_callback_api(q.module.as_str(), &q.member_path(), self.is_new))
     }
 
     /// The qualified name the callee resolves to, if it is a module or global API.

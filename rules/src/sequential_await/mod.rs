@@ -144,14 +144,17 @@ impl Rule for SequentialAwait {
                     lp.over,
                     lp.members
                         .iter()
-                        .map(|mem| (
-                            m.line_of(mem.span.start),
-                            is_read(facts, mem),
-                            mem.local.0,
-                            facts.call_effects(m.call(mem.verb)).effects,
-                            facts.call_effects(m.call(mem.verb)).known,
-                            m.call(mem.verb).method.as_deref().or(mem.private_name.as_deref()).map(|s| s.to_string())
-                        ))
+                        .map(|mem| {
+                            let e = facts.call_effects(m.call(mem.verb));
+                            (
+                                m.line_of(mem.span.start),
+                                is_read(facts, mem),
+                                mem.local.0,
+                                e.effects,
+                                e.known,
+                                m.call(mem.verb).method.as_deref().or(mem.private_name.as_deref()).map(str::to_string),
+                            )
+                        })
                         .collect::<Vec<_>>()
                 );
             }
