@@ -146,8 +146,9 @@ pub struct Project {
 pub enum EvidenceStep {
     /// Called by `caller` (a function of file `file`) at `call`.
     CalledBy { file: usize, caller: FnId, call: CallId },
-    /// A callback created in `parent` (file `file`), handed to `call`.
-    Inside { file: usize, parent: FnId, call: CallId },
+    /// A callback created in `parent` (file `file`), or named there (`handed`: a function defined
+    /// elsewhere), handed to `call`.
+    Inside { file: usize, parent: FnId, call: CallId, handed: bool },
     /// The seed: in file `file`, function `f` has `reason`, found in file `registered_in` (where
     /// the registering call of a route or callback is).
     Seed { file: usize, f: FnId, reason: EntryReason, registered_in: usize },
@@ -297,7 +298,7 @@ impl Project {
             if crate::knowledge::is_startup_file(&m.path) {
                 continue;
             }
-            for call in m.calls.iter().filter(|c| !c.remote_callbacks.is_empty()) {
+            for call in m.calls.iter().filter(|c| !c.remote_callbacks.is_empty() && c.kind == CallbackKind::Repeated) {
                 for (_, q) in &call.remote_callbacks {
                     let Some(g) = self.resolve_qual(fi, q, 0) else { continue };
                     let node = num.id((g.0, g.1 .0));
@@ -307,28 +308,34 @@ impl Project {
             }
         }
         let reach = ctx::spread(num.len(), seeds.into_iter(), |n| self.context_edges(callees, n));
+        // entry points across files: a function handed by name from another file's per-event
+        // code is one, like a callback created there
+        let entry = ctx::entries(&reach);
         for fi in 0..self.files.len() {
             let range = num.base[fi] as usize..num.base[fi + 1] as usize;
-            // `apply` looks at the node a callback was created in, always of the same file
-            let base = num.base[fi];
-            let local: Vec<Option<Reach>> = reach[range]
-                .iter()
-                .map(|r| match *r {
-                    Some(Reach::Inside { from, call, sync }) => Some(Reach::Inside { from: from - base, call, sync }),
-                    other => other,
-                })
-                .collect();
-            let m = &mut self.files[fi].model;
-            if crate::knowledge::is_startup_file(&m.path) {
+            if crate::knowledge::is_startup_file(&self.files[fi].model.path) {
                 continue;
             }
-            let remote: FxHashMap<u32, EntryReason> = remote_seeds
-                .iter()
-                .filter(|(n, _)| (base..num.base[fi + 1]).contains(*n))
-                .map(|(n, (_, r))| (n - base, r.clone()))
+            let base = num.base[fi];
+            let reasons: Vec<Option<EntryReason>> = range
+                .clone()
+                .map(|n| match (entry[n], reach[n]) {
+                    (true, Some(Reach::Seed)) => {
+                        let own = self.files[fi].model.function(FnId(n as u32 - base)).seed.clone();
+                        own.or_else(|| remote_seeds.get(&(n as u32)).map(|(_, r)| r.clone()))
+                    }
+                    (true, Some(Reach::Called { from, call } | Reach::Inside { from, call, .. })) => {
+                        // the call is in the file of `from` (another file for a handed function)
+                        let cm = &self.files[num.node(from).0].model;
+                        Some(EntryReason::Callback { callee: ctx::callee_text(cm, call).into(), call })
+                    }
+                    _ => None,
+                })
                 .collect();
-            let startup = ctx::startup(m, &local);
-            ctx::apply(m, &local, &startup, &remote);
+            let reached: Vec<bool> = reach[range].iter().map(Option::is_some).collect();
+            let m = &mut self.files[fi].model;
+            let startup = ctx::startup(m, &reached);
+            ctx::apply(m, &reached, &startup, reasons);
         }
         self.reach = reach;
         self.remote_seeds = remote_seeds;
@@ -356,6 +363,16 @@ impl Project {
             if let Some(g) = callees[fi][c.0 as usize] {
                 if !call.once {
                     out.push(Edge { to: num.id(g), call: c.0, kind: 0 });
+                }
+            }
+            // functions of other files handed to a callee that is no registration
+            // (`TableGeneration.init({ generate: sdk.helpers.generateRows })`): they run because
+            // of this code, whatever the callee does with them
+            if call.kind != CallbackKind::Repeated {
+                for (_, q) in &call.remote_callbacks {
+                    if let Some(g) = self.resolve_qual(fi, q, 0) {
+                        out.push(Edge { to: num.id((g.0, g.1 .0)), call: c.0, kind: 1 });
+                    }
                 }
             }
         }
@@ -434,7 +451,15 @@ impl Project {
                 EvidenceStep::CalledBy { file: cf, caller, call } => {
                     format!("called by {} ({})", name(cf, caller), loc(cf, self.model(cf).call(call).span.start))
                 }
-                EvidenceStep::Inside { file: cf, parent, .. } => format!("created in {}", name(cf, parent)),
+                EvidenceStep::Inside { file: cf, parent, handed: false, .. } => {
+                    format!("created in {}", name(cf, parent))
+                }
+                EvidenceStep::Inside { file: cf, parent, call, handed: true } => format!(
+                    "handed to `{}` by {} ({})",
+                    ctx::callee_text(self.model(cf), call),
+                    name(cf, parent),
+                    loc(cf, self.model(cf).call(call).span.start)
+                ),
                 EvidenceStep::Seed { .. } => String::new(),
             })
             .collect();
@@ -548,7 +573,11 @@ impl Project {
                 }
                 Some(Reach::Inside { from, call, .. }) => {
                     let (cf, c) = num.node(from);
-                    out.push(EvidenceStep::Inside { file: cf, parent: FnId(c), call });
+                    // a function defined in its parent, or one named there (`sdk.helpers.f`)
+                    let inner = self.model(fi).function(FnId(g)).span;
+                    let outer = self.model(cf).function(FnId(c)).span;
+                    let handed = cf != fi || inner.start < outer.start || inner.end > outer.end;
+                    out.push(EvidenceStep::Inside { file: cf, parent: FnId(c), call, handed });
                     node = from;
                 }
             }

@@ -964,15 +964,62 @@ impl Builder {
             let use_ = FnUse::Callback { call: id, arg: i as u32, kind: CallbackKind::Unknown };
             if let Some(f) = self.visit_used_value(&a.expr, use_, None) {
                 self.model.calls[id.0 as usize].callbacks.push((i as u32, f));
-            } else if registers
-                && (matches!(unwrap_expr(&a.expr), Expr::Member(_) | Expr::Ident(_))
-                    || module_of_call_expr(&a.expr, self.model.unresolved).is_some())
+            } else if matches!(unwrap_expr(&a.expr), Expr::Member(_))
+                || (registers && module_of_call_expr(&a.expr, self.model.unresolved).is_some())
             {
-                // `router.get('/x', users.list)`, `router.get('/x', require('./handlers/x'))`: a
-                // function named through an object or a module, maybe in another file (resolved
-                // once the file is read, see `finish`)
+                // `router.get('/x', users.list)`, `router.get('/x', require('./handlers/x'))`,
+                // `queue.add(helpers.generate)`: a function named through an object or a module,
+                // maybe in another file (resolved once the file is read, see `finish`); a plain
+                // name is a binding use (`visit_used_value`), or an import resolved there too
                 if let Some(v) = self.value_ref(&a.expr) {
                     self.named_args.push((id, i as u32, v));
+                }
+            } else if matches!(unwrap_expr(&a.expr), Expr::Ident(_)) {
+                // a name bound to a path (`import { generate } from './helpers'`, `const h =
+                // users.list`): resolved in `finish`, where local functions are already uses
+                if let Some(v) = self.value_ref(&a.expr) {
+                    self.named_args.push((id, i as u32, v));
+                }
+            } else if let Expr::Object(o) = unwrap_expr(&a.expr) {
+                // `init({ generateRows: sdk.helpers.generateRows, onDone() {…} })`: the functions
+                // an object literal hands over are handed to the call too
+                self.object_arg_functions(id, i as u32, o);
+            }
+        }
+    }
+
+    /// The functions the members of an object literal argument name or define, as callbacks of
+    /// `call` (one level deep: `{ k: fn }`, `{ k() {} }`, `{ fn }`, `{ k: helpers.fn }`).
+    fn object_arg_functions(&mut self, call: CallId, arg: u32, o: &ObjectLit) {
+        for p in &o.props {
+            let PropOrSpread::Prop(p) = p else { continue };
+            let span = match &**p {
+                Prop::KeyValue(kv) => match unwrap_expr(&kv.value) {
+                    Expr::Fn(f) => f.function.span,
+                    Expr::Arrow(a) => a.span,
+                    v @ (Expr::Member(_) | Expr::Ident(_)) => {
+                        if let Some(v) = self.value_ref(v) {
+                            self.named_args.push((call, arg, v));
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                },
+                Prop::Method(mp) => mp.function.span,
+                Prop::Shorthand(i) => {
+                    if let Some(v) = self.value_ref(&Expr::Ident(i.clone())) {
+                        self.named_args.push((call, arg, v));
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some(f) = self.model.fn_by_span.get(&(span.lo.0, span.hi.0)).copied() {
+                let c = &mut self.model.calls[call.0 as usize];
+                if !c.callbacks.contains(&(arg, f)) {
+                    c.callbacks.push((arg, f));
+                    let kind = CallbackKind::Unknown;
+                    self.model.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
                 }
             }
         }
@@ -1297,13 +1344,10 @@ impl Builder {
         for (c, k) in m.calls.iter_mut().zip(&kinds) {
             c.kind = *k;
         }
-        // functions named through an object and handed to a callee that calls them per event:
-        // a method here (`this.handle`, `handlers.list`) is a callback like an inline one; one in
-        // another file (`users.list` of `require('./users')`) is linked by the project pass
+        // functions named through an object or a module and handed to a callee: a method here
+        // (`this.handle`, `handlers.list`) is a callback like an inline one; one in another file
+        // (`users.list` of `require('./users')`) is linked by the project pass
         for (call, arg, v) in std::mem::take(&mut self.named_args) {
-            if kinds[call.0 as usize] != CallbackKind::Repeated {
-                continue;
-            }
             match m.resolve(&v) {
                 Target::Local(f) if !m.calls[call.0 as usize].callbacks.contains(&(arg, f)) => {
                     let kind = kinds[call.0 as usize];

@@ -131,44 +131,45 @@ pub(crate) fn compute(m: &mut FileModel) {
     }
     let seeds: Vec<u32> = (1..n as u32).filter(|&i| m.functions[i as usize].seed.is_some()).collect();
     let reach = spread(n, seeds.into_iter(), |f| local_edges(m, FnId(f)));
-    let startup = startup(m, &reach);
-    apply(m, &reach, &startup, &Default::default());
+    let reached: Vec<bool> = reach.iter().map(Option::is_some).collect();
+    let startup = startup(m, &reached);
+    let reasons = local_reasons(m, &reach);
+    apply(m, &reached, &startup, reasons);
 }
 
-/// Write contexts and entry points from a spread's result into the model; `remote` are the
-/// seeds another file registers (their `call` is in that file).
-pub(crate) fn apply(
-    m: &mut FileModel,
-    reach: &[Option<Reach>],
-    startup: &[bool],
-    remote: &rustc_hash::FxHashMap<u32, EntryReason>,
-) {
-    let entry = entries(reach);
-    for i in 0..m.functions.len() {
-        let context = if reach[i].is_some() {
+/// Write contexts and entry points into the model: `reached` (per event), `startup`, and the
+/// reason of each entry point (`None`: not one).
+pub(crate) fn apply(m: &mut FileModel, reached: &[bool], startup: &[bool], reasons: Vec<Option<EntryReason>>) {
+    for (i, reason) in reasons.into_iter().enumerate() {
+        let f = &mut m.functions[i];
+        f.context = if reached[i] {
             Context::EventLoop
         } else if startup[i] {
             Context::StartUp
         } else {
             Context::Unknown
         };
-        let reason = match (entry[i], reach[i]) {
-            (false, _) => None,
-            (true, Some(Reach::Seed)) => m.functions[i].seed.clone().or_else(|| remote.get(&(i as u32)).cloned()),
-            (true, Some(Reach::Called { call, .. } | Reach::Inside { call, .. })) => {
-                Some(EntryReason::Callback { callee: callee_text(m, call).into(), call })
-            }
-            (true, None) => None,
-        };
-        let f = &mut m.functions[i];
-        f.context = context;
         f.entry = reason;
     }
 }
 
+/// Entry reasons from a spread of this file alone.
+fn local_reasons(m: &FileModel, reach: &[Option<Reach>]) -> Vec<Option<EntryReason>> {
+    let entry = entries(reach);
+    (0..m.functions.len())
+        .map(|i| match (entry[i], reach[i]) {
+            (true, Some(Reach::Seed)) => m.functions[i].seed.clone(),
+            (true, Some(Reach::Called { call, .. } | Reach::Inside { call, .. })) => {
+                Some(EntryReason::Callback { callee: callee_text(m, call).into(), call })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Start-up code (greatest fixed point): the module top level, and functions not per event whose
 /// every use is a call or a callback made from start-up code.
-pub(crate) fn startup(m: &FileModel, reach: &[Option<Reach>]) -> Vec<bool> {
+pub(crate) fn startup(m: &FileModel, reached: &[bool]) -> Vec<bool> {
     let n = m.functions.len();
     let caller_of = |u: &FnUse| -> Option<FnId> {
         match u {
@@ -179,7 +180,7 @@ pub(crate) fn startup(m: &FileModel, reach: &[Option<Reach>]) -> Vec<bool> {
     let mut startup = vec![false; n];
     startup[0] = true;
     for (i, f) in m.functions.iter().enumerate().skip(1) {
-        startup[i] = reach[i].is_none() && !f.uses.is_empty() && f.uses.iter().all(|u| caller_of(u).is_some());
+        startup[i] = !reached[i] && !f.uses.is_empty() && f.uses.iter().all(|u| caller_of(u).is_some());
     }
     loop {
         let mut changed = false;
