@@ -100,6 +100,10 @@ pub static EXTRA_TRANSACTION_WRAPPERS: ExtraNames = ExtraNames::new();
 /// is a request handler or middleware.
 pub const ROUTE_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "use", "head", "options"];
 
+/// HTTP methods, as a router that takes the method as a string names them
+/// (`this.route('GET', '/users', handler)`).
+pub const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ALL"];
+
 /// Global functions that run their callback later and while the server is serving.
 pub const REPEATED_GLOBALS: &[&str] = &["setInterval"];
 /// Global functions that run their callback once, soon.

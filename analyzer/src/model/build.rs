@@ -46,6 +46,8 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         once_calls: Vec::new(),
         emptied: FxHashSet::default(),
         named_args: Vec::new(),
+        object_args: FxHashSet::default(),
+        route_named: Vec::new(),
         direct_arg_of: None,
         assigned_values: Vec::new(),
         initialized: FxHashSet::default(),
@@ -265,6 +267,12 @@ struct Builder {
     emptied: FxHashSet<String>,
     /// Member expressions handed as arguments (`users.list`), resolved after the walk.
     named_args: Vec<(CallId, u32, ValueRef)>,
+    /// Object literal arguments (call, argument) whose functions the call does not register per
+    /// event even when it registers its function arguments (`axios.get('/x', { transform })`).
+    object_args: FxHashSet<(u32, u32)>,
+    /// Route handlers declared by name (`{ path: '/x', handler: users.list }`): the declaration
+    /// (index into `route_decls`) and what the name names.
+    route_named: Vec<(usize, u32, ValueRef)>,
     /// The call whose argument list the next recorded call stands in directly.
     direct_arg_of: Option<CallId>,
     /// Every plain assignment of a variable, with the path of what it assigns (`None`: not a path).
@@ -430,6 +438,67 @@ fn string_lit(e: &Expr) -> Option<Atom> {
         }
         _ => None,
     }
+}
+
+/// The handler of a route declared as an object: a function written there, or a name.
+enum RouteHandler<'a> {
+    Inline(Span),
+    Named(&'a Expr),
+}
+
+/// What a route object declares (see `Builder::route_decl`).
+#[derive(Default)]
+struct RouteObject<'a> {
+    method: Option<Atom>,
+    path: Option<Atom>,
+    handler: Option<RouteHandler<'a>>,
+    guarded: bool,
+}
+
+/// Read a route object's members into `r` (`top`: the object itself, not its `options`);
+/// returns the nested `options`/`config` objects.
+fn scan_route_object<'a>(o: &'a ObjectLit, top: bool, r: &mut RouteObject<'a>) -> Vec<&'a ObjectLit> {
+    let mut inner = Vec::new();
+    for p in &o.props {
+        let PropOrSpread::Prop(p) = p else { continue };
+        match &**p {
+            Prop::KeyValue(kv) => {
+                let Some(k) = prop_key(&kv.key) else { continue };
+                let v = unwrap_expr(&kv.value);
+                match k.as_str() {
+                    "method" if top => {
+                        r.method = match v {
+                            Expr::Array(_) => Some(Atom::from("ALL")),
+                            _ => string_lit(v)
+                                .map(|m| if m == "*" { Atom::from("ALL") } else { m.to_uppercase().into() }),
+                        }
+                    }
+                    "path" | "url" if top => r.path = string_lit(v),
+                    "handler" => {
+                        r.handler = Some(match v {
+                            Expr::Fn(f) => RouteHandler::Inline(f.function.span),
+                            Expr::Arrow(a) => RouteHandler::Inline(a.span),
+                            other => RouteHandler::Named(other),
+                        })
+                    }
+                    // `auth: 'jwt'` (not `auth: false`), or an authentication hook
+                    "auth" => r.guarded |= !matches!(v, Expr::Lit(Lit::Bool(b)) if !b.value),
+                    "preHandler" | "onRequest" | "preValidation" => r.guarded = true,
+                    "options" | "config" if top => {
+                        if let Expr::Object(io) = v {
+                            inner.push(io);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Prop::Method(mp) if prop_key(&mp.key).is_some_and(|k| k.as_str() == "handler") => {
+                r.handler = Some(RouteHandler::Inline(mp.function.span));
+            }
+            _ => {}
+        }
+    }
+    inner
 }
 
 /// `require('x')` with the global `require`, or `import('x')`.
@@ -982,15 +1051,88 @@ impl Builder {
                 }
             } else if let Expr::Object(o) = unwrap_expr(&a.expr) {
                 // `init({ generateRows: sdk.helpers.generateRows, onDone() {…} })`: the functions
-                // an object literal hands over are handed to the call too
-                self.object_arg_functions(id, i as u32, o);
+                // an object literal hands over are handed to the call too. A route's options
+                // before its handler (`fastify.get('/x', { preHandler }, h)`) run per request.
+                let route_options = i + 1 < args.len()
+                    && registers
+                    && self.model.calls[id.0 as usize].first_string_arg.as_deref().is_some_and(|p| p.starts_with('/'));
+                self.object_arg_functions(id, i as u32, o, route_options);
+            }
+        }
+        // Hapi and Fastify declare routes as objects: `server.route({ method, path, handler })`,
+        // also several in an array
+        let member_call = callee.is_some_and(|c| matches!(unwrap_expr(c), Expr::Member(_)));
+        // `this.route('GET', '/users/me', handler)`: a router that takes the method first
+        let method_first = match (args.first(), args.get(1)) {
+            (Some(m), Some(p)) => string_lit(&m.expr)
+                .filter(|m| knowledge::HTTP_METHODS.contains(&m.to_ascii_uppercase().as_str()))
+                .zip(string_lit(&p.expr).filter(|p| p.starts_with('/'))),
+            _ => None,
+        };
+        if let (true, Some((method, path))) = (member_call, method_first) {
+            if self.model.calls[id.0 as usize].method.as_deref() == Some("route") {
+                let method = method.to_ascii_uppercase().into();
+                self.model.route_decls.push(RouteDecl { call: id, method, path, handler: None });
+            }
+        } else if member_call && self.model.calls[id.0 as usize].method.as_deref() == Some("route") {
+            for (i, a) in args.iter().enumerate() {
+                match unwrap_expr(&a.expr) {
+                    Expr::Object(o) => self.route_decl(id, i as u32, o),
+                    Expr::Array(arr) => {
+                        for el in arr.elems.iter().flatten() {
+                            if let Expr::Object(o) = unwrap_expr(&el.expr) {
+                                self.object_arg_functions(id, i as u32, o, true);
+                                self.route_decl(id, i as u32, o);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
     }
 
+    /// A route declared as an object (`{ method: 'GET', path: '/x', handler, options: { auth } }`):
+    /// its handler is a request handler; `auth` or an authentication hook guards it.
+    fn route_decl(&mut self, call: CallId, arg: u32, o: &ObjectLit) {
+        let mut r = RouteObject::default();
+        for inner in scan_route_object(o, true, &mut r) {
+            scan_route_object(inner, false, &mut r);
+        }
+        let RouteObject { method: Some(method), path: Some(path), handler: Some(handler), guarded } = r else {
+            return;
+        };
+        if guarded {
+            self.model.calls[call.0 as usize].guarded = true;
+        }
+        let index = self.model.route_decls.len();
+        let mut decl = RouteDecl { call, method, path, handler: None };
+        match handler {
+            RouteHandler::Inline(span) => {
+                let Some(f) = self.model.fn_by_span.get(&(span.lo.0, span.hi.0)).copied() else { return };
+                decl.handler = Some(f);
+                let c = &mut self.model.calls[call.0 as usize];
+                if !c.callbacks.contains(&(arg, f)) {
+                    c.callbacks.push((arg, f));
+                    let kind = CallbackKind::Repeated;
+                    self.model.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
+                }
+            }
+            RouteHandler::Named(e) => {
+                if let Some(v) = self.value_ref(e) {
+                    self.route_named.push((index, arg, v));
+                }
+            }
+        }
+        self.model.route_decls.push(decl);
+    }
+
     /// The functions the members of an object literal argument name or define, as callbacks of
     /// `call` (one level deep: `{ k: fn }`, `{ k() {} }`, `{ fn }`, `{ k: helpers.fn }`).
-    fn object_arg_functions(&mut self, call: CallId, arg: u32, o: &ObjectLit) {
+    fn object_arg_functions(&mut self, call: CallId, arg: u32, o: &ObjectLit, per_event: bool) {
+        if !per_event {
+            self.object_args.insert((call.0, arg));
+        }
         for p in &o.props {
             let PropOrSpread::Prop(p) = p else { continue };
             let span = match &**p {
@@ -1340,7 +1482,11 @@ impl Builder {
             }
         }
         // classify how each callee treats the functions handed to it
-        let kinds: Vec<CallbackKind> = m.calls.iter().map(|c| classify_callee(c, &m.bindings)).collect();
+        let mut kinds: Vec<CallbackKind> = m.calls.iter().map(|c| classify_callee(c, &m.bindings)).collect();
+        // `server.route({ method, path, handler })` registers its handler per request
+        for d in &m.route_decls {
+            kinds[d.call.0 as usize] = CallbackKind::Repeated;
+        }
         for (c, k) in m.calls.iter_mut().zip(&kinds) {
             c.kind = *k;
         }
@@ -1355,15 +1501,47 @@ impl Builder {
                     m.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
                 }
                 Target::Api(q) if knowledge::is_relative(&q.module) => {
-                    m.calls[call.0 as usize].remote_callbacks.push((arg, q));
+                    // not what an object hands to a call that would register it as a handler
+                    let object = self.object_args.contains(&(call.0, arg));
+                    if !(object && kinds[call.0 as usize] == CallbackKind::Repeated) {
+                        m.calls[call.0 as usize].remote_callbacks.push((arg, q));
+                    }
                 }
                 _ => {}
             }
         }
+        // route handlers declared by name: here, or in another file (linked by the project pass)
+        for (index, arg, v) in std::mem::take(&mut self.route_named) {
+            let call = m.route_decls[index].call;
+            match m.resolve(&v) {
+                Target::Local(f) => {
+                    m.route_decls[index].handler = Some(f);
+                    if !m.calls[call.0 as usize].callbacks.contains(&(arg, f)) {
+                        m.calls[call.0 as usize].callbacks.push((arg, f));
+                        m.functions[f.0 as usize].uses.push(FnUse::Callback {
+                            call,
+                            arg,
+                            kind: CallbackKind::Repeated,
+                        });
+                    }
+                }
+                Target::Api(q) if knowledge::is_relative(&q.module) => {
+                    if !m.calls[call.0 as usize].remote_callbacks.iter().any(|(_, r)| *r == q) {
+                        m.calls[call.0 as usize].remote_callbacks.push((arg, q));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // what an object literal hands to a call that registers per event is registered only
+        // where the call is a route's (`axios.get('/api', { transformResponse })` is no route)
         for f in &mut m.functions {
             for u in &mut f.uses {
-                if let FnUse::Callback { call, kind, .. } = u {
+                if let FnUse::Callback { call, arg, kind } = u {
                     *kind = kinds[call.0 as usize];
+                    if *kind == CallbackKind::Repeated && self.object_args.contains(&(call.0, *arg)) {
+                        *kind = CallbackKind::Unknown;
+                    }
                 }
             }
         }

@@ -223,6 +223,12 @@ pub fn callee_text(m: &FileModel, call: CallId) -> String {
 /// What registering a function per event with `call` says: a route (`GET /mail`) or a callback.
 pub fn registration(m: &FileModel, call: CallId) -> EntryReason {
     let c = &m.calls[call.0 as usize];
+    // a route declared as an object (`server.route({ method: 'GET', path: '/x', handler })`),
+    // when the call declares one
+    let mut decls = m.route_decls.iter().filter(|d| d.call == call);
+    if let (Some(d), None) = (decls.next(), decls.next()) {
+        return EntryReason::Route { method: d.method.clone(), path: d.path.clone(), call };
+    }
     if let (Some(method), Some(path)) = (&c.method, &c.first_string_arg) {
         if knowledge::ROUTE_METHODS.contains(&method.as_str()) && path.starts_with('/') {
             return EntryReason::Route { method: method.to_uppercase().into(), path: path.clone(), call };
@@ -235,6 +241,9 @@ pub fn registration(m: &FileModel, call: CallId) -> EntryReason {
 fn seed_of(m: &FileModel, f: &Function) -> Option<EntryReason> {
     if let Some(d) = &f.decorated_entry {
         return Some(EntryReason::ControllerMethod { decorator: d.clone() });
+    }
+    if let Some(d) = m.route_decls.iter().find(|d| d.handler == Some(f.id)) {
+        return Some(EntryReason::Route { method: d.method.clone(), path: d.path.clone(), call: d.call });
     }
     for u in &f.uses {
         if let FnUse::Callback { call, kind: CallbackKind::Repeated, .. } = u {

@@ -353,7 +353,21 @@ pub struct FileModel {
     pub limited: Vec<CallId>,
     /// Read-modify-writes across an await (see [`races`]).
     pub races: Vec<races::Race>,
+    /// Routes declared as objects (`server.route({ method: 'GET', path: '/x', handler })`).
+    pub route_decls: Vec<RouteDecl>,
     unresolved: SyntaxContext,
+}
+
+/// A route declared as an object handed to a `route` call (Hapi, Fastify:
+/// `server.route({ method: 'GET', path: '/x', handler })`, also in an array).
+#[derive(Clone, Debug)]
+pub struct RouteDecl {
+    pub call: CallId,
+    /// `GET`, or `ALL` for `*` or a list of methods.
+    pub method: Atom,
+    pub path: Atom,
+    /// The handler when it is a function of this file.
+    pub handler: Option<FnId>,
 }
 
 /// A class defined in the file.
@@ -893,6 +907,7 @@ impl FileModel {
             fan_outs: Vec::new(),
             limited: Vec::new(),
             races: Vec::new(),
+            route_decls: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
     }
