@@ -431,6 +431,16 @@ impl Project {
                 EntryReason::Callback { callee, call } => {
                     format!("registered by `{callee}` ({})", loc(*rf, rm.call(*call).span.start))
                 }
+                EntryReason::Declared { name, what, call: Some(call) } => {
+                    let c = rm.call(*call);
+                    format!("`{name}` {what} handed to `{}` ({})", ctx::callee_text(rm, *call), loc(*rf, c.span.start))
+                }
+                EntryReason::Declared { name, what, call: None } => {
+                    format!(
+                        "the framework serves `{name}` with this {what}, by its file's place ({})",
+                        short_path(&m.path)
+                    )
+                }
                 EntryReason::HandlerParams => {
                     let p: Vec<&str> = m.function(*sfn).param_names.iter().take(2).map(|a| a.as_str()).collect();
                     format!("it takes a request handler's parameters (`{}`)", p.join(", "))
@@ -495,6 +505,9 @@ impl Project {
         let verdict = |g: Option<Access>| g.unwrap_or(Access::Open);
         match reason {
             EntryReason::Route { call, .. } => verdict(guarded(*registered_in, *call)),
+            // a framework serves it to every visitor unless the framework's own guards say
+            // otherwise, which loopsafe does not read
+            EntryReason::Declared { .. } => Access::Open,
             EntryReason::ControllerMethod { decorator } => {
                 let func = self.model(*sf).function(*sfn);
                 if func.guarded {

@@ -13,12 +13,18 @@ use loopsafe_macros::rule;
 /// `generateKeyPairSync`…, zlib `*Sync`, `Atomics.wait`, busy-wait loops on the clock, and the
 /// sync APIs of well-known packages (`bcrypt.hashSync`, `glob.sync`, `execa.sync`, fs-extra) —
 /// in code established to run per request or event: route handlers and middleware (also when
-/// another file registers them, `router.get('/x', users.list)`), listeners, timers, scheduled
-/// jobs and queue workers, Passport strategies' verify functions and session deserializers,
-/// methods with route or event decorators and those of decorated controllers, functions with a
-/// request handler's parameters (`req, res`), and whatever they
-/// call (also through injected services: `constructor(private users: UsersService)`, and fields
-/// the constructor fills once: `this.archive = new Archive()`) or create.
+/// another file registers them, `router.get('/x', users.list)`; routes declared as objects,
+/// `server.route({ method, path, handler })` of Hapi and Fastify; routers that take the method as
+/// a string, `this.route('GET', '/users/me', h)`), Next.js route modules (`GET` exported from
+/// `app/**/route.ts`, the default export of `pages/api/**`), the functions of a GraphQL resolver
+/// map (`new ApolloServer({ typeDefs, resolvers })`), listeners, timers, scheduled jobs and
+/// queue processors (BullMQ's `Worker`, `queue.process` of Bull, `agenda.define`, pg-boss
+/// `work`), Passport strategies' verify functions and session deserializers, methods with route
+/// or event decorators and those of decorated controllers, functions with a request handler's
+/// parameters (`req, res`), and whatever they call (also through injected services:
+/// `constructor(private users: UsersService)`, and fields the constructor fills once:
+/// `this.archive = new Archive()`), create, or hand to another call by name
+/// (`TableGeneration.init({ generate: sdk.helpers.generateRows })`).
 /// A call inside a helper is reported where the per-event code calls the helper, with the chain;
 /// the message says what establishes that the code runs per request. An `async` function whose
 /// callers are unknown is not reported: boot functions are async too.
@@ -291,7 +297,7 @@ fn describe_entry(m: &FileModel, id: FnId) -> String {
     let f = m.function(id);
     let name = m.describe(id);
     match &f.entry {
-        Some(EntryReason::Route { .. }) => format!("the {name}"),
+        Some(EntryReason::Route { .. } | EntryReason::Declared { .. }) => format!("the {name}"),
         Some(EntryReason::Callback { callee, .. }) if f.name.is_none() => format!("a callback passed to `{callee}`"),
         Some(EntryReason::HandlerParams) => format!("request handler `{name}`"),
         Some(EntryReason::ControllerMethod { .. }) => match class_of(m, id) {

@@ -1076,6 +1076,42 @@ fn dirs_of(path: &str) -> impl Iterator<Item = &str> {
     parts.into_iter()
 }
 
+/// Job queues whose processor callbacks run once per job: (package of the queue instance, the
+/// method that registers the processor). BullMQ's `new Worker(queue, fn)` is in
+/// [`REPEATED_APIS`].
+pub const JOB_PROCESSORS: &[(&str, &str)] = &[
+    ("bull", "process"),
+    ("bee-queue", "process"),
+    ("agenda", "define"),
+    ("@hokify/agenda", "define"),
+    ("pg-boss", "work"),
+];
+
+/// The route a Next.js file serves by its place: `app/**/route.ts` (its `GET`, `POST`…
+/// exports, `true`) or `pages/api/**` (its default export, `false`), with the URL path
+/// (`/api/users/[id]`; route groups `(name)` left out).
+pub fn next_route(path: &str) -> Option<(bool, String)> {
+    let path = path.replace('\\', "/");
+    let parts: Vec<&str> = path.split('/').collect();
+    let (file, dirs) = parts.split_last()?;
+    let (stem, ext) = file.rsplit_once('.')?;
+    if !matches!(ext, "js" | "mjs" | "ts" | "jsx" | "tsx") {
+        return None;
+    }
+    if stem == "route" {
+        let app = dirs.iter().rposition(|d| *d == "app")?;
+        let segments: Vec<&str> =
+            dirs[app + 1..].iter().copied().filter(|d| !(d.starts_with('(') && d.ends_with(')'))).collect();
+        return Some((true, format!("/{}", segments.join("/"))));
+    }
+    let pages = dirs.windows(2).rposition(|w| w[0] == "pages" && w[1] == "api")?;
+    let mut segments: Vec<&str> = dirs[pages + 1..].to_vec();
+    if stem != "index" {
+        segments.push(stem);
+    }
+    Some((false, format!("/{}", segments.join("/"))))
+}
+
 /// Whether a file (by its path) is tooling or a script, see [`STARTUP_FILE_NAMES`].
 pub fn is_startup_file(path: &str) -> bool {
     let path = project_path(path);

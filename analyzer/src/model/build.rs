@@ -48,6 +48,7 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         named_args: Vec::new(),
         object_args: FxHashSet::default(),
         route_named: Vec::new(),
+        resolver_maps: Vec::new(),
         direct_arg_of: None,
         assigned_values: Vec::new(),
         initialized: FxHashSet::default(),
@@ -273,6 +274,9 @@ struct Builder {
     /// Route handlers declared by name (`{ path: '/x', handler: users.list }`): the declaration
     /// (index into `route_decls`) and what the name names.
     route_named: Vec<(usize, u32, ValueRef)>,
+    /// GraphQL resolver maps handed to a call (`new ApolloServer({ typeDefs, resolvers })`): the
+    /// call and the map, written there (an object shape) or named.
+    resolver_maps: Vec<(CallId, ResolverMap)>,
     /// The call whose argument list the next recorded call stands in directly.
     direct_arg_of: Option<CallId>,
     /// Every plain assignment of a variable, with the path of what it assigns (`None`: not a path).
@@ -438,6 +442,38 @@ fn string_lit(e: &Expr) -> Option<Atom> {
         }
         _ => None,
     }
+}
+
+/// The functions of a resolver map (`{ Query: { user: fn, posts: { resolve() {} } } }`) with
+/// the field each resolves (`Query.user`), three levels deep.
+fn resolver_functions(m: &FileModel, shape: u32, path: &mut Vec<Atom>, out: &mut Vec<(FnId, String)>) {
+    if path.len() >= 3 {
+        return;
+    }
+    for (k, t) in &m.objects[shape as usize].props {
+        path.push(k.clone());
+        let name = || path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
+        match t {
+            ExportTarget::Function(f) => out.push((*f, name())),
+            ExportTarget::Object(inner) => resolver_functions(m, *inner, path, out),
+            ExportTarget::Value(v) => match m.resolve(v) {
+                Target::Local(f) => out.push((f, name())),
+                _ => {
+                    if let Some(inner) = m.object_of(v) {
+                        resolver_functions(m, inner, path, out);
+                    }
+                }
+            },
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
+/// A GraphQL resolver map: an object literal's shape, or the name of one.
+enum ResolverMap {
+    Shape(u32),
+    Named(ValueRef),
 }
 
 /// The handler of a route declared as an object: a function written there, or a name.
@@ -1057,6 +1093,7 @@ impl Builder {
                     && registers
                     && self.model.calls[id.0 as usize].first_string_arg.as_deref().is_some_and(|p| p.starts_with('/'));
                 self.object_arg_functions(id, i as u32, o, route_options);
+                self.resolver_map(id, o);
             }
         }
         // Hapi and Fastify declare routes as objects: `server.route({ method, path, handler })`,
@@ -1090,6 +1127,43 @@ impl Builder {
                 }
             }
         }
+    }
+
+    /// A GraphQL server's or schema's options (`{ typeDefs, resolvers }`, `{ schema, resolvers }`):
+    /// every function of the resolver map resolves a field per request.
+    fn resolver_map(&mut self, call: CallId, o: &ObjectLit) {
+        let mut schema = false;
+        let mut resolvers: Option<Expr> = None;
+        for p in &o.props {
+            let PropOrSpread::Prop(p) = p else { continue };
+            let (k, v) = match &**p {
+                Prop::KeyValue(kv) => match prop_key(&kv.key) {
+                    Some(k) => (k, unwrap_expr(&kv.value).clone()),
+                    None => continue,
+                },
+                // `{ typeDefs, resolvers }`
+                Prop::Shorthand(i) => (i.sym.clone(), Expr::Ident(i.clone())),
+                _ => continue,
+            };
+            match k.as_str() {
+                "typeDefs" | "schema" => schema = true,
+                "resolvers" => resolvers = Some(v),
+                _ => {}
+            }
+        }
+        let (true, Some(value)) = (schema, resolvers) else { return };
+        let map = match &value {
+            Expr::Object(inner) => match self.object_shape(inner) {
+                Some(shape) => ResolverMap::Shape(shape),
+                None => return,
+            },
+            e @ (Expr::Ident(_) | Expr::Member(_)) => match self.value_ref(e) {
+                Some(v) => ResolverMap::Named(v),
+                None => return,
+            },
+            _ => return,
+        };
+        self.resolver_maps.push((call, map));
     }
 
     /// A route declared as an object (`{ method: 'GET', path: '/x', handler, options: { auth } }`):
@@ -1487,6 +1561,16 @@ impl Builder {
         for d in &m.route_decls {
             kinds[d.call.0 as usize] = CallbackKind::Repeated;
         }
+        // a job queue's processor (`queue.process(fn)` of `bull`, `agenda.define(name, fn)`)
+        for (i, c) in m.calls.iter().enumerate() {
+            let Some(method) = c.method.as_deref() else { continue };
+            if knowledge::JOB_PROCESSORS.iter().any(|(_, m)| *m == method) {
+                let package = m.receiver_package(c);
+                if package.is_some_and(|p| knowledge::JOB_PROCESSORS.contains(&(p.as_str(), method))) {
+                    kinds[i] = CallbackKind::Repeated;
+                }
+            }
+        }
         for (c, k) in m.calls.iter_mut().zip(&kinds) {
             c.kind = *k;
         }
@@ -1542,6 +1626,46 @@ impl Builder {
                     if *kind == CallbackKind::Repeated && self.object_args.contains(&(call.0, *arg)) {
                         *kind = CallbackKind::Unknown;
                     }
+                }
+            }
+        }
+        // GraphQL resolver maps: each function resolves a field per request
+        for (call, map) in std::mem::take(&mut self.resolver_maps) {
+            let shape = match map {
+                ResolverMap::Shape(i) => Some(i),
+                ResolverMap::Named(v) => m.object_of(&v),
+            };
+            if let Some(shape) = shape {
+                let mut found = Vec::new();
+                resolver_functions(m, shape, &mut Vec::new(), &mut found);
+                for (f, name) in found {
+                    let what = Atom::from("resolver");
+                    m.declared.push((f, EntryReason::Declared { name: name.into(), what, call: Some(call) }));
+                }
+            }
+        }
+        // Next.js routes by file: `app/**/route.ts` exports `GET`…, `pages/api/**` a default
+        if let Some((app, route)) = knowledge::next_route(&m.path) {
+            for e in &m.exports {
+                let method = e.name.as_str();
+                let name = match (app, method) {
+                    (true, _) if knowledge::HTTP_METHODS.contains(&method) && method != "ALL" => {
+                        format!("{method} {route}")
+                    }
+                    (false, "default") => format!("ALL {route}"),
+                    _ => continue,
+                };
+                let f = match &e.target {
+                    ExportTarget::Function(f) => Some(*f),
+                    ExportTarget::Value(v) => match m.resolve(v) {
+                        Target::Local(f) => Some(f),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(f) = f {
+                    let what = Atom::from("handler");
+                    m.declared.push((f, EntryReason::Declared { name: name.into(), what, call: None }));
                 }
             }
         }

@@ -242,6 +242,9 @@ fn seed_of(m: &FileModel, f: &Function) -> Option<EntryReason> {
     if let Some(d) = &f.decorated_entry {
         return Some(EntryReason::ControllerMethod { decorator: d.clone() });
     }
+    if let Some((_, r)) = m.declared.iter().find(|(g, _)| *g == f.id) {
+        return Some(r.clone());
+    }
     if let Some(d) = m.route_decls.iter().find(|d| d.handler == Some(f.id)) {
         return Some(EntryReason::Route { method: d.method.clone(), path: d.path.clone(), call: d.call });
     }

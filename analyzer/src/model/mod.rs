@@ -79,6 +79,11 @@ pub enum EntryReason {
     HandlerParams,
     /// A method with a route/event decorator, or of a class with a controller decorator.
     ControllerMethod { decorator: Atom },
+    /// Declared by a framework's convention or configuration: `name` is what it serves
+    /// (`GET /api/users` for a Next.js route module's `GET` export, `Query.report` for a function
+    /// of a GraphQL resolver map), `what` what it is (`handler`, `resolver`), `call` the call it
+    /// was handed to, if any (`new ApolloServer({ typeDefs, resolvers })`).
+    Declared { name: Atom, what: Atom, call: Option<CallId> },
 }
 
 /// How a function is used, one entry per reference.
@@ -355,6 +360,9 @@ pub struct FileModel {
     pub races: Vec<races::Race>,
     /// Routes declared as objects (`server.route({ method: 'GET', path: '/x', handler })`).
     pub route_decls: Vec<RouteDecl>,
+    /// Functions a framework runs per request by convention or configuration (see
+    /// [`EntryReason::Declared`]).
+    pub declared: Vec<(FnId, EntryReason)>,
     unresolved: SyntaxContext,
 }
 
@@ -538,6 +546,24 @@ impl FileModel {
 
     /// Member `props[0]` (then the rest of `props`) of object literal `o`: a named member, else
     /// the last spread that has it.
+    /// The object literal (its shape) a value path names in this file: `resolvers` after
+    /// `const resolvers = { Query: {…} }`, or `resolvers.Query`.
+    pub fn object_of(&self, v: &ValueRef) -> Option<u32> {
+        let Root::Binding(b) = &v.root else { return None };
+        let binding = self.binding(*b);
+        let mut shape = match &binding.origin {
+            Origin::Object(i) if !binding.reassigned => *i,
+            _ => return None,
+        };
+        for p in &v.props {
+            match self.objects[shape as usize].props.iter().rev().find(|(k, _)| k == p) {
+                Some((_, ExportTarget::Object(inner))) => shape = *inner,
+                _ => return None,
+            }
+        }
+        Some(shape)
+    }
+
     pub fn resolve_member(&self, o: u32, props: &[Atom], depth: u32) -> Target {
         let Some((first, rest)) = props.split_first() else { return Target::Unknown };
         let shape = &self.objects[o as usize];
@@ -777,6 +803,9 @@ impl FileModel {
         if let Some(EntryReason::Route { method, path, .. }) = &f.entry {
             return format!("{method} {path} handler");
         }
+        if let Some(EntryReason::Declared { name, what, .. }) = &f.entry {
+            return format!("{name} {what}");
+        }
         match (&f.name, f.kind) {
             (_, FnKind::Module) => "module top level".to_string(),
             (Some(n), _) => n.to_string(),
@@ -908,6 +937,7 @@ impl FileModel {
             limited: Vec::new(),
             races: Vec::new(),
             route_decls: Vec::new(),
+            declared: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
     }
