@@ -40,7 +40,9 @@ use loopsafe_macros::rule;
 /// object is made per request, or the cache is keyed (`cache[name]`, `map.has(id)`: once per key).
 /// A set-up behind a "done" flag (`if (theme && !themeLoaded) { …; themeLoaded = true; }`) counts
 /// the same. Nor are `close`/`listening` listeners of a server bound at module level
-/// (`server.on('close', …)`): shutdown and start-up code. Code only a development or test
+/// (`server.on('close', …)`): shutdown and start-up code. Listeners of a file-system watcher set
+/// up at start-up (`chokidar.watch(dir).on('add', …)`, `node-watch`) are not reported either: they
+/// run when someone changes files on disk, rare events that no visitor causes. Code only a development or test
 /// environment runs (`if (process.env.NODE_ENV === 'development')`, `if (env.isDev())`, the `else`
 /// of a production check) is not reported, and neither are routes only operators reach: an
 /// authorization middleware or router named for them (`router.post('/restore', isAdmin, …)`,

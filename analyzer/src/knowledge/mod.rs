@@ -1076,6 +1076,12 @@ fn dirs_of(path: &str) -> impl Iterator<Item = &str> {
     parts.into_iter()
 }
 
+/// Whether a call makes a file-system watcher (`chokidar.watch`, `fs.watch`, `node-watch`):
+/// its listeners run when files change on disk.
+pub fn is_file_watcher(module: &str, whole: &str) -> bool {
+    matches!((module, whole), ("chokidar", "watch") | ("fs", "watch") | ("node-watch", "") | ("node-watch", "default"))
+}
+
 /// Job queues whose processor callbacks run once per job: (package of the queue instance, the
 /// method that registers the processor). BullMQ's `new Worker(queue, fn)` is in
 /// [`REPEATED_APIS`].

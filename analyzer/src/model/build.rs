@@ -49,6 +49,7 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         object_args: FxHashSet::default(),
         route_named: Vec::new(),
         resolver_maps: Vec::new(),
+        chained_listeners: Vec::new(),
         direct_arg_of: None,
         assigned_values: Vec::new(),
         initialized: FxHashSet::default(),
@@ -277,6 +278,9 @@ struct Builder {
     /// GraphQL resolver maps handed to a call (`new ApolloServer({ typeDefs, resolvers })`): the
     /// call and the map, written there (an object shape) or named.
     resolver_maps: Vec<(CallId, ResolverMap)>,
+    /// Listeners registered on what a call returned (`chokidar.watch(dir).on('add', …)`): the
+    /// listener call and the callee of the call it is chained to.
+    chained_listeners: Vec<(CallId, ValueRef)>,
     /// The call whose argument list the next recorded call stands in directly.
     direct_arg_of: Option<CallId>,
     /// Every plain assignment of a variable, with the path of what it assigns (`None`: not a path).
@@ -1096,6 +1100,18 @@ impl Builder {
                 self.resolver_map(id, o);
             }
         }
+        // `chokidar.watch(dir).on('add', …)`: what the listener's receiver was made by
+        if let Some(Expr::Member(mem)) = callee.map(unwrap_expr) {
+            let listener = self.model.calls[id.0 as usize]
+                .method
+                .as_deref()
+                .is_some_and(|m| knowledge::LISTENER_METHODS.contains(&m));
+            if let (true, Expr::Call(inner)) = (listener, unwrap_expr(&mem.obj)) {
+                if let Some(v) = inner.callee.as_expr().and_then(|c| self.value_ref(c)) {
+                    self.chained_listeners.push((id, v));
+                }
+            }
+        }
         // Hapi and Fastify declare routes as objects: `server.route({ method, path, handler })`,
         // also several in an array
         let member_call = callee.is_some_and(|c| matches!(unwrap_expr(c), Expr::Member(_)));
@@ -1560,6 +1576,25 @@ impl Builder {
         // `server.route({ method, path, handler })` registers its handler per request
         for d in &m.route_decls {
             kinds[d.call.0 as usize] = CallbackKind::Repeated;
+        }
+        // listeners of a file-system watcher run when someone changes files on disk (a deploy,
+        // an operator dropping a plugin in): rare events no visitor causes, like start-up code
+        let watcher_made = |m: &FileModel, c: &CallSite| {
+            let source = m.receiver_source(c).and_then(|s| m.call(s).api().cloned());
+            let chained =
+                self.chained_listeners.iter().find(|(l, _)| *l == c.id).and_then(|(_, v)| match m.resolve(v) {
+                    Target::Api(q) => Some(q),
+                    _ => None,
+                });
+            source.or(chained).is_some_and(|q| knowledge::is_file_watcher(q.module.as_str(), &q.member_path()))
+        };
+        for (i, c) in m.calls.iter().enumerate() {
+            if kinds[i] == CallbackKind::Repeated
+                && c.method.as_deref().is_some_and(|m| knowledge::LISTENER_METHODS.contains(&m))
+                && watcher_made(m, c)
+            {
+                kinds[i] = CallbackKind::Once;
+            }
         }
         // a job queue's processor (`queue.process(fn)` of `bull`, `agenda.define(name, fn)`)
         for (i, c) in m.calls.iter().enumerate() {
