@@ -1076,6 +1076,24 @@ fn dirs_of(path: &str) -> impl Iterator<Item = &str> {
     parts.into_iter()
 }
 
+/// Methods that keep, compare or remove the functions they are given without running them
+/// (`emitter.off('x', fn)`, `list.includes(fn)`, `Object.assign(target, { load })`).
+pub const KEEPS_WHAT_IT_IS_GIVEN: &[&str] = &[
+    "off",
+    "removeListener",
+    "removeEventListener",
+    "removeAllListeners",
+    "includes",
+    "indexOf",
+    "lastIndexOf",
+    "has",
+    "delete",
+    "assign",
+    "defineProperty",
+    "defineProperties",
+    "freeze",
+];
+
 /// Whether a call makes a file-system watcher (`chokidar.watch`, `fs.watch`, `node-watch`):
 /// its listeners run when files change on disk.
 pub fn is_file_watcher(module: &str, whole: &str) -> bool {
@@ -1097,17 +1115,21 @@ pub const JOB_PROCESSORS: &[(&str, &str)] = &[
 /// exports, `true`) or `pages/api/**` (its default export, `false`), with the URL path
 /// (`/api/users/[id]`; route groups `(name)` left out).
 pub fn next_route(path: &str) -> Option<(bool, String)> {
-    let path = path.replace('\\', "/");
+    // from the package's root: an `app` folder above it is no Next.js app directory
+    let path = project_path(path);
     let parts: Vec<&str> = path.split('/').collect();
     let (file, dirs) = parts.split_last()?;
     let (stem, ext) = file.rsplit_once('.')?;
     if !matches!(ext, "js" | "mjs" | "ts" | "jsx" | "tsx") {
         return None;
     }
-    if stem == "route" {
-        let app = dirs.iter().rposition(|d| *d == "app")?;
-        let segments: Vec<&str> =
-            dirs[app + 1..].iter().copied().filter(|d| !(d.starts_with('(') && d.ends_with(')'))).collect();
+    if let (true, Some(app)) = (stem == "route", dirs.iter().rposition(|d| *d == "app")) {
+        let below = &dirs[app + 1..];
+        // `_lib/`: a private folder, no route
+        if below.iter().any(|d| d.starts_with('_')) {
+            return None;
+        }
+        let segments: Vec<&str> = below.iter().copied().filter(|d| !(d.starts_with('(') && d.ends_with(')'))).collect();
         return Some((true, format!("/{}", segments.join("/"))));
     }
     let pages = dirs.windows(2).rposition(|w| w[0] == "pages" && w[1] == "api")?;

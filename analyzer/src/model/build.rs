@@ -449,7 +449,7 @@ fn string_lit(e: &Expr) -> Option<Atom> {
 }
 
 /// The functions of a resolver map (`{ Query: { user: fn, posts: { resolve() {} } } }`) with
-/// the field each resolves (`Query.user`), three levels deep.
+/// the path to each (`Query.user`, `Query.posts.resolve`), three levels deep.
 fn resolver_functions(m: &FileModel, shape: u32, path: &mut Vec<Atom>, out: &mut Vec<(FnId, String)>) {
     if path.len() >= 3 {
         return;
@@ -472,6 +472,22 @@ fn resolver_functions(m: &FileModel, shape: u32, path: &mut Vec<Atom>, out: &mut
         }
         path.pop();
     }
+}
+
+/// Function `f` handed to `call` as argument `arg`: a callback of the call, a use of the function
+/// (once, however many ways the model finds it).
+fn add_callback(m: &mut FileModel, call: CallId, arg: u32, f: FnId, kind: CallbackKind) {
+    let c = &mut m.calls[call.0 as usize];
+    if !c.callbacks.contains(&(arg, f)) {
+        c.callbacks.push((arg, f));
+        m.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
+    }
+}
+
+/// `Object.assign` and the like: a member of the global `name`.
+fn global_member_of(callee: &Expr, name: &str, unresolved: SyntaxContext) -> bool {
+    matches!(unwrap_expr(callee), Expr::Member(m)
+        if matches!(unwrap_expr(&m.obj), Expr::Ident(i) if i.sym.as_str() == name && i.ctxt == unresolved))
 }
 
 /// A GraphQL resolver map: an object literal's shape, or the name of one.
@@ -1066,6 +1082,25 @@ impl Builder {
                     || m == "route"
             }) || c.callee_ref.as_ref().is_some_and(|v| matches!(v.root, Root::Module(_)))
         };
+        // a callee that only stores, compares or removes what it is given runs none of it
+        // (`emitter.off('x', this.onX)`, `Object.assign(target, { load })`, `list.includes(fn)`)
+        let hands_over = !self.model.calls[id.0 as usize].method.as_deref().is_some_and(|m| {
+            knowledge::KEEPS_WHAT_IT_IS_GIVEN.contains(&m)
+                || callee.is_some_and(|c| global_member_of(c, "Object", self.model.unresolved))
+        });
+        // what `route` declares as objects runs per request (`server.route({ path, handler })`)
+        let declares_routes = self.model.calls[id.0 as usize].method.as_deref() == Some("route")
+            && callee.is_some_and(|c| matches!(unwrap_expr(c), Expr::Member(_)));
+        // a route's options before its handler (`fastify.get('/x', { preHandler }, h)`)
+        let route_options_before = |i: usize, me: &Self| {
+            registers
+                && me.model.calls[id.0 as usize].first_string_arg.as_deref().is_some_and(|p| p.starts_with('/'))
+                && i + 1 < args.len()
+                && matches!(
+                    args.last().map(|a| unwrap_expr(&a.expr)),
+                    Some(Expr::Fn(_) | Expr::Arrow(_) | Expr::Ident(_) | Expr::Member(_))
+                )
+        };
         for (i, a) in args.iter().enumerate() {
             if matches!(unwrap_expr(&a.expr), Expr::Call(_) | Expr::New(_)) {
                 self.direct_arg_of = Some(id);
@@ -1073,6 +1108,8 @@ impl Builder {
             let use_ = FnUse::Callback { call: id, arg: i as u32, kind: CallbackKind::Unknown };
             if let Some(f) = self.visit_used_value(&a.expr, use_, None) {
                 self.model.calls[id.0 as usize].callbacks.push((i as u32, f));
+            } else if !hands_over {
+                // stored or removed, not run
             } else if matches!(unwrap_expr(&a.expr), Expr::Member(_))
                 || (registers && module_of_call_expr(&a.expr, self.model.unresolved).is_some())
             {
@@ -1091,12 +1128,9 @@ impl Builder {
                 }
             } else if let Expr::Object(o) = unwrap_expr(&a.expr) {
                 // `init({ generateRows: sdk.helpers.generateRows, onDone() {…} })`: the functions
-                // an object literal hands over are handed to the call too. A route's options
-                // before its handler (`fastify.get('/x', { preHandler }, h)`) run per request.
-                let route_options = i + 1 < args.len()
-                    && registers
-                    && self.model.calls[id.0 as usize].first_string_arg.as_deref().is_some_and(|p| p.starts_with('/'));
-                self.object_arg_functions(id, i as u32, o, route_options);
+                // an object literal hands over are handed to the call too
+                let per_event = declares_routes || route_options_before(i, self);
+                self.object_arg_functions(id, i as u32, o, per_event);
                 self.resolver_map(id, o);
             }
         }
@@ -1114,7 +1148,6 @@ impl Builder {
         }
         // Hapi and Fastify declare routes as objects: `server.route({ method, path, handler })`,
         // also several in an array
-        let member_call = callee.is_some_and(|c| matches!(unwrap_expr(c), Expr::Member(_)));
         // `this.route('GET', '/users/me', handler)`: a router that takes the method first
         let method_first = match (args.first(), args.get(1)) {
             (Some(m), Some(p)) => string_lit(&m.expr)
@@ -1122,12 +1155,10 @@ impl Builder {
                 .zip(string_lit(&p.expr).filter(|p| p.starts_with('/'))),
             _ => None,
         };
-        if let (true, Some((method, path))) = (member_call, method_first) {
-            if self.model.calls[id.0 as usize].method.as_deref() == Some("route") {
-                let method = method.to_ascii_uppercase().into();
-                self.model.route_decls.push(RouteDecl { call: id, method, path, handler: None });
-            }
-        } else if member_call && self.model.calls[id.0 as usize].method.as_deref() == Some("route") {
+        if let (true, Some((method, path))) = (declares_routes, method_first) {
+            let method = method.to_ascii_uppercase().into();
+            self.model.route_decls.push(RouteDecl { call: id, method, path, handler: None });
+        } else if declares_routes {
             for (i, a) in args.iter().enumerate() {
                 match unwrap_expr(&a.expr) {
                     Expr::Object(o) => self.route_decl(id, i as u32, o),
@@ -1152,18 +1183,21 @@ impl Builder {
         let mut resolvers: Option<Expr> = None;
         for p in &o.props {
             let PropOrSpread::Prop(p) = p else { continue };
-            let (k, v) = match &**p {
-                Prop::KeyValue(kv) => match prop_key(&kv.key) {
-                    Some(k) => (k, unwrap_expr(&kv.value).clone()),
-                    None => continue,
-                },
-                // `{ typeDefs, resolvers }`
-                Prop::Shorthand(i) => (i.sym.clone(), Expr::Ident(i.clone())),
-                _ => continue,
+            let k = match &**p {
+                Prop::KeyValue(kv) => prop_key(&kv.key),
+                Prop::Shorthand(i) => Some(i.sym.clone()),
+                _ => None,
             };
-            match k.as_str() {
-                "typeDefs" | "schema" => schema = true,
-                "resolvers" => resolvers = Some(v),
+            match k.as_deref() {
+                Some("typeDefs" | "schema") => schema = true,
+                Some("resolvers") => {
+                    resolvers = Some(match &**p {
+                        Prop::KeyValue(kv) => unwrap_expr(&kv.value).clone(),
+                        // `{ typeDefs, resolvers }`
+                        Prop::Shorthand(i) => Expr::Ident(i.clone()),
+                        _ => continue,
+                    })
+                }
                 _ => {}
             }
         }
@@ -1201,12 +1235,7 @@ impl Builder {
             RouteHandler::Inline(span) => {
                 let Some(f) = self.model.fn_by_span.get(&(span.lo.0, span.hi.0)).copied() else { return };
                 decl.handler = Some(f);
-                let c = &mut self.model.calls[call.0 as usize];
-                if !c.callbacks.contains(&(arg, f)) {
-                    c.callbacks.push((arg, f));
-                    let kind = CallbackKind::Repeated;
-                    self.model.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
-                }
+                add_callback(&mut self.model, call, arg, f, CallbackKind::Repeated);
             }
             RouteHandler::Named(e) => {
                 if let Some(v) = self.value_ref(e) {
@@ -1247,12 +1276,7 @@ impl Builder {
                 _ => continue,
             };
             if let Some(f) = self.model.fn_by_span.get(&(span.lo.0, span.hi.0)).copied() {
-                let c = &mut self.model.calls[call.0 as usize];
-                if !c.callbacks.contains(&(arg, f)) {
-                    c.callbacks.push((arg, f));
-                    let kind = CallbackKind::Unknown;
-                    self.model.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
-                }
+                add_callback(&mut self.model, call, arg, f, CallbackKind::Unknown);
             }
         }
     }
@@ -1613,12 +1637,12 @@ impl Builder {
         // (`this.handle`, `handlers.list`) is a callback like an inline one; one in another file
         // (`users.list` of `require('./users')`) is linked by the project pass
         for (call, arg, v) in std::mem::take(&mut self.named_args) {
+            // put into a `Map`, a `Set` or an array here: kept, not run
+            if kinds[call.0 as usize] != CallbackKind::Repeated && m.in_memory_receiver(m.call(call)) {
+                continue;
+            }
             match m.resolve(&v) {
-                Target::Local(f) if !m.calls[call.0 as usize].callbacks.contains(&(arg, f)) => {
-                    let kind = kinds[call.0 as usize];
-                    m.calls[call.0 as usize].callbacks.push((arg, f));
-                    m.functions[f.0 as usize].uses.push(FnUse::Callback { call, arg, kind });
-                }
+                Target::Local(f) => add_callback(m, call, arg, f, kinds[call.0 as usize]),
                 Target::Api(q) if knowledge::is_relative(&q.module) => {
                     // not what an object hands to a call that would register it as a handler
                     let object = self.object_args.contains(&(call.0, arg));
@@ -1635,14 +1659,7 @@ impl Builder {
             match m.resolve(&v) {
                 Target::Local(f) => {
                     m.route_decls[index].handler = Some(f);
-                    if !m.calls[call.0 as usize].callbacks.contains(&(arg, f)) {
-                        m.calls[call.0 as usize].callbacks.push((arg, f));
-                        m.functions[f.0 as usize].uses.push(FnUse::Callback {
-                            call,
-                            arg,
-                            kind: CallbackKind::Repeated,
-                        });
-                    }
+                    add_callback(m, call, arg, f, CallbackKind::Repeated);
                 }
                 Target::Api(q) if knowledge::is_relative(&q.module) => {
                     if !m.calls[call.0 as usize].remote_callbacks.iter().any(|(_, r)| *r == q) {

@@ -7,10 +7,11 @@
 //!   request handler's parameters (`req, res`, `ctx, next`, `request, reply`); a route or event
 //!   decorator, or a method of a decorated controller. `async` is no evidence: boot functions,
 //!   async IIFEs and plugin registrations are async too.
-//! - **Spread** along what runs because of a per-event function: the functions it calls, and the
-//!   callbacks created in it (handed to anything: a `.then`, a `map`, an unknown function), here
-//!   or in another file ([`spread`], used for one file here and for the project in
-//!   [`crate::project`]).
+//! - **Spread** along what runs because of a per-event function: the functions it calls, the
+//!   callbacks created in it (handed to anything: a `.then`, a `map`, an unknown function), and
+//!   the functions it hands over by name (`init({ generate: helpers.generate })`, `retry(upload)`;
+//!   not to a callee that only keeps or removes them, `emitter.off`), here or in another file
+//!   ([`spread`], used for one file here and for the project in [`crate::project`]).
 //! - **Start-up**: the module top level and what only it reaches (a greatest fixed point). Code
 //!   that is neither has unknown callers (an exported helper nobody here calls): it is judged
 //!   where a per-event caller reaches it, or not at all.
@@ -29,7 +30,8 @@ pub enum Reach {
     Seed,
     /// Called by per-event node `from` at `call` (of `from`'s file).
     Called { from: u32, call: CallId },
-    /// A callback created in per-event node `from`, handed to `call`.
+    /// A callback created in per-event node `from`, or a function `from` names there, handed to
+    /// `call` (a call of `from`'s file, which may not be this function's).
     Inside { from: u32, call: CallId, sync: bool },
 }
 

@@ -544,8 +544,6 @@ impl FileModel {
         }
     }
 
-    /// Member `props[0]` (then the rest of `props`) of object literal `o`: a named member, else
-    /// the last spread that has it.
     /// The object literal (its shape) a value path names in this file: `resolvers` after
     /// `const resolvers = { Query: {…} }`, or `resolvers.Query`.
     pub fn object_of(&self, v: &ValueRef) -> Option<u32> {
@@ -564,6 +562,8 @@ impl FileModel {
         Some(shape)
     }
 
+    /// Member `props[0]` (then the rest of `props`) of object literal `o`: a named member, else
+    /// the last spread that has it.
     pub fn resolve_member(&self, o: u32, props: &[Atom], depth: u32) -> Target {
         let Some((first, rest)) = props.split_first() else { return Target::Unknown };
         let shape = &self.objects[o as usize];
