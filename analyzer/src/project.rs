@@ -307,6 +307,48 @@ impl Project {
                 }
             }
         }
+        // GraphQL resolver maps another file defines (`new ApolloServer({ typeDefs, resolvers })`
+        // with `resolvers` imported): each function resolves a field per request
+        for fi in 0..self.files.len() {
+            let m = &self.files[fi].model;
+            for (call, q) in &m.remote_resolver_maps {
+                let found = match self.resolve_object(fi, q, 0) {
+                    Some((tf, shape)) => {
+                        self.model(tf).resolver_functions(shape).into_iter().map(|r| (tf, r)).collect()
+                    }
+                    // `module.exports = { Query: {…} }`: the module's exports are the map
+                    None if q.path.is_empty() => match self.resolve_module(fi, &q.module) {
+                        Some(tf) => {
+                            let tm = self.model(tf);
+                            let mut out = Vec::new();
+                            for e in &tm.exports {
+                                match &e.target {
+                                    ExportTarget::Object(o) => out.extend(
+                                        tm.resolver_functions_under(*o, vec![e.name.clone()])
+                                            .into_iter()
+                                            .map(|r| (tf, r)),
+                                    ),
+                                    ExportTarget::Function(f) if !e.name.is_empty() => {
+                                        out.push((tf, (*f, e.name.to_string())))
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            out
+                        }
+                        None => Vec::new(),
+                    },
+                    None => Vec::new(),
+                };
+                for (tf, (f, name)) in found {
+                    let node = num.id((tf, f.0));
+                    let what = swc_atoms::Atom::from("resolver");
+                    let reason = EntryReason::Declared { name: name.into(), what, call: Some(*call) };
+                    remote_seeds.entry(node).or_insert((fi, reason));
+                    seeds.push(node);
+                }
+            }
+        }
         let reach = ctx::spread(num.len(), seeds.into_iter(), |n| self.context_edges(callees, n));
         // entry points across files: a function handed by name from another file's per-event
         // code is one, like a callback created there
@@ -710,6 +752,48 @@ impl Project {
             }
         }
         None
+    }
+
+    /// The object literal an import names (`import resolvers from './resolvers'`): the file that
+    /// defines it and its shape, through re-exports.
+    fn resolve_object(&self, file: usize, q: &QualName, depth: u32) -> Option<(usize, u32)> {
+        if depth > 8 {
+            return None;
+        }
+        let tf = self.resolve_module(file, &q.module)?;
+        let m = self.model(tf);
+        let (name, rest) = match q.path.split_first() {
+            Some((n, r)) => (n.clone(), r),
+            None => (swc_atoms::Atom::default(), &[][..]),
+        };
+        let export = m.exports.iter().find(|e| e.name == name)?;
+        let shape = match &export.target {
+            ExportTarget::Object(o) => *o,
+            ExportTarget::Value(v) => match m.object_of(v) {
+                Some(o) => o,
+                None => match m.resolve(v) {
+                    Target::Api(inner) if crate::knowledge::is_relative(&inner.module) => {
+                        return self.resolve_object(tf, &inner, depth + 1);
+                    }
+                    _ => return None,
+                },
+            },
+            ExportTarget::ReExport { module, name } => {
+                let mut path = vec![name.clone()];
+                path.extend(rest.iter().cloned());
+                let inner = QualName { module: module.clone(), path: path.into() };
+                return self.resolve_object(tf, &inner, depth + 1);
+            }
+            _ => return None,
+        };
+        let mut shape = shape;
+        for p in rest {
+            match m.objects[shape as usize].props.iter().rev().find(|(k, _)| k == p) {
+                Some((_, ExportTarget::Object(inner))) => shape = *inner,
+                _ => return None,
+            }
+        }
+        Some((tf, shape))
     }
 
     /// What a call in `file` does, and how that is known (see [`CallEffects`]).

@@ -448,32 +448,6 @@ fn string_lit(e: &Expr) -> Option<Atom> {
     }
 }
 
-/// The functions of a resolver map (`{ Query: { user: fn, posts: { resolve() {} } } }`) with
-/// the path to each (`Query.user`, `Query.posts.resolve`), three levels deep.
-fn resolver_functions(m: &FileModel, shape: u32, path: &mut Vec<Atom>, out: &mut Vec<(FnId, String)>) {
-    if path.len() >= 3 {
-        return;
-    }
-    for (k, t) in &m.objects[shape as usize].props {
-        path.push(k.clone());
-        let name = || path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
-        match t {
-            ExportTarget::Function(f) => out.push((*f, name())),
-            ExportTarget::Object(inner) => resolver_functions(m, *inner, path, out),
-            ExportTarget::Value(v) => match m.resolve(v) {
-                Target::Local(f) => out.push((f, name())),
-                _ => {
-                    if let Some(inner) = m.object_of(v) {
-                        resolver_functions(m, inner, path, out);
-                    }
-                }
-            },
-            _ => {}
-        }
-        path.pop();
-    }
-}
-
 /// Function `f` handed to `call` as argument `arg`: a callback of the call, a use of the function
 /// (once, however many ways the model finds it).
 fn add_callback(m: &mut FileModel, call: CallId, arg: u32, f: FnId, kind: CallbackKind) {
@@ -1453,9 +1427,11 @@ impl Builder {
                 for p in &o.props {
                     let PropOrSpread::Prop(p) = p else { continue };
                     let (name, target) = match &**p {
-                        Prop::KeyValue(kv) => match prop_key(&kv.key) {
-                            Some(k) => (k, self.export_target(&kv.value)),
-                            None => continue,
+                        Prop::KeyValue(kv) => match (prop_key(&kv.key), unwrap_expr(&kv.value)) {
+                            // `module.exports = { Query: { … } }`: a nested object's members
+                            (Some(k), Expr::Object(inner)) => (k, self.object_shape(inner).map(ExportTarget::Object)),
+                            (Some(k), v) => (k, self.export_target(v)),
+                            (None, _) => continue,
                         },
                         other => match self.named_member(other) {
                             Some(named) => named,
@@ -1683,17 +1659,26 @@ impl Builder {
         }
         // GraphQL resolver maps: each function resolves a field per request
         for (call, map) in std::mem::take(&mut self.resolver_maps) {
-            let shape = match map {
-                ResolverMap::Shape(i) => Some(i),
-                ResolverMap::Named(v) => m.object_of(&v),
+            let shape = match &map {
+                ResolverMap::Shape(i) => Some(*i),
+                ResolverMap::Named(v) => m.object_of(v),
             };
-            if let Some(shape) = shape {
-                let mut found = Vec::new();
-                resolver_functions(m, shape, &mut Vec::new(), &mut found);
-                for (f, name) in found {
-                    let what = Atom::from("resolver");
-                    m.declared.push((f, EntryReason::Declared { name: name.into(), what, call: Some(call) }));
+            match (shape, map) {
+                (Some(shape), _) => {
+                    for (f, name) in m.resolver_functions(shape) {
+                        let what = Atom::from("resolver");
+                        m.declared.push((f, EntryReason::Declared { name: name.into(), what, call: Some(call) }));
+                    }
                 }
+                // `import resolvers from './resolvers'`: the project pass reads that file's map
+                (None, ResolverMap::Named(v)) => {
+                    if let Target::Api(q) = m.resolve(&v) {
+                        if knowledge::is_relative(&q.module) {
+                            m.remote_resolver_maps.push((call, q));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         // Next.js routes by file: `app/**/route.ts` exports `GET`…, `pages/api/**` a default

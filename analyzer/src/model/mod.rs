@@ -363,6 +363,9 @@ pub struct FileModel {
     /// Functions a framework runs per request by convention or configuration (see
     /// [`EntryReason::Declared`]).
     pub declared: Vec<(FnId, EntryReason)>,
+    /// GraphQL resolver maps of another file handed to a call here (`new ApolloServer({
+    /// typeDefs, resolvers })` with `resolvers` imported): linked by the project pass.
+    pub remote_resolver_maps: Vec<(CallId, QualName)>,
     unresolved: SyntaxContext,
 }
 
@@ -560,6 +563,42 @@ impl FileModel {
             }
         }
         Some(shape)
+    }
+
+    /// The functions of a resolver map (`{ Query: { user: fn, posts: { resolve() {} } } }`) with
+    /// the path to each (`Query.user`, `Query.posts.resolve`), three levels deep.
+    pub fn resolver_functions(&self, shape: u32) -> Vec<(FnId, String)> {
+        self.resolver_functions_under(shape, Vec::new())
+    }
+
+    /// [`Self::resolver_functions`] of a map found at `path` (`Query` of an exported `Query`).
+    pub fn resolver_functions_under(&self, shape: u32, mut path: Vec<Atom>) -> Vec<(FnId, String)> {
+        fn walk(m: &FileModel, shape: u32, path: &mut Vec<Atom>, out: &mut Vec<(FnId, String)>) {
+            if path.len() >= 3 {
+                return;
+            }
+            for (k, t) in &m.objects[shape as usize].props {
+                path.push(k.clone());
+                let name = |path: &[Atom]| path.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(".");
+                match t {
+                    ExportTarget::Function(f) => out.push((*f, name(path))),
+                    ExportTarget::Object(inner) => walk(m, *inner, path, out),
+                    ExportTarget::Value(v) => match m.resolve(v) {
+                        Target::Local(f) => out.push((f, name(path))),
+                        _ => {
+                            if let Some(inner) = m.object_of(v) {
+                                walk(m, inner, path, out);
+                            }
+                        }
+                    },
+                    _ => {}
+                }
+                path.pop();
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, shape, &mut path, &mut out);
+        out
     }
 
     /// Member `props[0]` (then the rest of `props`) of object literal `o`: a named member, else
@@ -938,6 +977,7 @@ impl FileModel {
             races: Vec::new(),
             route_decls: Vec::new(),
             declared: Vec::new(),
+            remote_resolver_maps: Vec::new(),
             unresolved: SyntaxContext::empty(),
         }
     }
