@@ -359,21 +359,16 @@ impl Project {
                 continue;
             }
             let base = num.base[fi];
-            let reasons: Vec<Option<EntryReason>> = range
-                .clone()
-                .map(|n| match (entry[n], reach[n]) {
-                    (true, Some(Reach::Seed)) => {
-                        let own = self.files[fi].model.function(FnId(n as u32 - base)).seed.clone();
-                        own.or_else(|| remote_seeds.get(&(n as u32)).map(|(_, r)| r.clone()))
-                    }
-                    (true, Some(Reach::Called { from, call } | Reach::Inside { from, call, .. })) => {
-                        // the call is in the file of `from` (another file for a handed function)
-                        let cm = &self.files[num.node(from).0].model;
-                        Some(EntryReason::Callback { callee: ctx::callee_text(cm, call).into(), call })
-                    }
-                    _ => None,
-                })
-                .collect();
+            let files = &self.files;
+            let reasons = ctx::entry_reasons(
+                &reach[range.clone()],
+                &entry[range.clone()],
+                |i| {
+                    let own = files[fi].model.function(FnId(i as u32)).seed.clone();
+                    own.or_else(|| remote_seeds.get(&(base + i as u32)).map(|(_, r)| r.clone()))
+                },
+                |from| &files[num.node(from).0].model,
+            );
             let reached: Vec<bool> = reach[range].iter().map(Option::is_some).collect();
             let m = &mut self.files[fi].model;
             let startup = ctx::startup(m, &reached);

@@ -135,7 +135,8 @@ pub(crate) fn compute(m: &mut FileModel) {
     let reach = spread(n, seeds.into_iter(), |f| local_edges(m, FnId(f)));
     let reached: Vec<bool> = reach.iter().map(Option::is_some).collect();
     let startup = startup(m, &reached);
-    let reasons = local_reasons(m, &reach);
+    let entry = entries(&reach);
+    let reasons = entry_reasons(&reach, &entry, |i| m.functions[i].seed.clone(), |_| &*m);
     apply(m, &reached, &startup, reasons);
 }
 
@@ -155,14 +156,20 @@ pub(crate) fn apply(m: &mut FileModel, reached: &[bool], startup: &[bool], reaso
     }
 }
 
-/// Entry reasons from a spread of this file alone.
-fn local_reasons(m: &FileModel, reach: &[Option<Reach>]) -> Vec<Option<EntryReason>> {
-    let entry = entries(reach);
-    (0..m.functions.len())
+/// Why each entry point among `reach` (its `entry` flags) is one: its seed (`seed(i)`), or the
+/// call it was handed to, named as in the file of the function it came from (`model_of(from)`:
+/// another file for a function handed over by name). `None` for functions that are no entry.
+pub(crate) fn entry_reasons<'a>(
+    reach: &[Option<Reach>],
+    entry: &[bool],
+    seed: impl Fn(usize) -> Option<EntryReason>,
+    model_of: impl Fn(u32) -> &'a FileModel,
+) -> Vec<Option<EntryReason>> {
+    (0..reach.len())
         .map(|i| match (entry[i], reach[i]) {
-            (true, Some(Reach::Seed)) => m.functions[i].seed.clone(),
-            (true, Some(Reach::Called { call, .. } | Reach::Inside { call, .. })) => {
-                Some(EntryReason::Callback { callee: callee_text(m, call).into(), call })
+            (true, Some(Reach::Seed)) => seed(i),
+            (true, Some(Reach::Called { from, call } | Reach::Inside { from, call, .. })) => {
+                Some(EntryReason::Callback { callee: callee_text(model_of(from), call).into(), call })
             }
             _ => None,
         })
