@@ -29,7 +29,7 @@ use std::time::Instant;
 
 const FILE_NAME: &str = "loopsafe-cache.json";
 /// Bumped when the layout of the cache file changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 #[derive(Serialize, Deserialize, Default)]
 struct Index {

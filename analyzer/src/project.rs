@@ -793,8 +793,9 @@ impl Project {
 
     /// What a call in `file` does, and how that is known (see [`CallEffects`]).
     pub fn call_effects(&self, file: usize, call: &CallSite) -> CallEffects {
+        let waits = waits_on(call);
         if let Some((f, g)) = self.callee(file, call) {
-            return CallEffects { effects: self.summary(f, g).effects, known: Known::Body };
+            return CallEffects { effects: self.summary(f, g).effects.through_call(waits), known: Known::Body };
         }
         let named = Effects::of(self.model(file).effect(call));
         match &call.target {
@@ -841,7 +842,7 @@ impl Project {
                         let mut effects = Effects::NONE;
                         let mut all_read_only = true;
                         for &(f, g) in list.iter().take(16) {
-                            let e = self.summary(f, FnId(g)).effects;
+                            let e = self.summary(f, FnId(g)).effects.through_call(waits);
                             all_read_only &= e.reads_only();
                             effects |= e;
                         }
@@ -1006,7 +1007,7 @@ impl Project {
         // per file, in parallel: each function's own effects (closures folded into the functions
         // that define them), and the edges "callee → caller" (a call in a closure is also a call
         // of every function around it)
-        type PerFile = (Vec<Effects>, Vec<(u32, u32)>);
+        type PerFile = (Vec<Effects>, Vec<(u32, (u32, u8))>);
         // `LOOPSAFE_DEBUG_OPAQUE=1`: the call that made each function opaque, and the callee that
         // passed it on (read once: the loop below visits every call of the project)
         let trace = std::env::var_os("LOOPSAFE_DEBUG_OPAQUE").is_some();
@@ -1018,6 +1019,26 @@ impl Project {
                 let mut edges = Vec::new();
                 for func in &m.functions {
                     let i = func.id.0 as usize;
+                    // a synchronous function called by name hands back what it returns; a
+                    // callback's return goes to code nobody can see (`Promise.all(xs.map(…))`)
+                    let hands_back = !func.is_async
+                        && !func.is_generator
+                        && func.uses.iter().all(|u| match u {
+                            // a predicate's result is tested at once (`views.filter(isV2)`)
+                            crate::model::FnUse::Callback { call, .. } => m
+                                .call(*call)
+                                .method
+                                .as_deref()
+                                .is_some_and(|n| crate::knowledge::PREDICATE_METHODS.contains(&n)),
+                            _ => true,
+                        });
+                    let unknown = |call: &CallSite| {
+                        if hands_back && call.returned && !call.awaited {
+                            Effects::HANDS_BACK
+                        } else {
+                            Effects::OPAQUE
+                        }
+                    };
                     if func.writes_this || func.writes_outer.iter().any(|&b| m.binding(b).scope == FnId::MODULE) {
                         own[i] |= Effects::STATE;
                     }
@@ -1073,7 +1094,7 @@ impl Project {
                                 const PROTECTIVE: Effects = Effects(
                                     Effects::LOCK.0 | Effects::UNLOCK.0 | Effects::TRANSACTION.0 | Effects::SLEEP.0,
                                 );
-                                Effects::OPAQUE | Effects(Effects::of(named).0 & PROTECTIVE.0)
+                                unknown(call) | Effects(Effects::of(named).0 & PROTECTIVE.0)
                             } else if call
                                 .api()
                                 .is_some_and(|q| crate::knowledge::ordering::LOCAL_MODULES.contains(&q.module.as_str()))
@@ -1084,6 +1105,14 @@ impl Project {
                             };
                         }
                         if resolved.is_none()
+                            && matches!(named, Effect::Lock | Effect::Unlock)
+                            && !m.in_memory_receiver(call)
+                        {
+                            // a lock taken or given back without waiting (`mutex.release()` in a
+                            // `finally`) frames what is around it all the same
+                            own[i] |= Effects::of(named);
+                        }
+                        if resolved.is_none()
                             && named == Effect::Unknown
                             && is_opaque(call)
                             && !m.calls_parameter(call)
@@ -1092,7 +1121,7 @@ impl Project {
                             && !(matches!(call.target, Target::Unknown)
                                 && call.method.as_deref().is_some_and(|n| crate::knowledge::BUILTIN_METHODS.contains(&n)))
                         {
-                            own[i] |= Effects::OPAQUE;
+                            own[i] |= unknown(call);
                         }
                         if trace && own[i].contains(Effects::OPAQUE) && !before.contains(Effects::OPAQUE) {
                             eprintln!(
@@ -1111,10 +1140,22 @@ impl Project {
                         }
                         let Some(g) = resolved else { continue };
                         // the call is in this body, and in the body of every function enclosing it
+                        // (how the result is used: at once, handed back by this synchronous
+                        // function, or waited on; the functions around a closure take what it
+                        // returns as waited on)
+                        let waits = waits_on(call);
+                        let kind = if !waits {
+                            USE_AT_ONCE
+                        } else if hands_back && call.returned && !call.awaited {
+                            USE_HANDED_BACK
+                        } else {
+                            USE_WAITED
+                        };
                         let mut cur = Some(func.id);
                         let mut depth = 0;
                         while let Some(a) = cur.filter(|&a| a != FnId::MODULE && depth < 16) {
-                            edges.push((num.id(g), num.id((fi, a.0))));
+                            let kind = if depth == 0 || kind == USE_AT_ONCE { kind } else { USE_WAITED };
+                            edges.push((num.id(g), (num.id((fi, a.0)), kind)));
                             cur = m.function(a).parent;
                             depth += 1;
                         }
@@ -1122,7 +1163,7 @@ impl Project {
                 }
                 for func in m.functions.iter().rev() {
                     if let Some(p) = func.parent.filter(|&p| p != FnId::MODULE && p.0 < func.id.0) {
-                        let child = own[func.id.0 as usize];
+                        let child = own[func.id.0 as usize].through_call(true);
                         own[p.0 as usize] |= child;
                     }
                 }
@@ -1140,8 +1181,13 @@ impl Project {
             format!("{}:{} {}", m.path, m.line_of(func.span.start), m.describe(func.id))
         };
         while let Some(g) = queue.pop() {
-            let e = eff[g as usize];
-            for &f in callers.from(g) {
+            let here = eff[g as usize];
+            for &(f, kind) in callers.from(g) {
+                let e = match kind {
+                    USE_AT_ONCE => here.through_call(false),
+                    USE_HANDED_BACK => here,
+                    _ => here.through_call(true),
+                };
                 if !eff[f as usize].contains(e) {
                     if trace && e.contains(Effects::OPAQUE) && !eff[f as usize].contains(Effects::OPAQUE) {
                         // the first callee that made `f` opaque: follow these lines back to an `OPAQUE` call
@@ -1310,6 +1356,17 @@ impl Project {
 /// ([`crate::knowledge::IN_MEMORY_MODULES`]). A plain method call on a value
 /// (`title.replace(…)`, `list.push(x)`, `cache.set(k, v)`), a global (`console.log`,
 /// `Object.assign`) or `_.assign` is in-memory work whatever its name.
+/// How a caller uses what a call of a project function gives (see [`Effects::HANDS_BACK`]).
+const USE_AT_ONCE: u8 = 0;
+const USE_HANDED_BACK: u8 = 1;
+const USE_WAITED: u8 = 2;
+
+/// Whether the caller may wait on what the call gives: only a result a condition or a
+/// comparison uses at once (`if (isV2(v))`) is known to be no round-trip.
+fn waits_on(call: &CallSite) -> bool {
+    call.awaited || call.returned || !call.tested
+}
+
 fn touches_outside(m: &FileModel, call: &CallSite) -> bool {
     if m.in_memory_receiver(call) {
         return false;

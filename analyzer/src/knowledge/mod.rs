@@ -21,6 +21,10 @@ pub enum CallbackKind {
     Unknown,
 }
 
+/// Array methods that test what their callback returns at once (`views.filter(isV2)`).
+pub const PREDICATE_METHODS: &[&str] =
+    &["filter", "some", "every", "find", "findIndex", "findLast", "findLastIndex", "sort", "toSorted"];
+
 /// Methods that change the object they are called on (arrays, maps, sets): `seen.add(id)`.
 pub const MUTATING_METHODS: &[&str] = &[
     "push",
@@ -552,6 +556,10 @@ impl Effects {
     pub const LOCAL: Effects = Effects(1 << 9);
     /// Goes through a limiter (`limit(() => …)`, `queue.add(…)`): a bounded number at a time.
     pub const LIMITED: Effects = Effects(1 << 10);
+    /// Returns, without waiting on it, what a call nobody can name gives (a synchronous wrapper,
+    /// `isV2(view) { return helpers.isV2(view) }`): [`Effects::OPAQUE`] to a caller that awaits
+    /// or returns the result, nothing to one that uses it at once (`if (isV2(view))`).
+    pub const HANDS_BACK: Effects = Effects(1 << 11);
     /// Effects that fix an order: what runs before or after them must stay there.
     pub const ORDERING: Effects = Effects(
         Self::WRITE.0
@@ -589,6 +597,21 @@ impl Effects {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// The effects a caller takes on through one call whose result it awaits or returns
+    /// (`waits`) or uses at once: what the callee [hands back](Effects::HANDS_BACK) becomes
+    /// [`Effects::OPAQUE`] or nothing.
+    pub fn through_call(self, waits: bool) -> Effects {
+        if !self.contains(Self::HANDS_BACK) {
+            return self;
+        }
+        let rest = Effects(self.0 & !Self::HANDS_BACK.0);
+        if waits {
+            rest | Self::OPAQUE
+        } else {
+            rest
+        }
     }
 
     /// Established reads only: it reads a store, and does nothing that orders it or that nobody

@@ -29,6 +29,7 @@ pub fn build(path: &str, text: &str, parsed: &Parsed) -> FileModel {
         binding_uses: Vec::new(),
         awaited: FxHashSet::default(),
         returned: FxHashSet::default(),
+        tested: FxHashSet::default(),
         classes: Vec::new(),
         this_stack: vec![None],
         this_calls: Vec::new(),
@@ -234,6 +235,8 @@ struct Builder {
     awaited: FxHashSet<(u32, u32)>,
     /// Calls whose value is their function's result (`return f()`, `() => f()`).
     returned: FxHashSet<(u32, u32)>,
+    /// Calls whose result is used at once: tested or compared (see [`CallSite::tested`]).
+    tested: FxHashSet<(u32, u32)>,
     classes: Vec<ClassInfo>,
     /// The class `this` refers to in the current function, if any.
     this_stack: Vec<Option<usize>>,
@@ -290,6 +293,23 @@ struct Builder {
     /// Writes of state that may outlive the call: (function, the variable written, or `None`
     /// for `this`), resolved into [`Function::writes_outer`] after the walk.
     state_writes: Vec<(FnId, Option<BindingId>)>,
+}
+
+/// `===`, `<`, `instanceof` …: both sides are used at once (a promise compares as nothing useful).
+fn is_comparison(op: BinaryOp) -> bool {
+    matches!(
+        op,
+        BinaryOp::EqEq
+            | BinaryOp::NotEq
+            | BinaryOp::EqEqEq
+            | BinaryOp::NotEqEq
+            | BinaryOp::Lt
+            | BinaryOp::LtEq
+            | BinaryOp::Gt
+            | BinaryOp::GtEq
+            | BinaryOp::InstanceOf
+            | BinaryOp::In
+    )
 }
 
 /// The calls whose results an awaited (or returned) expression waits for: the call itself, the
@@ -643,6 +663,25 @@ impl Builder {
         self.returned.extend(spans);
     }
 
+    /// The calls a condition or a comparison uses the result of at once (`if (isV2(v))`,
+    /// `!f()`, `f() === 2`, `a() && b()` in a test).
+    fn note_tested(&mut self, e: &Expr) {
+        match unwrap_expr(e) {
+            Expr::Call(c) => {
+                self.tested.insert((c.span.lo.0, c.span.hi.0));
+            }
+            Expr::Unary(u) if matches!(u.op, UnaryOp::Bang | UnaryOp::TypeOf) => self.note_tested(&u.arg),
+            Expr::Bin(b)
+                if matches!(b.op, BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing)
+                    || is_comparison(b.op) =>
+            {
+                self.note_tested(&b.left);
+                self.note_tested(&b.right);
+            }
+            _ => {}
+        }
+    }
+
     fn cur(&self) -> FnId {
         *self.fn_stack.last().unwrap()
     }
@@ -967,6 +1006,7 @@ impl Builder {
             is_new,
             awaited: self.awaited.contains(&(span.lo.0, span.hi.0)),
             returned: self.returned.contains(&(span.lo.0, span.hi.0)),
+            tested: self.tested.contains(&(span.lo.0, span.hi.0)),
             effect: crate::knowledge::Effect::Unknown,
             callbacks: ThinVec::new(),
             remote_callbacks: ThinVec::new(),
@@ -2436,6 +2476,7 @@ impl Visit for Builder {
     }
 
     fn visit_if_stmt(&mut self, n: &IfStmt) {
+        self.note_tested(&n.test);
         n.test.visit_with(self);
         let top = self.top_level;
         let slot = super::once::empty_test(&n.test, top).filter(|k| super::once::fills(&n.cons, k, top));
@@ -2460,6 +2501,7 @@ impl Visit for Builder {
     }
 
     fn visit_cond_expr(&mut self, n: &CondExpr) {
+        self.note_tested(&n.test);
         n.test.visit_with(self);
         let (holds, fails) = self.branch_tests(&n.test);
         self.with_tests(&holds, &*n.cons);
@@ -2483,6 +2525,10 @@ impl Visit for Builder {
     }
 
     fn visit_bin_expr(&mut self, n: &BinExpr) {
+        if is_comparison(n.op) {
+            self.note_tested(&n.left);
+            self.note_tested(&n.right);
+        }
         // `tpl || (tpl = load())`
         n.left.visit_with(self);
         let slot = super::once::lazy_or(n, self.top_level);
@@ -2499,6 +2545,9 @@ impl Visit for Builder {
     }
 
     fn visit_unary_expr(&mut self, n: &UnaryExpr) {
+        if matches!(n.op, UnaryOp::Bang | UnaryOp::TypeOf) {
+            self.note_tested(&n.arg);
+        }
         if n.op == UnaryOp::Delete {
             self.note_write(&n.arg);
             if let Some(k) = super::once::slot(&n.arg, self.top_level) {
@@ -2595,16 +2644,21 @@ impl Visit for Builder {
     }
 
     fn visit_while_stmt(&mut self, n: &WhileStmt) {
+        self.note_tested(&n.test);
         self.check_busy_wait(n.span, Some(&n.test), &n.body);
         n.visit_children_with(self);
     }
 
     fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
+        self.note_tested(&n.test);
         self.check_busy_wait(n.span, Some(&n.test), &n.body);
         n.visit_children_with(self);
     }
 
     fn visit_for_stmt(&mut self, n: &ForStmt) {
+        if let Some(t) = &n.test {
+            self.note_tested(t);
+        }
         self.check_busy_wait(n.span, n.test.as_deref(), &n.body);
         n.visit_children_with(self);
     }

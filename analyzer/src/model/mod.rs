@@ -283,6 +283,9 @@ pub struct CallSite {
     pub awaited: bool,
     /// Its value is its function's result (`return f()`, `() => f()`).
     pub returned: bool,
+    /// Its value is used at once, by a condition or a comparison (`if (isV2(v))`, `!f()`,
+    /// `f() === 2`): nothing waits on it.
+    pub tested: bool,
     /// See [`FileModel::effect`].
     effect: crate::knowledge::Effect,
     /// Functions defined inline or named, handed as arguments: (argument index, function).

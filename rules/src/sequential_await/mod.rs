@@ -92,6 +92,18 @@ impl Rule for SequentialAwait {
         let mut is_judged = |f: FnId| *judged[f.0 as usize].get_or_insert_with(|| function_is_judged(facts, f));
         for run in &m.awaits.runs {
             if !is_judged(run.func) {
+                if debug_runs {
+                    let f = m.function(run.func);
+                    eprintln!(
+                        "RUN-SKIP {}:{} fn={} ctx={:?} async={} operators={}",
+                        facts.path(),
+                        m.line_of(run.members[0].span.start),
+                        m.describe(run.func),
+                        f.context,
+                        f.is_async,
+                        facts.project.operators_only(facts.file, run.func)
+                    );
+                }
                 continue;
             }
             let roles: Vec<bool> = run.members.iter().map(|mem| is_read(facts, mem)).collect();
@@ -189,7 +201,17 @@ fn function_is_judged(facts: &Facts<'_>, id: FnId) -> bool {
     const SCOPES: Effects = Effects(Effects::LOCK.0 | Effects::UNLOCK.0 | Effects::TRANSACTION.0 | Effects::SLEEP.0);
     f.calls.iter().all(|&c| {
         let call = m.call(c);
-        !(facts.call_effects(call).effects | Effects::of(m.effect(call))).intersects(SCOPES)
+        // a lock, transaction or pause of this body orders what is around it; one a callee takes
+        // and releases inside itself (a whole automation run) is the callee's own business (the
+        // callee is no read then, so it stays where it is); a callee that takes a lock and keeps
+        // it (`acquireLock()`) holds it over what follows
+        let callee = facts.call_effects(call).effects;
+        let holds = callee.contains(Effects::LOCK) && !callee.contains(Effects::UNLOCK);
+        // a helper that only pauses (`await delay(1000)`) paces this body as a timer would
+        let pauses = callee.contains(Effects::SLEEP) && !callee.intersects(Effects::IO);
+        !holds
+            && !pauses
+            && !Effects::of(m.effect(call)).intersects(SCOPES)
             // `await new Promise((r) => setTimeout(r, ms))`
             && !call.callbacks.iter().any(|&(_, cb)| {
                 m.function(cb).calls.iter().any(|&cc| m.effect(m.call(cc)) == Effect::Sleep)
