@@ -78,6 +78,20 @@ impl Rule for UnboundedFanOut {
         }
         let m = facts.model();
         let mut seen = Vec::new();
+        if std::env::var_os("LOOPSAFE_DEBUG_FANOUT").is_some() {
+            for site in &m.fan_outs {
+                eprintln!(
+                    "FANOUT {}:{} bounded={:?} per_event={} size={:?} work={:?} collection={:?}",
+                    facts.path(),
+                    m.line_of(site.span.start),
+                    site.bounded,
+                    runs_per_event(facts, site.func),
+                    facts.project.resolve_prov(facts.file, &site.collection),
+                    work_name(facts, site),
+                    site.collection
+                );
+            }
+        }
         for site in &m.fan_outs {
             if site.bounded.is_some() || seen.contains(&site.span.start) || !runs_per_event(facts, site.func) {
                 continue;
