@@ -196,6 +196,8 @@ pub fn check(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
 }
 
 fn check_in_pool(inputs: &[Input], opts: &CheckOptions<'_>) -> Report {
+    // configuration files may have changed since the last check (the language server)
+    crate::aliases::global().clear();
     if let Some(dir) = opts.cache {
         return crate::cache::check(inputs, opts, dir);
     }
@@ -610,7 +612,7 @@ fn analyse(
 ) -> Result<Analysed, FileError> {
     swc_common::GLOBALS.set(&swc_common::Globals::new(), || {
         let t0 = Instant::now();
-        let parsed = match parse::parse(&input.display, source.text(), lang) {
+        let mut parsed = match parse::parse(&input.display, source.text(), lang) {
             Ok(p) => p,
             Err(e) => {
                 let pos = source.position(e.offset);
@@ -627,6 +629,13 @@ fn analyse(
         let model = if opts.parse_only {
             model::FileModel::empty(&input.display)
         } else {
+            // `@/lib/auth` of a `paths` alias: the project's own file, as a relative import
+            let dir = input.path.parent().and_then(|d| std::path::absolute(d).ok());
+            if let Some(dir) = dir {
+                if let Some(cfg) = crate::aliases::global().for_dir(&dir) {
+                    crate::aliases::rewrite(&mut parsed.program, &dir, &cfg);
+                }
+            }
             model::build(&input.display, source.text(), &parsed)
         };
         t.model = t1.elapsed();

@@ -5,6 +5,7 @@
 //! project is linked, each rule runs once per file against [`Facts`] (the file's model and the
 //! project's summaries), deciding from facts it never derives itself.
 
+pub mod aliases;
 pub mod baseline;
 pub mod cache;
 pub mod catalog;

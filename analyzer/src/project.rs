@@ -260,6 +260,10 @@ impl Project {
             numbering,
         };
         for (fi, f) in p.files.iter().enumerate() {
+            // a test's mocks (`get() { return fixture }`) are no candidate for production calls
+            if crate::knowledge::is_test_file(&f.model.path) {
+                continue;
+            }
             for func in f.model.functions.iter().filter(|g| g.kind == crate::model::FnKind::Method) {
                 if let Some(name) = &func.name {
                     p.methods_by_name.entry(name.clone()).or_default().push((fi, func.id.0));
@@ -302,7 +306,7 @@ impl Project {
                 for (_, q) in &call.remote_callbacks {
                     let Some(g) = self.resolve_qual(fi, q, 0) else { continue };
                     let node = num.id((g.0, g.1 .0));
-                    remote_seeds.entry(node).or_insert_with(|| (fi, ctx::registration(m, call.id)));
+                    remote_seeds.entry(node).or_insert_with(|| (fi, ctx::registration_of(m, call.id, Some(q))));
                     seeds.push(node);
                 }
             }

@@ -21,6 +21,28 @@ pub enum CallbackKind {
     Unknown,
 }
 
+/// Packages whose servers and routers take middleware with `use` (`app.use((req, res, next) => …)`).
+pub const MIDDLEWARE_HOSTS: &[&str] = &[
+    "express",
+    "koa",
+    "connect",
+    "restify",
+    "polka",
+    "router",
+    "koa-router",
+    "@koa/router",
+    "fastify",
+    "hono",
+    "h3",
+    "socket.io",
+    "@nestjs/common",
+];
+
+/// Whether `x.use(fn)` on what `package` made registers middleware (see [`MIDDLEWARE_HOSTS`]).
+pub fn is_middleware_host(package: &str) -> bool {
+    MIDDLEWARE_HOSTS.contains(&normalize_module(package))
+}
+
 /// Array methods that test what their callback returns at once (`views.filter(isV2)`).
 pub const PREDICATE_METHODS: &[&str] =
     &["filter", "some", "every", "find", "findIndex", "findLast", "findLastIndex", "sort", "toSorted"];

@@ -61,6 +61,12 @@ pub const GUARD_WORDS: &[&str] = &[
     "guard",
 ];
 
+/// Words anywhere in a name that say it decides who may go on (`getUserPermissions`,
+/// `requireAccess`): with its result dropped such a call throws for those not allowed, and what
+/// follows is done for the others only.
+pub const PERMISSION_WORDS: &[&str] =
+    &["permission", "permissions", "authorization", "authorized", "allowed", "access", "acl", "rbac"];
+
 /// Names of read-like calls that fill something when their result is discarded
 /// (`await loadSettings()` loads into a cache or a module variable): what follows may read it.
 pub const LOADER_WORDS: &[&str] = &["load", "preload", "reload", "prefetch", "prime", "hydrate", "populate", "fill"];

@@ -1171,7 +1171,7 @@ impl Builder {
         };
         if let (true, Some((method, path))) = (declares_routes, method_first) {
             let method = method.to_ascii_uppercase().into();
-            self.model.route_decls.push(RouteDecl { call: id, method, path, handler: None });
+            self.model.route_decls.push(RouteDecl { call: id, method, path, handler: None, remote: None });
         } else if declares_routes {
             for (i, a) in args.iter().enumerate() {
                 match unwrap_expr(&a.expr) {
@@ -1244,7 +1244,7 @@ impl Builder {
             self.model.calls[call.0 as usize].guarded = true;
         }
         let index = self.model.route_decls.len();
-        let mut decl = RouteDecl { call, method, path, handler: None };
+        let mut decl = RouteDecl { call, method, path, handler: None, remote: None };
         match handler {
             RouteHandler::Inline(span) => {
                 let Some(f) = self.model.fn_by_span.get(&(span.lo.0, span.hi.0)).copied() else { return };
@@ -1646,6 +1646,25 @@ impl Builder {
                 }
             }
         }
+        // `x.use(fn)` is middleware only on a server or a router: a function handed to another
+        // object's `use` that takes no request (`md.use((md, opts) => …)` of markdown-it,
+        // `chai.use`, `i18next.use`) is a plugin, set up once where it is registered
+        for (i, c) in m.calls.iter().enumerate() {
+            if kinds[i] != CallbackKind::Repeated || c.method.as_deref() != Some("use") || c.callbacks.is_empty() {
+                continue;
+            }
+            let host = m.receiver_package(c);
+            if host.as_deref().is_some_and(knowledge::is_middleware_host) {
+                continue;
+            }
+            let plugin = |f: FnId| {
+                let f = m.function(f);
+                !super::context::has_handler_params(f) && !f.param_names.iter().any(|p| p.as_str() == "next")
+            };
+            if host.is_some() || c.callbacks.iter().all(|&(_, f)| plugin(f)) {
+                kinds[i] = CallbackKind::Once;
+            }
+        }
         for (c, k) in m.calls.iter_mut().zip(&kinds) {
             c.kind = *k;
         }
@@ -1678,6 +1697,7 @@ impl Builder {
                     add_callback(m, call, arg, f, CallbackKind::Repeated);
                 }
                 Target::Api(q) if knowledge::is_relative(&q.module) => {
+                    m.route_decls[index].remote = Some(q.clone());
                     if !m.calls[call.0 as usize].remote_callbacks.iter().any(|(_, r)| *r == q) {
                         m.calls[call.0 as usize].remote_callbacks.push((arg, q));
                     }

@@ -231,6 +231,16 @@ pub fn callee_text(m: &FileModel, call: CallId) -> String {
 
 /// What registering a function per event with `call` says: a route (`GET /mail`) or a callback.
 pub fn registration(m: &FileModel, call: CallId) -> EntryReason {
+    registration_of(m, call, None)
+}
+
+/// [`registration`] of the handler `remote` names in another file: the route object that hands
+/// it over, when the call declares several (`server.route([{ …, handler: reports.preview }, …])`).
+pub fn registration_of(m: &FileModel, call: CallId, remote: Option<&QualName>) -> EntryReason {
+    if let Some(d) = remote.and_then(|q| m.route_decls.iter().find(|d| d.call == call && d.remote.as_ref() == Some(q)))
+    {
+        return EntryReason::Route { method: d.method.clone(), path: d.path.clone(), call };
+    }
     let c = &m.calls[call.0 as usize];
     // a route declared as an object (`server.route({ method: 'GET', path: '/x', handler })`),
     // when the call declares one

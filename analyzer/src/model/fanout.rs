@@ -184,6 +184,11 @@ pub(crate) fn statement(w: &mut Walk<'_>, e: &Expr) {
         }
     }
     let Some(Some((over, coll))) = w.loops.last().cloned() else { return };
+    // `for (const a of xs) { zip.addBuffer(await read(a)) }`: each iteration waits on its await
+    // before the next starts anything, so what it starts does not pile up
+    if w.loop_paced.last().copied().unwrap_or(false) {
+        return;
+    }
     let Some(work) = started_work(w, e) else { return };
     let span = w.span(e.span());
     site(w, span, FanKind::InLoop, (over, coll, work));

@@ -382,6 +382,8 @@ pub struct RouteDecl {
     pub path: Atom,
     /// The handler when it is a function of this file.
     pub handler: Option<FnId>,
+    /// The handler when another file defines it (`handler: reports.preview`).
+    pub remote: Option<QualName>,
 }
 
 /// A class defined in the file.

@@ -84,6 +84,8 @@ pub fn compute(m: &FileModel, text: &str, program: &Program) -> Provenance {
         limiters: FxHashSet::default(),
         fns: vec![FnId::MODULE],
         loops: Vec::new(),
+        loop_paced: Vec::new(),
+        paced_stack: Vec::new(),
         elements: FxHashMap::default(),
         loop_fns: FxHashMap::default(),
         maps: FxHashMap::default(),
@@ -106,6 +108,10 @@ pub(crate) struct Walk<'m> {
     fns: Vec<FnId>,
     /// What each enclosing loop of the current function walks over, and where (`None`: not known).
     pub(crate) loops: Vec<Option<(Prov, ByteSpan)>>,
+    /// Per enclosing loop of the current function: whether its body awaits (each iteration then
+    /// waits before the next starts what it starts).
+    pub(crate) loop_paced: Vec<bool>,
+    paced_stack: Vec<Vec<bool>>,
     /// The element parameter of a per-element callback: what its collection is.
     elements: FxHashMap<FnId, Prov>,
     /// `forEach` callbacks: their body runs once per element of this collection, like a loop's.
@@ -502,6 +508,27 @@ fn is_readdir(q: &super::QualName) -> bool {
         && matches!(q.last(), Some("readdir" | "readdirSync"))
 }
 
+/// Whether a loop body awaits at its own level (not in a function it defines): each iteration
+/// then waits there before the next begins.
+fn body_awaits(body: &Stmt) -> bool {
+    struct V(bool);
+    impl Visit for V {
+        fn visit_await_expr(&mut self, _: &AwaitExpr) {
+            self.0 = true;
+        }
+        fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
+            self.0 |= n.is_await;
+            n.visit_children_with(self);
+        }
+        fn visit_function(&mut self, _: &Function) {}
+        fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+        fn visit_class(&mut self, _: &Class) {}
+    }
+    let mut v = V(false);
+    body.visit_with(&mut v);
+    v.0
+}
+
 /// A path the package ships: built from `__dirname`/`__filename`/`import.meta` only, or a literal.
 fn shipped_path(m: &FileModel, e: &Expr) -> bool {
     struct V<'m>(&'m FileModel, bool, bool);
@@ -708,8 +735,10 @@ impl Walk<'_> {
         let id = self.m.function_at(span)?;
         self.fns.push(id);
         let outer = std::mem::take(&mut self.loops);
+        self.paced_stack.push(std::mem::take(&mut self.loop_paced));
         if let Some(over) = self.loop_fns.get(&id) {
             self.loops.push(Some(over.clone()));
+            self.loop_paced.push(false);
         }
         Some((id, outer))
     }
@@ -718,6 +747,7 @@ impl Walk<'_> {
         if let Some((_, loops)) = entered {
             self.fns.pop();
             self.loops = loops;
+            self.loop_paced = self.paced_stack.pop().unwrap_or_default();
         }
     }
 
@@ -856,8 +886,10 @@ impl Visit for Walk<'_> {
             }
         }
         self.loops.push(if n.is_await { None } else { Some((over, right)) });
+        self.loop_paced.push(body_awaits(&n.body));
         n.body.visit_with(self);
         self.loops.pop();
+        self.loop_paced.pop();
     }
 
     fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
@@ -869,8 +901,10 @@ impl Visit for Walk<'_> {
         let right = self.span(n.right.span());
         self.out.loops.insert((right.start, right.end), over.clone());
         self.loops.push(Some((over, right)));
+        self.loop_paced.push(body_awaits(&n.body));
         n.body.visit_with(self);
         self.loops.pop();
+        self.loop_paced.pop();
     }
 
     fn visit_for_stmt(&mut self, n: &ForStmt) {
@@ -889,21 +923,27 @@ impl Visit for Walk<'_> {
             _ => None,
         });
         self.loops.push(over);
+        self.loop_paced.push(body_awaits(&n.body));
         n.body.visit_with(self);
         self.loops.pop();
+        self.loop_paced.pop();
     }
 
     fn visit_while_stmt(&mut self, n: &WhileStmt) {
         n.test.visit_with(self);
         self.loops.push(None);
+        self.loop_paced.push(body_awaits(&n.body));
         n.body.visit_with(self);
         self.loops.pop();
+        self.loop_paced.pop();
     }
 
     fn visit_do_while_stmt(&mut self, n: &DoWhileStmt) {
         self.loops.push(None);
+        self.loop_paced.push(body_awaits(&n.body));
         n.body.visit_with(self);
         self.loops.pop();
+        self.loop_paced.pop();
         n.test.visit_with(self);
     }
 

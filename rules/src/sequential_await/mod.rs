@@ -253,6 +253,8 @@ fn is_read(facts: &Facts<'_>, mem: &AwaitMember) -> bool {
     if discarded
         && (named != Effect::Read
             || ordering::GUARD_WORDS.iter().any(|w| name_has_word(name, w))
+            || loopsafe_analyzer::knowledge::camel_words(name)
+                .any(|w| ordering::PERMISSION_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
             || ordering::LOADER_WORDS.iter().any(|w| name_has_word(name, w)))
     {
         // a dropped result is run for what it does: a guard, a loader filling a cache
