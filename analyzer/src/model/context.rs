@@ -209,6 +209,15 @@ pub(crate) fn startup(m: &FileModel, reached: &[bool]) -> Vec<bool> {
 pub fn callee_text(m: &FileModel, call: CallId) -> String {
     let c = &m.calls[call.0 as usize];
     match &c.target {
+        // a function of another file of the project: its name, and the file it comes from
+        // (`runQuery (lib/db)`), not the relative path spelled as a package
+        Target::Api(q) if knowledge::is_relative(&q.module) => {
+            let file = q.module.trim_start_matches(['.', '/']).trim_end_matches("/index");
+            match q.path.is_empty() {
+                true => file.to_string(),
+                false => format!("{} ({file})", q.member_path()),
+            }
+        }
         Target::Api(q) => q.to_string(),
         _ => match (&c.callee_ref, &c.method) {
             (Some(v), Some(method)) if !v.props.is_empty() => {

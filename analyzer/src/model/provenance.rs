@@ -600,16 +600,26 @@ pub(crate) fn member_of(c: &CallExpr) -> Option<(&Expr, &swc_atoms::Atom)> {
 
 /// Whether a query call asks for a page: an options object with a limit key (`{ limit }`,
 /// `{ take: 20 }`), SQL with an outer `LIMIT`, or a limit anywhere in its builder chain.
+///
+/// Also, as nothing establishes that it returns every row: options spread from another object
+/// (`{ where, ...ctx.state.pagination }` may carry the limit), and a lookup by a list of keys
+/// (`where: { id: documentIds }`, `{ _id: { $in: ids } }`), which returns at most one row per key.
 pub(crate) fn is_paged(c: &CallExpr) -> bool {
     let limited_options = c.args.iter().any(|a| match strip(&a.expr) {
-        Expr::Object(o) => o.props.iter().any(|p| match p {
-            PropOrSpread::Prop(p) => match &**p {
-                Prop::KeyValue(kv) => prop_name_is(&kv.key, k::PAGE_LIMIT_KEYS),
-                Prop::Shorthand(i) => k::PAGE_LIMIT_KEYS.contains(&i.sym.as_str()),
-                _ => false,
-            },
-            PropOrSpread::Spread(_) => false,
-        }),
+        Expr::Object(o) => {
+            o.props.iter().any(|p| match p {
+                PropOrSpread::Prop(p) => match &**p {
+                    Prop::KeyValue(kv) => {
+                        prop_name_is(&kv.key, k::PAGE_LIMIT_KEYS)
+                            || (prop_name_is(&kv.key, &["where"])
+                                && matches!(strip(&kv.value), Expr::Object(w) if by_keys(w)))
+                    }
+                    Prop::Shorthand(i) => k::PAGE_LIMIT_KEYS.contains(&i.sym.as_str()),
+                    _ => false,
+                },
+                PropOrSpread::Spread(_) => true,
+            }) || by_keys(o)
+        }
         _ => false,
     });
     let sql_method = member_of(c).is_some_and(|(_, m)| crate::knowledge::stores::SQL_METHODS.contains(&m.as_str()))
@@ -632,6 +642,35 @@ pub(crate) fn is_paged(c: &CallExpr) -> bool {
         }
         None => false,
     }
+}
+
+/// A filter on the primary key by a list (`{ id: ids }`, `{ id: { [Op.in]: ids } }`,
+/// `{ _id: { $in: ids } }`): one row per key at most.
+fn by_keys(o: &ObjectLit) -> bool {
+    o.props.iter().any(|p| {
+        let PropOrSpread::Prop(p) = p else { return false };
+        let (key, value) = match &**p {
+            Prop::KeyValue(kv) => (prop_name_is(&kv.key, &["id", "_id"]), strip(&kv.value)),
+            Prop::Shorthand(i) => return i.sym.as_str() == "ids",
+            _ => return false,
+        };
+        key && match value {
+            Expr::Object(inner) => inner.props.iter().any(|q| match q {
+                PropOrSpread::Prop(q) => match &**q {
+                    Prop::KeyValue(kv) => match &kv.key {
+                        PropName::Computed(c) => {
+                            matches!(strip(&c.expr), Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(i) if i.sym.as_str() == "in"))
+                        }
+                        key => prop_name_is(key, &["$in", "in"]),
+                    },
+                    _ => false,
+                },
+                _ => false,
+            }),
+            Expr::Lit(_) => false,
+            _ => true,
+        }
+    })
 }
 
 /// SQL whose outer query asks for a page: `… LIMIT 20`, `FETCH FIRST 50 ROWS ONLY`, `TOP 10`. A
