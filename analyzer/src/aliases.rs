@@ -153,10 +153,17 @@ impl PathsConfig {
                 continue;
             }
             let captured = if *star { &spec[prefix.len()..spec.len() - suffix.len()] } else { "" };
-            let candidates: Vec<PathBuf> =
-                targets.iter().map(|t| normalize(&self.paths_base.join(t.replacen('*', captured, 1)))).collect();
-            let pick = candidates.iter().find(|c| exists_as_module(c)).or(candidates.first())?;
-            return Some(relative(from_dir, pick));
+            // the first target that is a file of the project (a catch-all `"*": ["node_modules/*",
+            // "types/*"]` names packages and type stubs too: those stay packages)
+            let pick = targets
+                .iter()
+                .map(|t| normalize(&self.paths_base.join(t.replacen('*', captured, 1))))
+                .filter(|c| !c.components().any(|x| x.as_os_str() == "node_modules"))
+                .find(|c| exists_as_module(c));
+            match pick {
+                Some(p) => return Some(relative(from_dir, &p)),
+                None => continue,
+            }
         }
         let base = self.base_url.as_ref()?;
         let first = spec.split('/').next()?;
@@ -167,15 +174,21 @@ impl PathsConfig {
     }
 }
 
-/// A file or directory a module specifier can name (with any of the usual extensions).
+/// A file or directory a module specifier can name (with any of the usual extensions, and a
+/// `.js` written for a `.ts` source).
 fn exists_as_module(p: &Path) -> bool {
-    p.exists()
-        || EXTENSIONS.iter().any(|e| {
-            let mut s = p.as_os_str().to_owned();
+    let with_ext = |base: &Path| {
+        EXTENSIONS.iter().any(|e| {
+            let mut s = base.as_os_str().to_owned();
             s.push(".");
             s.push(e);
             Path::new(&s).is_file()
         })
+    };
+    p.exists()
+        || with_ext(p)
+        || (p.extension().is_some_and(|e| matches!(e.to_str(), Some("js" | "mjs" | "cjs" | "jsx")))
+            && with_ext(&p.with_extension("")))
 }
 
 /// `a/b/../c` → `a/c`, without touching the disk.
@@ -276,20 +289,30 @@ mod tests {
 
     #[test]
     fn patterns_longest_prefix_first() {
+        let root = std::env::temp_dir().join(format!("loopsafe-aliases-{}", std::process::id()));
+        for f in ["server/utils/x.ts", "server/models/index.ts", "src/lib/pw.ts", "node_modules/express/index.js"] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
+        }
         let cfg = PathsConfig {
             patterns: vec![
                 ("@server/models".into(), String::new(), false, vec!["server/models/index".into()]),
                 ("@server/".into(), String::new(), true, vec!["server/*".into()]),
                 ("@/".into(), String::new(), true, vec!["src/*".into()]),
+                (String::new(), String::new(), true, vec!["node_modules/*".into(), "types/*".into()]),
             ],
-            paths_base: PathBuf::from("/p"),
+            paths_base: root.clone(),
             ..Default::default()
         };
-        let from = Path::new("/p/server/routes");
-        assert_eq!(cfg.map(from, "@server/utils/x").as_deref(), Some("../utils/x"));
-        assert_eq!(cfg.map(from, "@server/models").as_deref(), Some("../models/index"));
-        assert_eq!(cfg.map(from, "@/lib/pw").as_deref(), Some("../../src/lib/pw"));
-        assert_eq!(cfg.map(from, "express"), None);
-        assert_eq!(cfg.map(from, "./x"), None);
+        let from = root.join("server/routes");
+        assert_eq!(cfg.map(&from, "@server/utils/x").as_deref(), Some("../utils/x"));
+        assert_eq!(cfg.map(&from, "@server/utils/x.js").as_deref(), Some("../utils/x.js"));
+        assert_eq!(cfg.map(&from, "@server/models").as_deref(), Some("../models/index"));
+        assert_eq!(cfg.map(&from, "@/lib/pw").as_deref(), Some("../../src/lib/pw"));
+        assert_eq!(cfg.map(&from, "@/lib/missing"), None);
+        assert_eq!(cfg.map(&from, "express"), None);
+        assert_eq!(cfg.map(&from, "./x"), None);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

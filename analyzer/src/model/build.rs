@@ -1659,7 +1659,11 @@ impl Builder {
             }
             let plugin = |f: FnId| {
                 let f = m.function(f);
-                !super::context::has_handler_params(f) && !f.param_names.iter().any(|p| p.as_str() == "next")
+                let first_names_request =
+                    f.param_names.first().is_some_and(|p| matches!(p.as_str(), "req" | "request" | "ctx" | "context"));
+                !super::context::has_handler_params(f)
+                    && !first_names_request
+                    && !f.param_names.iter().any(|p| p.as_str() == "next")
             };
             if host.is_some() || c.callbacks.iter().all(|&(_, f)| plugin(f)) {
                 kinds[i] = CallbackKind::Once;
