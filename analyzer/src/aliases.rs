@@ -113,7 +113,7 @@ fn load(file: &Path) -> Option<Arc<PathsConfig>> {
             };
             cfg.patterns.push((prefix, suffix, star, targets));
         }
-        cfg.patterns.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        cfg.patterns.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
     }
     if let Some(b) = &base_url {
         if let Ok(entries) = std::fs::read_dir(b) {
